@@ -1,0 +1,1 @@
+//! TODO: assemble (being written).

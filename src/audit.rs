@@ -1,0 +1,1 @@
+//! TODO: audit (being written).

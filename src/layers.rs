@@ -1,0 +1,1 @@
+//! TODO: layers (being written).

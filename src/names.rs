@@ -1,0 +1,51 @@
+//! PEP 503 name normalisation, shared by every module that compares names.
+//!
+//! ```
+//! assert_eq!(grail::names::normalize("Charset_Normalizer"), "charset-normalizer");
+//! assert_eq!(grail::names::dist_info_stem("charset-normalizer"), "charset_normalizer");
+//! ```
+
+/// Lower-case, with every run of `-`, `_` and `.` replaced by one `-`.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
+
+/// The form used in wheel and `.dist-info` file names: normalised, `-` → `_`.
+pub fn dist_info_stem(name: &str) -> String {
+    normalize(name).replace('-', "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_runs_and_case() {
+        for (input, want) in [
+            ("Foo", "foo"),
+            ("foo_bar", "foo-bar"),
+            ("foo.-_bar", "foo-bar"),
+            ("Friendly-Bard", "friendly-bard"),
+            ("FRIENDLY-BARD", "friendly-bard"),
+            ("friendly.bard", "friendly-bard"),
+            ("friendly_bard", "friendly-bard"),
+            ("friendly--bard", "friendly-bard"),
+            ("FrIeNdLy-._.-bArD", "friendly-bard"),
+        ] {
+            assert_eq!(normalize(input), want, "{input}");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! TODO: resolver (being written).

@@ -1,0 +1,1 @@
+//! TODO: tags (being written).

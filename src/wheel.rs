@@ -1,0 +1,1 @@
+//! TODO: wheel (being written).
