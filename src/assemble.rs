@@ -1,1 +1,622 @@
-//! TODO: assemble (being written).
+//! Zip assembly: a plan of entries from every source, written as one
+//! byte-reproducible deployment package.
+//!
+//! Every source (project files, the Chalice runtime files, installed wheels)
+//! adds [`Entry`]s to a [`ZipPlan`]. The plan keeps one entry per path
+//! (sorted bytewise) and applies the collision rules:
+//!
+//! - `vendor/` beats every other source, with a warning naming the path
+//!   (Chalice writes both entries);
+//! - two wheels writing identical bytes to one path is fine (first kept);
+//! - anything else writing one path twice is an error naming both sources.
+//!
+//! [`ZipPlan::write`] then writes the archive to a temp file beside the
+//! destination and renames it into place, so a failed run leaves the old
+//! file untouched. Output is deterministic: sorted entries, no directory
+//! entries, every timestamp 1980-01-01 00:00:00, modes 0644 or 0755, DEFLATE
+//! level 6 with the pinned zlib-rs backend; wheel entries are raw-copied
+//! (their deflate stream is reused as-is, no recompression).
+//!
+//! ```
+//! use grail::assemble::{Entry, Origin, ZipPlan};
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut plan = ZipPlan::default();
+//! plan.add(Entry::bytes("app.py", b"print('hi')\n".to_vec(), 0o644, Origin::ChaliceRuntime)).unwrap();
+//! let summary = plan.write(&dir.path().join("deployment.zip")).unwrap();
+//! assert_eq!(summary.entries, 1);
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, PreparedZipFile, System, ZipArchive, ZipWriter};
+
+use crate::project::FileOrigin;
+
+/// The deflate level every written (not raw-copied) entry uses. Part of the
+/// byte-reproducibility promise together with the pinned zip/zlib-rs crates.
+pub const DEFLATE_LEVEL: i64 = 6;
+
+/// Where an entry comes from: decides collision precedence and where its
+/// bytes are counted in the report.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// `app.py`, `chalicelib/…` or `vendor/…`.
+    Project(FileOrigin),
+    /// `chalice/app.py` and `chalice/__init__.py`.
+    ChaliceRuntime,
+    /// A file installed from a wheel.
+    Wheel {
+        /// Normalised package name. Ex) `six`
+        package: String,
+        /// The wheel file name. Ex) `six-1.17.0-py2.py3-none-any.whl`
+        file: String,
+        /// Whether the wheel itself came from `vendor/`.
+        vendored: bool,
+    },
+}
+
+impl Origin {
+    /// Whether this entry came from the user's `vendor/` directory.
+    pub fn is_vendor(&self) -> bool {
+        matches!(
+            self,
+            Origin::Project(FileOrigin::Vendor) | Origin::Wheel { vendored: true, .. }
+        )
+    }
+
+    /// A human description. Ex) `wheel six-1.17.0-py2.py3-none-any.whl`
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Project(o) => o.label().to_string(),
+            Origin::ChaliceRuntime => "the chalice runtime".to_string(),
+            Origin::Wheel { file, vendored, .. } => {
+                if *vendored {
+                    format!("vendor/{file}")
+                } else {
+                    format!("wheel {file}")
+                }
+            }
+        }
+    }
+
+    /// The bucket this entry's bytes are counted under. Ex) `six`, `<app>`
+    pub fn bucket(&self) -> String {
+        match self {
+            Origin::Project(FileOrigin::Vendor) => "<vendor>".to_string(),
+            Origin::Project(_) => "<app>".to_string(),
+            Origin::ChaliceRuntime => "<chalice-runtime>".to_string(),
+            Origin::Wheel { package, .. } => package.clone(),
+        }
+    }
+}
+
+/// Where an entry's bytes are read from.
+#[derive(Clone, Debug)]
+pub enum EntrySource {
+    /// A file on disk (symlinks followed).
+    File(PathBuf),
+    /// Bytes in memory.
+    Bytes(Arc<Vec<u8>>),
+    /// Entry `index` of the wheel at `wheel`. Raw-copied when the name is
+    /// unchanged, recompressed when it is remapped (`.data/purelib/…`).
+    WheelEntry {
+        /// The wheel file.
+        wheel: Arc<PathBuf>,
+        /// Index in the wheel's central directory.
+        index: usize,
+        /// Whether the zip name differs from the entry's own name.
+        renamed: bool,
+    },
+}
+
+/// One file of the deployment package.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// `/`-separated path in the zip. Ex) `chalicelib/db.py`
+    pub name: String,
+    /// Where the bytes come from.
+    pub source: EntrySource,
+    /// 0o644 or 0o755.
+    pub mode: u32,
+    /// Which source added it.
+    pub origin: Origin,
+    /// `(crc32, size)` when known up front (wheel entries), to tell
+    /// identical duplicates from conflicting ones.
+    pub fingerprint: Option<(u32, u64)>,
+}
+
+impl Entry {
+    /// An entry with in-memory content.
+    pub fn bytes(name: &str, data: Vec<u8>, mode: u32, origin: Origin) -> Entry {
+        Entry {
+            name: name.to_string(),
+            fingerprint: Some((crc32(&data), data.len() as u64)),
+            source: EntrySource::Bytes(Arc::new(data)),
+            mode,
+            origin,
+        }
+    }
+
+    /// An entry read from a file on disk.
+    pub fn file(name: &str, path: PathBuf, mode: u32, origin: Origin) -> Entry {
+        Entry {
+            name: name.to_string(),
+            source: EntrySource::File(path),
+            mode,
+            origin,
+            fingerprint: None,
+        }
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut h = flate2::Crc::new();
+    h.update(data);
+    h.sum()
+}
+
+/// Why the package could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum AssembleError {
+    /// Two sources write different content to one path.
+    #[error("{path} is written by both {first} and {second} with different content; remove one of them (or put the one you want in vendor/, which wins)")]
+    Conflict {
+        /// The zip path.
+        path: String,
+        /// The first source.
+        first: String,
+        /// The second source.
+        second: String,
+    },
+    /// A source file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A wheel could not be read as a zip.
+    #[error("cannot read wheel {path}: {message}")]
+    Wheel {
+        /// The wheel.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// Writing the output failed.
+    #[error("cannot write {path}: {message}")]
+    Write {
+        /// The destination.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The entries of one zip, keyed and sorted by path.
+#[derive(Debug, Default)]
+pub struct ZipPlan {
+    entries: BTreeMap<String, Entry>,
+    warnings: Vec<String>,
+}
+
+/// What was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZipSummary {
+    /// The final path.
+    pub path: PathBuf,
+    /// Size of the zip file.
+    pub zipped_bytes: u64,
+    /// Sum of the entries' uncompressed sizes.
+    pub unzipped_bytes: u64,
+    /// Number of entries.
+    pub entries: usize,
+    /// Lower-case hex sha256 of the zip file.
+    pub sha256: String,
+    /// Unzipped bytes per [`Origin::bucket`].
+    pub bytes_by_bucket: BTreeMap<String, u64>,
+}
+
+impl ZipPlan {
+    /// Add an entry, applying the collision rules.
+    pub fn add(&mut self, entry: Entry) -> Result<(), AssembleError> {
+        let Some(existing) = self.entries.get(&entry.name) else {
+            self.entries.insert(entry.name.clone(), entry);
+            return Ok(());
+        };
+        let (old_vendor, new_vendor) = (existing.origin.is_vendor(), entry.origin.is_vendor());
+        if new_vendor && !old_vendor {
+            self.warnings.push(format!(
+                "{} from {} overrides the copy from {}",
+                entry.name,
+                entry.origin.describe(),
+                existing.origin.describe()
+            ));
+            self.entries.insert(entry.name.clone(), entry);
+            return Ok(());
+        }
+        if old_vendor && !new_vendor {
+            self.warnings.push(format!(
+                "{} from {} overrides the copy from {}",
+                entry.name,
+                existing.origin.describe(),
+                entry.origin.describe()
+            ));
+            return Ok(());
+        }
+        if existing.fingerprint.is_some() && existing.fingerprint == entry.fingerprint {
+            return Ok(());
+        }
+        Err(AssembleError::Conflict {
+            path: entry.name.clone(),
+            first: existing.origin.describe(),
+            second: entry.origin.describe(),
+        })
+    }
+
+    /// Warnings produced by collisions so far.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The planned entries, sorted by path.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.values()
+    }
+
+    /// Number of planned entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is planned.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Write the zip to `dest` atomically (temp file in the same directory,
+    /// then rename).
+    pub fn write(&self, dest: &Path) -> Result<ZipSummary, AssembleError> {
+        let werr = |message: String| AssembleError::Write {
+            path: dest.to_path_buf(),
+            message,
+        };
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".grail-")
+            .suffix(".zip.tmp")
+            .tempfile_in(dir)
+            .map_err(|e| werr(e.to_string()))?;
+
+        // Compress everything that is not a raw copy on all cores, in plan
+        // order (an ordered collect keeps the output deterministic).
+        let entries: Vec<&Entry> = self.entries.values().collect();
+        let prepared: Vec<Option<PreparedZipFile>> = entries
+            .par_iter()
+            .map(|e| prepare(e))
+            .collect::<Result<_, _>>()?;
+
+        let file = tmp.as_file().try_clone().map_err(|e| werr(e.to_string()))?;
+        let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+        let mut wheels: HashMap<Arc<PathBuf>, ZipArchive<BufReader<File>>> = HashMap::new();
+        let mut unzipped = 0u64;
+        let mut by_bucket: BTreeMap<String, u64> = BTreeMap::new();
+        for (entry, prepared) in entries.iter().zip(prepared) {
+            let size = match prepared {
+                Some(p) => {
+                    let size = p.uncompressed_size();
+                    zip.add_prepared_file(p).map_err(|e| werr(e.to_string()))?;
+                    size
+                }
+                None => {
+                    let EntrySource::WheelEntry { wheel, index, .. } = &entry.source else {
+                        unreachable!("only unrenamed wheel entries are raw-copied")
+                    };
+                    let archive = match wheels.get_mut(wheel) {
+                        Some(a) => a,
+                        None => {
+                            let a = open_wheel(wheel)?;
+                            wheels.entry(wheel.clone()).or_insert(a)
+                        }
+                    };
+                    let f = archive
+                        .by_index_raw(*index)
+                        .map_err(|e| AssembleError::Wheel {
+                            path: wheel.to_path_buf(),
+                            message: e.to_string(),
+                        })?;
+                    let size = f.size();
+                    zip.raw_copy_file_touch(f, DateTime::DEFAULT, Some(entry.mode))
+                        .map_err(|e| werr(e.to_string()))?;
+                    size
+                }
+            };
+            unzipped += size;
+            *by_bucket.entry(entry.origin.bucket()).or_default() += size;
+        }
+        let mut w = zip.finish().map_err(|e| werr(e.to_string()))?;
+        w.flush().map_err(|e| werr(e.to_string()))?;
+        drop(w);
+        tmp.as_file().sync_all().map_err(|e| werr(e.to_string()))?;
+
+        let (zipped_bytes, sha256) = hash_file(tmp.path()).map_err(|e| werr(e.to_string()))?;
+        tmp.persist(dest).map_err(|e| werr(e.error.to_string()))?;
+        Ok(ZipSummary {
+            path: dest.to_path_buf(),
+            zipped_bytes,
+            unzipped_bytes: unzipped,
+            entries: entries.len(),
+            sha256,
+            bytes_by_bucket: by_bucket,
+        })
+    }
+}
+
+/// The options every written entry uses.
+fn options(mode: u32) -> SimpleFileOptions {
+    SimpleFileOptions::DEFAULT
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(DEFLATE_LEVEL))
+        .last_modified_time(DateTime::DEFAULT)
+        .system(System::Unix)
+        .unix_permissions(mode)
+}
+
+fn open_wheel(path: &Path) -> Result<ZipArchive<BufReader<File>>, AssembleError> {
+    let f = File::open(path).map_err(|source| AssembleError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ZipArchive::new(BufReader::new(f)).map_err(|e| AssembleError::Wheel {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Compress an entry in memory, or `None` when it will be raw-copied.
+fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
+    let data: Vec<u8> = match &entry.source {
+        EntrySource::File(path) => std::fs::read(path).map_err(|source| AssembleError::Read {
+            path: path.clone(),
+            source,
+        })?,
+        EntrySource::Bytes(b) => b.to_vec(),
+        EntrySource::WheelEntry {
+            wheel,
+            index,
+            renamed,
+        } => {
+            let mut archive = open_wheel(wheel)?;
+            let compression = archive
+                .by_index_raw(*index)
+                .map_err(|e| AssembleError::Wheel {
+                    path: wheel.to_path_buf(),
+                    message: e.to_string(),
+                })?
+                .compression();
+            let raw_ok = matches!(
+                compression,
+                CompressionMethod::Stored | CompressionMethod::Deflated
+            );
+            if !renamed && raw_ok {
+                return Ok(None);
+            }
+            let mut f = archive.by_index(*index).map_err(|e| AssembleError::Wheel {
+                path: wheel.to_path_buf(),
+                message: e.to_string(),
+            })?;
+            let mut buf = Vec::with_capacity(f.size() as usize);
+            f.read_to_end(&mut buf).map_err(|e| AssembleError::Wheel {
+                path: wheel.to_path_buf(),
+                message: format!("entry {index}: {e}"),
+            })?;
+            buf
+        }
+    };
+    PreparedZipFile::from_data(&entry.name, options(entry.mode), &data)
+        .map(Some)
+        .map_err(|e| AssembleError::Write {
+            path: PathBuf::from(&entry.name),
+            message: e.to_string(),
+        })
+}
+
+/// Size and lower-case hex sha256 of a file.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n = 0u64;
+    loop {
+        let k = f.read(&mut buf)?;
+        if k == 0 {
+            break;
+        }
+        n += k as u64;
+        h.update(&buf[..k]);
+    }
+    f.rewind()?;
+    Ok((n, hex::encode(h.finalize())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(path: &Path) -> Vec<(String, u32, DateTime)> {
+        let mut a = ZipArchive::new(File::open(path).unwrap()).unwrap();
+        (0..a.len())
+            .map(|i| {
+                let f = a.by_index(i).unwrap();
+                (
+                    f.name().unwrap().to_string(),
+                    f.unix_mode().unwrap(),
+                    f.last_modified().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sorted_fixed_time_modes_and_reproducible() {
+        let t = tempfile::tempdir().unwrap();
+        let build = |dest: &Path| {
+            let mut plan = ZipPlan::default();
+            // Added out of order on purpose.
+            plan.add(Entry::bytes(
+                "b.py",
+                b"b".to_vec(),
+                0o644,
+                Origin::Project(FileOrigin::Chalicelib),
+            ))
+            .unwrap();
+            plan.add(Entry::bytes(
+                "a/x.sh",
+                b"#!".to_vec(),
+                0o755,
+                Origin::Project(FileOrigin::Vendor),
+            ))
+            .unwrap();
+            plan.add(Entry::bytes(
+                "B.py",
+                b"B".to_vec(),
+                0o644,
+                Origin::Project(FileOrigin::App),
+            ))
+            .unwrap();
+            plan.write(dest).unwrap()
+        };
+        let s1 = build(&t.path().join("one.zip"));
+        let s2 = build(&t.path().join("two.zip"));
+        assert_eq!(s1.sha256, s2.sha256);
+        let got = names(&t.path().join("one.zip"));
+        let order: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(order, ["B.py", "a/x.sh", "b.py"]);
+        assert_eq!(got[1].1 & 0o777, 0o755);
+        assert_eq!(got[0].1 & 0o777, 0o644);
+        assert!(got.iter().all(|g| g.2 == DateTime::DEFAULT));
+    }
+
+    #[test]
+    fn vendor_wins_with_warning_and_conflicts_are_errors() {
+        let mut plan = ZipPlan::default();
+        let wheel = Origin::Wheel {
+            package: "six".into(),
+            file: "six-1.17.0-py2.py3-none-any.whl".into(),
+            vendored: false,
+        };
+        plan.add(Entry::bytes(
+            "six.py",
+            b"wheel".to_vec(),
+            0o644,
+            wheel.clone(),
+        ))
+        .unwrap();
+        plan.add(Entry::bytes(
+            "six.py",
+            b"mine".to_vec(),
+            0o644,
+            Origin::Project(FileOrigin::Vendor),
+        ))
+        .unwrap();
+        assert_eq!(plan.warnings().len(), 1);
+        assert!(plan.warnings()[0].contains("six.py"));
+        // Identical duplicate from another wheel: fine.
+        plan.add(Entry::bytes("x.py", b"same".to_vec(), 0o644, wheel.clone()))
+            .unwrap();
+        let other = Origin::Wheel {
+            package: "other".into(),
+            file: "other-1-py3-none-any.whl".into(),
+            vendored: false,
+        };
+        plan.add(Entry::bytes("x.py", b"same".to_vec(), 0o644, other.clone()))
+            .unwrap();
+        let err = plan
+            .add(Entry::bytes("x.py", b"different".to_vec(), 0o644, other))
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("x.py") && msg.contains("six-1.17.0") && msg.contains("other-1"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn failed_write_leaves_destination_untouched() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("deployment.zip");
+        std::fs::write(&dest, b"old").unwrap();
+        let mut plan = ZipPlan::default();
+        plan.add(Entry::file(
+            "gone.py",
+            t.path().join("does-not-exist.py"),
+            0o644,
+            Origin::Project(FileOrigin::Chalicelib),
+        ))
+        .unwrap();
+        let err = plan.write(&dest).unwrap_err();
+        assert!(err.to_string().contains("does-not-exist.py"));
+        assert_eq!(std::fs::read(&dest).unwrap(), b"old");
+        let leftovers: Vec<_> = std::fs::read_dir(t.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn raw_copies_wheel_entries() {
+        let t = tempfile::tempdir().unwrap();
+        let whl = t.path().join("w-1.0-py3-none-any.whl");
+        {
+            let mut z = ZipWriter::new(File::create(&whl).unwrap());
+            z.start_file("w/__init__.py", SimpleFileOptions::DEFAULT)
+                .unwrap();
+            z.write_all(b"hello").unwrap();
+            z.start_file("w-1.0.data/purelib/extra.py", SimpleFileOptions::DEFAULT)
+                .unwrap();
+            z.write_all(b"extra").unwrap();
+            z.finish().unwrap();
+        }
+        let wheel = Arc::new(whl);
+        let origin = Origin::Wheel {
+            package: "w".into(),
+            file: "w-1.0-py3-none-any.whl".into(),
+            vendored: false,
+        };
+        let mut plan = ZipPlan::default();
+        for (index, name, renamed) in [(0, "w/__init__.py", false), (1, "extra.py", true)] {
+            plan.add(Entry {
+                name: name.into(),
+                source: EntrySource::WheelEntry {
+                    wheel: wheel.clone(),
+                    index,
+                    renamed,
+                },
+                mode: 0o644,
+                origin: origin.clone(),
+                fingerprint: None,
+            })
+            .unwrap();
+        }
+        let s = plan.write(&t.path().join("d.zip")).unwrap();
+        assert_eq!(s.unzipped_bytes, 10);
+        assert_eq!(s.bytes_by_bucket["w"], 10);
+        let mut a = ZipArchive::new(File::open(t.path().join("d.zip")).unwrap()).unwrap();
+        let mut out = String::new();
+        a.by_name("extra.py")
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "extra");
+        assert_eq!(
+            a.by_name("w/__init__.py").unwrap().last_modified().unwrap(),
+            DateTime::DEFAULT
+        );
+    }
+}

@@ -20,6 +20,7 @@ pub mod index;
 pub mod layers;
 pub mod metadata;
 pub mod names;
+pub mod package;
 pub mod project;
 pub mod python;
 pub mod report;

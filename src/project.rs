@@ -1,1 +1,425 @@
-//! TODO: project (being written).
+//! The Chalice project on disk: which files go into the deployment package.
+//!
+//! Chalice ships `app.py`, everything under `chalicelib/` (stored under
+//! `chalicelib/…`) and everything under `vendor/` (stored at the zip root),
+//! and nothing else from the project. grail collects the same files, with
+//! three deliberate differences:
+//!
+//! - `__pycache__/`, `*.pyc` and `.DS_Store` are never collected (Chalice
+//!   ships them, aws/chalice#1065);
+//! - `vendor/*.whl` files are wheels to install, not files to copy;
+//! - `vendor/<pkg>-<ver>.dist-info/` marks `<pkg>` as provided by vendor/.
+//!
+//! ```no_run
+//! use grail::project::Project;
+//! let project = Project::open(std::path::Path::new("myapp")).unwrap();
+//! let sources = project.collect().unwrap();
+//! for f in &sources.files {
+//!     println!("{} <- {}", f.zip_name, f.path.display());
+//! }
+//! ```
+//!
+//! Symlinks follow Chalice (§6.1): under `chalicelib/` a symlink to a file
+//! is shipped with its target's content, a symlink to a directory is not
+//! descended; under `vendor/` every symlink is followed.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::metadata::CoreMetadata;
+
+/// Where a project file comes from; decides precedence on collisions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileOrigin {
+    /// Ex) `app.py`
+    App,
+    /// Ex) `chalicelib/db.py`
+    Chalicelib,
+    /// Ex) `vendor/six.py`, shipped as `six.py`
+    Vendor,
+}
+
+impl FileOrigin {
+    /// A short label for messages and the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileOrigin::App => "app.py",
+            FileOrigin::Chalicelib => "chalicelib/",
+            FileOrigin::Vendor => "vendor/",
+        }
+    }
+}
+
+/// One file to ship, with its name inside the zip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectFile {
+    /// `/`-separated name inside the zip. Ex) `chalicelib/db.py`
+    pub zip_name: String,
+    /// The file on disk (the symlink itself when it is one; reads follow it).
+    pub path: PathBuf,
+    /// 0o755 when any execute bit is set on the (followed) file, else 0o644.
+    pub mode: u32,
+    /// Which part of the project it belongs to.
+    pub origin: FileOrigin,
+}
+
+/// A package that `vendor/` provides as an unpacked wheel
+/// (`vendor/<pkg>/` + `vendor/<pkg>-<ver>.dist-info/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VendorPackage {
+    /// PEP 503-normalised name. Ex) `cryptography`
+    pub name: String,
+    /// The version from its METADATA. Ex) `1.9`
+    pub version: pep440_rs::Version,
+    /// The dist-info directory name. Ex) `cryptography-1.9.dist-info`
+    pub dist_info: String,
+}
+
+/// Everything the project contributes to the package, before dependencies.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectSources {
+    /// `app.py`, `chalicelib/**` and loose `vendor/**` files, in walk order.
+    pub files: Vec<ProjectFile>,
+    /// `vendor/*.whl`: wheels to install into the package.
+    pub vendor_wheels: Vec<PathBuf>,
+    /// Unpacked packages found in `vendor/`.
+    pub vendor_packages: Vec<VendorPackage>,
+    /// Files that were left out on purpose (`__pycache__`, `*.pyc`, `.DS_Store`).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Why the project's files could not be collected.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// The project directory does not exist.
+    #[error("project directory {0} does not exist (pass --project-dir DIR)")]
+    NoProjectDir(PathBuf),
+    /// No `app.py`.
+    #[error("{0} not found: a Chalice project needs an app.py next to .chalice/ (is --project-dir right?)")]
+    NoApp(PathBuf),
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}; fix its permissions or remove it")]
+    Unreadable {
+        /// What could not be read.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A symlink points nowhere.
+    #[error("{0} is a broken symlink; remove it or point it at a file")]
+    BrokenSymlink(PathBuf),
+    /// Following symlinks under vendor/ came back to an ancestor.
+    #[error("symlink loop under vendor/ at {0}; remove the link")]
+    SymlinkLoop(PathBuf),
+    /// A vendored `.dist-info` has no usable METADATA.
+    #[error("{path}: {message}; fix or remove this .dist-info directory")]
+    BadVendorMetadata {
+        /// The METADATA file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A path cannot be stored in a zip (not UTF-8).
+    #[error("{0} has a name that is not valid UTF-8; rename it")]
+    NonUtf8(PathBuf),
+}
+
+/// A Chalice project directory.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// Absolute project directory.
+    pub dir: PathBuf,
+}
+
+impl Project {
+    /// Open a project directory (made absolute).
+    pub fn open(dir: &Path) -> Result<Project, ProjectError> {
+        let dir = if dir.is_absolute() {
+            dir.to_path_buf()
+        } else {
+            std::env::current_dir()
+                .map_err(|source| ProjectError::Unreadable {
+                    path: dir.to_path_buf(),
+                    source,
+                })?
+                .join(dir)
+        };
+        if !dir.is_dir() {
+            return Err(ProjectError::NoProjectDir(dir));
+        }
+        Ok(Project { dir })
+    }
+
+    /// `<project>/requirements.txt` (the name is not configurable in Chalice).
+    pub fn requirements_path(&self) -> PathBuf {
+        self.dir.join("requirements.txt")
+    }
+
+    /// `<project>/.chalice/`.
+    pub fn chalice_dir(&self) -> PathBuf {
+        self.dir.join(".chalice")
+    }
+
+    /// Collect app.py, chalicelib/ and vendor/.
+    pub fn collect(&self) -> Result<ProjectSources, ProjectError> {
+        let mut out = ProjectSources::default();
+        let app = self.dir.join("app.py");
+        match (fs::symlink_metadata(&app), fs::metadata(&app)) {
+            (Err(_), _) => return Err(ProjectError::NoApp(app)),
+            (Ok(_), Err(_)) => return Err(ProjectError::BrokenSymlink(app)),
+            (Ok(_), Ok(m)) if !m.is_file() => return Err(ProjectError::NoApp(app)),
+            _ => {}
+        }
+        check_readable(&app)?;
+        out.files.push(ProjectFile {
+            zip_name: "app.py".to_string(),
+            mode: mode_of(&app)?,
+            path: app,
+            origin: FileOrigin::App,
+        });
+
+        let chalicelib = self.dir.join("chalicelib");
+        if chalicelib.is_dir() {
+            walk(
+                &chalicelib,
+                "chalicelib/",
+                false,
+                FileOrigin::Chalicelib,
+                &mut out,
+            )?;
+        }
+
+        let vendor = self.dir.join("vendor");
+        if vendor.is_dir() {
+            walk(&vendor, "", true, FileOrigin::Vendor, &mut out)?;
+            out.vendor_packages = vendor_packages(&vendor)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Files Chalice ships but grail never does (compatibility section of README).
+pub fn is_junk(rel: &Path) -> bool {
+    rel.components().any(|c| c.as_os_str() == "__pycache__")
+        || rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".pyc") || n == ".DS_Store")
+}
+
+fn walk(
+    root: &Path,
+    prefix: &str,
+    follow_links: bool,
+    origin: FileOrigin,
+    out: &mut ProjectSources,
+) -> Result<(), ProjectError> {
+    let walker = WalkDir::new(root)
+        .follow_links(follow_links)
+        .sort_by_file_name()
+        .min_depth(1);
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| root.to_path_buf());
+            if e.loop_ancestor().is_some() {
+                return ProjectError::SymlinkLoop(path);
+            }
+            match e.into_io_error() {
+                Some(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                    ProjectError::BrokenSymlink(path)
+                }
+                Some(source) => ProjectError::Unreadable { path, source },
+                None => ProjectError::SymlinkLoop(path),
+            }
+        })?;
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            // Only reached when not following links (chalicelib/): a link to
+            // a file ships its target, a link to a directory is skipped.
+            match fs::metadata(path) {
+                Ok(m) if m.is_dir() => continue,
+                Ok(_) => {}
+                Err(_) => return Err(ProjectError::BrokenSymlink(path.to_path_buf())),
+            }
+        }
+        if is_junk(rel) {
+            out.skipped.push(path.to_path_buf());
+            continue;
+        }
+        let rel_str = rel
+            .to_str()
+            .ok_or_else(|| ProjectError::NonUtf8(path.to_path_buf()))?;
+        let rel_str = rel_str.replace(std::path::MAIN_SEPARATOR, "/");
+        if origin == FileOrigin::Vendor && !rel_str.contains('/') && rel_str.ends_with(".whl") {
+            out.vendor_wheels.push(path.to_path_buf());
+            continue;
+        }
+        check_readable(path)?;
+        out.files.push(ProjectFile {
+            zip_name: format!("{prefix}{rel_str}"),
+            path: path.to_path_buf(),
+            mode: mode_of(path)?,
+            origin,
+        });
+    }
+    Ok(())
+}
+
+fn check_readable(path: &Path) -> Result<(), ProjectError> {
+    fs::File::open(path)
+        .map(|_| ())
+        .map_err(|source| ProjectError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn mode_of(path: &Path) -> Result<u32, ProjectError> {
+    let m = fs::metadata(path).map_err(|source| ProjectError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(if m.permissions().mode() & 0o111 != 0 {
+        0o755
+    } else {
+        0o644
+    })
+}
+
+/// Unpacked packages in vendor/: every top-level `*.dist-info` with a METADATA.
+fn vendor_packages(vendor: &Path) -> Result<Vec<VendorPackage>, ProjectError> {
+    let mut found = Vec::new();
+    let rd = fs::read_dir(vendor).map_err(|source| ProjectError::Unreadable {
+        path: vendor.to_path_buf(),
+        source,
+    })?;
+    for entry in rd {
+        let entry = entry.map_err(|source| ProjectError::Unreadable {
+            path: vendor.to_path_buf(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if !name.ends_with(".dist-info") || !entry.path().is_dir() {
+            continue;
+        }
+        let meta_path = entry.path().join("METADATA");
+        let bytes = match fs::read(&meta_path) {
+            Ok(b) => b,
+            Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ProjectError::BadVendorMetadata {
+                    path: meta_path,
+                    message: "missing METADATA file".to_string(),
+                })
+            }
+            Err(source) => {
+                return Err(ProjectError::Unreadable {
+                    path: meta_path,
+                    source,
+                })
+            }
+        };
+        let meta = CoreMetadata::parse(&bytes).map_err(|e| ProjectError::BadVendorMetadata {
+            path: meta_path.clone(),
+            message: e.to_string(),
+        })?;
+        found.push(VendorPackage {
+            name: meta.normalized_name(),
+            version: meta.version,
+            dist_info: name.to_string(),
+        });
+    }
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn write(p: &Path, s: &str) {
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, s).unwrap();
+    }
+
+    #[test]
+    fn collects_like_chalice_minus_junk() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        write(&d.join("app.py"), "app");
+        write(&d.join("other.py"), "not shipped");
+        write(&d.join("chalicelib/a.py"), "a");
+        write(&d.join("chalicelib/sub/b.py"), "b");
+        write(&d.join("chalicelib/__pycache__/a.cpython-312.pyc"), "junk");
+        write(&d.join("chalicelib/.DS_Store"), "junk");
+        write(&d.join("vendor/six.py"), "six");
+        write(&d.join("vendor/pkg/__init__.py"), "pkg");
+        write(
+            &d.join("vendor/pkg-1.0.dist-info/METADATA"),
+            "Name: Pkg\nVersion: 1.0\n",
+        );
+        write(&d.join("vendor/thing-1.0-py3-none-any.whl"), "wheel");
+        let outside = tempfile::tempdir().unwrap();
+        write(&outside.path().join("linked/x.py"), "x");
+        symlink(outside.path().join("linked"), d.join("vendor/linked")).unwrap();
+        symlink(
+            outside.path().join("linked"),
+            d.join("chalicelib/linkeddir"),
+        )
+        .unwrap();
+        symlink(d.join("chalicelib/a.py"), d.join("chalicelib/alias.py")).unwrap();
+
+        let s = Project::open(d).unwrap().collect().unwrap();
+        let names: Vec<&str> = s.files.iter().map(|f| f.zip_name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "app.py",
+                "chalicelib/a.py",
+                "chalicelib/alias.py",
+                "chalicelib/sub/b.py",
+                "linked/x.py",
+                "pkg/__init__.py",
+                "pkg-1.0.dist-info/METADATA",
+                "six.py",
+            ]
+        );
+        assert_eq!(s.vendor_wheels.len(), 1);
+        assert_eq!(s.vendor_packages[0].name, "pkg");
+        assert_eq!(s.skipped.len(), 2);
+    }
+
+    #[test]
+    fn missing_app_is_named() {
+        let t = tempfile::tempdir().unwrap();
+        let err = Project::open(t.path()).unwrap().collect().unwrap_err();
+        assert!(err.to_string().contains("app.py not found"), "{err}");
+    }
+
+    #[test]
+    fn exec_bit_is_kept() {
+        let t = tempfile::tempdir().unwrap();
+        write(&t.path().join("app.py"), "app");
+        write(&t.path().join("vendor/bin/tool"), "#!/bin/sh");
+        fs::set_permissions(
+            t.path().join("vendor/bin/tool"),
+            fs::Permissions::from_mode(0o700),
+        )
+        .unwrap();
+        let s = Project::open(t.path()).unwrap().collect().unwrap();
+        assert_eq!(s.files[1].mode, 0o755);
+        assert_eq!(s.files[0].mode, 0o644);
+    }
+}

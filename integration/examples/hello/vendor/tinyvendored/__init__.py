@@ -1,0 +1,2 @@
+"""A vendored package, unpacked as Chalice's docs describe."""
+VALUE = 1

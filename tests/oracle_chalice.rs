@@ -1,0 +1,150 @@
+//! Compatibility against the real `chalice package` (the oracle).
+//!
+//! NETWORK/ORACLE TESTS: these need chalice installed from PyPI into a venv.
+//! `scripts/test` creates it and sets `GRAIL_CHALICE_VENV`; the tests are
+//! `#[ignore]`d so a bare `cargo test` stays hermetic, and `scripts/test`
+//! runs them with `--include-ignored`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+fn venv() -> PathBuf {
+    let v = std::env::var_os("GRAIL_CHALICE_VENV")
+        .expect("GRAIL_CHALICE_VENV is not set: run scripts/test, which creates the chalice venv");
+    PathBuf::from(v)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from).follow_links(false) {
+        let e = e.unwrap();
+        let rel = e.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        let ft = e.file_type();
+        if ft.is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else if ft.is_symlink() {
+            symlink(fs::read_link(e.path()).unwrap(), &dest).unwrap();
+        } else {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+fn is_junk(name: &str) -> bool {
+    name.split('/').any(|c| c == "__pycache__")
+        || name.ends_with(".pyc")
+        || name.ends_with(".DS_Store")
+}
+
+/// Package `project` with chalice and with grail; return both zips' contents.
+fn both(project: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+    let venv = venv();
+    let chalice_out = tempfile::tempdir().unwrap();
+    let out = Command::new(venv.join("bin/chalice"))
+        .current_dir(project)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .arg("package")
+        .arg(chalice_out.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chalice package failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let grail_out = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::cargo_bin("grail")
+        .unwrap()
+        .arg("--project-dir")
+        .arg(project)
+        .arg("package")
+        .arg(grail_out.path())
+        .arg("--python")
+        .arg(venv.join("bin/python"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "grail package failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut c = zip_map(&chalice_out.path().join("deployment.zip"));
+    c.retain(|k, _| !is_junk(k));
+    let g = zip_map(&grail_out.path().join("deployment.zip"));
+    (c, g)
+}
+
+fn assert_same(c: &BTreeMap<String, Vec<u8>>, g: &BTreeMap<String, Vec<u8>>) {
+    let cn: Vec<&String> = c.keys().collect();
+    let gn: Vec<&String> = g.keys().collect();
+    assert_eq!(cn, gn, "file sets differ");
+    for (k, v) in c {
+        assert!(g[k] == *v, "bytes differ for {k}");
+    }
+}
+
+#[test]
+#[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
+fn bundled_example_matches_chalice() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    copy_tree(&src, t.path());
+    let (c, g) = both(t.path());
+    assert!(c.contains_key("tinyvendored/__init__.py"));
+    assert_same(&c, &g);
+}
+
+#[test]
+#[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
+fn junk_symlinks_modes_and_collisions_match_chalice() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let w = |rel: &str, s: &str| write(&d.join(rel), s);
+    w(
+        "app.py",
+        "from chalice import Chalice\napp = Chalice(app_name='odd')\n\n@app.lambda_function()\ndef f(event, context):\n    return {}\n",
+    );
+    w(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "odd"}"#,
+    );
+    w("requirements.txt", "# nothing\n\n");
+    w("chalicelib/__init__.py", "");
+    w("chalicelib/deep/er/mod.py", "X = 1\n");
+    w("chalicelib/__pycache__/mod.cpython-311.pyc", "junk");
+    w("chalicelib/.DS_Store", "junk");
+    w("chalicelib/data.bin", "\u{0}\u{1}\u{2}binary");
+    w("vendor/pkg/__init__.py", "V = 2\n");
+    w("vendor/pkg/__pycache__/x.pyc", "junk");
+    w("vendor/script.sh", "#!/bin/sh\n");
+    fs::set_permissions(
+        d.join("vendor/script.sh"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    // Vendor overrides a chalicelib file (Chalice writes both, the last wins on extraction).
+    w("vendor/chalicelib/deep/er/mod.py", "X = 2\n");
+    // Symlinks: to a file under chalicelib (shipped), to a dir under chalicelib
+    // (not descended), to a dir under vendor (followed).
+    let outside = tempfile::tempdir().unwrap();
+    write(&outside.path().join("lib/ext.py"), "EXT = 1\n");
+    symlink(
+        d.join("chalicelib/deep/er/mod.py"),
+        d.join("chalicelib/alias.py"),
+    )
+    .unwrap();
+    symlink(outside.path().join("lib"), d.join("chalicelib/linked")).unwrap();
+    symlink(outside.path().join("lib"), d.join("vendor/extlib")).unwrap();
+    let (c, g) = both(d);
+    assert!(c.contains_key("extlib/ext.py"));
+    assert!(!c.contains_key("chalicelib/linked/ext.py"));
+    assert_eq!(c["chalicelib/deep/er/mod.py"], b"X = 2\n");
+    assert_same(&c, &g);
+}
