@@ -168,6 +168,16 @@ impl BuildContext {
             chalice.version, chalice.origin
         ));
 
+        let mut warnings = Vec::new();
+        for key in config.ignored_keys() {
+            let w = format!(
+                "{}: `{key}` is ignored by Chalice where it is written (top-level lambda_functions \
+                 values for environment_variables/tags are not merged); move it into the stage",
+                config.path().display()
+            );
+            ui.warn(&w);
+            warnings.push(w);
+        }
         let sources = project.collect().map_err(usage)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
@@ -179,7 +189,7 @@ impl BuildContext {
             target,
             chalice,
             sources,
-            warnings: Vec::new(),
+            warnings,
         })
     }
 }
