@@ -300,9 +300,15 @@ fn version_needs(r: &Reader<'_>) -> ParseResult<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// `GLIBC_2.28` → `(2, 28)`; `GLIBC_2.2.5` → `(2, 2)`; `GLIBC_PRIVATE`,
+/// `GLIBC_2.28` → `(2, 28)`; `GLIBC_2.2.5` → `(2, 2)`; `GLIBC_ABI_DT_RELR` →
+/// `(2, 36)`; `GLIBC_PRIVATE`,
 /// `GLIBCXX_3.4` → `None`.
 fn glibc_version(name: &str) -> Option<(u16, u16)> {
+    // Objects linked with packed relative relocations (`-z pack-relative-relocs`)
+    // need this marker version, which glibc defines since 2.36.
+    if name == "GLIBC_ABI_DT_RELR" {
+        return Some((2, 36));
+    }
     let v = name.strip_prefix("GLIBC_")?;
     let mut parts = v.split('.');
     let major = parts.next()?.parse().ok()?;
@@ -542,6 +548,7 @@ mod tests {
         assert_eq!(glibc_version("GLIBC_2.2.5"), Some((2, 2)));
         assert_eq!(glibc_version("GLIBC_2.34"), Some((2, 34)));
         assert_eq!(glibc_version("GLIBC_PRIVATE"), None);
+        assert_eq!(glibc_version("GLIBC_ABI_DT_RELR"), Some((2, 36)));
         assert_eq!(glibc_version("GLIBCXX_3.4.30"), None);
     }
 }

@@ -611,7 +611,7 @@ impl Tags {
 
     /// Whether a wheel from an index fits the target, and how well.
     /// `linux_<machine>` wheels are rejected (see [`Tags::compatibility_local`]).
-    pub fn compatibility(&self, wheel: &WheelFilename) -> Result<TagPriority, Incompatible> {
+    pub fn compatibility(&self, wheel: &WheelFilename) -> Result<TagPriority, Box<Incompatible>> {
         self.best_rank(wheel)
             .map(|rank| TagPriority { rank })
             .ok_or_else(|| self.incompatible(wheel))
@@ -622,7 +622,7 @@ impl Tags {
     pub fn compatibility_local(
         &self,
         wheel: &WheelFilename,
-    ) -> Result<LocalCompatibility, Incompatible> {
+    ) -> Result<LocalCompatibility, Box<Incompatible>> {
         if let Some(rank) = self.best_rank(wheel) {
             return Ok(LocalCompatibility::Portable(TagPriority { rank }));
         }
@@ -699,7 +699,7 @@ impl Tags {
         }
     }
 
-    fn incompatible(&self, wheel: &WheelFilename) -> Incompatible {
+    fn incompatible(&self, wheel: &WheelFilename) -> Box<Incompatible> {
         let mut reason: Option<Mismatch> = None;
         let mut wheel_tags = Vec::new();
         for py in &wheel.python_tags {
@@ -719,7 +719,7 @@ impl Tags {
             Arch::Arm64 => 17,
         };
         let minor = self.target.python.minor;
-        Incompatible {
+        Box::new(Incompatible {
             wheel: wheel.to_string(),
             reason: reason.unwrap_or(Mismatch::OtherPlatform(String::new())),
             runtime: self.target.runtime(),
@@ -730,7 +730,7 @@ impl Tags {
                  manylinux_{g0}_{floor}..manylinux_{g0}_{g1}_{m} (and legacy aliases), or py3*-none-any",
                 m = self.target.arch.machine()
             ),
-        }
+        })
     }
 }
 

@@ -774,16 +774,22 @@ impl WheelArchive {
     /// and plan the install. Does not decompress payload files (see
     /// [`WheelArchive::verify`]).
     pub fn open(path: &Path) -> Result<WheelArchive, WheelError> {
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        Self::open_named(path, file_name)
+    }
+
+    /// Like [`WheelArchive::open`], for a file stored under another name
+    /// (Ex: a content-addressed cache); `file_name` is the wheel's real name.
+    pub fn open_named(path: &Path, file_name: &str) -> Result<WheelArchive, WheelError> {
         let io = |source| WheelError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let file_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
         let filename: WheelFilename = file_name.parse()?;
+        let file_name = file_name.to_string();
         let wheel = file_name.clone();
         let zip_err = |e: zip::result::ZipError| WheelError::Zip {
             wheel: wheel.clone(),
@@ -1098,9 +1104,11 @@ mod tests {
         assert_eq!(w.tags()[1].to_string(), "cp312-cp312-manylinux2014_x86_64");
     }
 
+    type KindCheck = fn(&WheelFilenameErrorKind) -> bool;
+
     #[test]
     fn filename_errors() {
-        let cases: &[(&str, fn(&WheelFilenameErrorKind) -> bool)] = &[
+        let cases: &[(&str, KindCheck)] = &[
             ("foo-1.0.tar.gz", |k| {
                 *k == WheelFilenameErrorKind::NotAWheel
             }),
@@ -1396,6 +1404,13 @@ mod tests {
             WheelArchive::open(&p).unwrap_err(),
             WheelError::Duplicate { .. }
         ));
+        // A wheel cached under another name opens with its real name.
+        let p = build_wheel(dir.path(), "demo-1.0-py3-none-any.whl", FILES, |_| {});
+        let cached = dir.path().join("0123abcd");
+        std::fs::rename(&p, &cached).unwrap();
+        let w = WheelArchive::open_named(&cached, "demo-1.0-py3-none-any.whl").unwrap();
+        w.verify().unwrap();
+        assert!(WheelArchive::open(&cached).is_err());
         // dist-info version does not match the file name.
         let p = build_wheel(dir.path(), "demo-1.0-py3-none-any.whl", FILES, |_| {});
         let renamed = dir.path().join("demo-2.0-py3-none-any.whl");
