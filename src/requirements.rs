@@ -449,8 +449,8 @@ pub struct RequirementsError {
     pub file: PathBuf,
     /// 1-based line number, when the problem is on one line.
     pub line: Option<usize>,
-    /// What is wrong and what to do.
-    #[source]
+    /// What is wrong and what to do. Not exposed as `source()`: the message
+    /// already contains it, and `anyhow`'s `{:#}` would print it twice.
     pub kind: RequirementsErrorKind,
 }
 
@@ -1359,10 +1359,15 @@ fn match_long(name: &str) -> Result<(&'static str, Opt), RequirementsErrorKind> 
             option: name.to_string(),
         }),
         [(full, opt)] => Ok((full, *opt)),
-        many => Err(RequirementsErrorKind::AmbiguousOption {
-            option: name.to_string(),
-            candidates: many.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-        }),
+        many => {
+            // optparse lists them sorted.
+            let mut names: Vec<&str> = many.iter().map(|(n, _)| *n).collect();
+            names.sort_unstable();
+            Err(RequirementsErrorKind::AmbiguousOption {
+                option: name.to_string(),
+                candidates: names.join(", "),
+            })
+        }
     }
 }
 
@@ -2011,7 +2016,7 @@ mod tests {
         let bad: &[(&str, &str)] = &[
             ("--no-deps", "no such option: --no-deps"),
             ("-x foo", "no such option: -x"),
-            ("--no", "ambiguous option: --no (--no-index, --no-binary?)"),
+            ("--no", "ambiguous option: --no (--no-binary, --no-index?)"),
             ("--index-url", "--index-url option requires 1 argument"),
             ("-i", "-i option requires 1 argument"),
             ("--pre=yes", "--pre option does not take a value"),
@@ -2126,6 +2131,13 @@ foo-bar.baz_qux===1.0
             "{msg}"
         );
         assert!(msg.contains('^'), "pep508 underline: {msg}");
+        // Through anyhow (as the CLI prints errors) the message appears once.
+        let chained = format!("{:#}", anyhow::Error::new(err));
+        assert_eq!(
+            chained.matches("invalid requirement").count(),
+            1,
+            "{chained}"
+        );
     }
 
     #[test]
