@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod index;
+pub mod install;
 pub mod layers;
 pub mod metadata;
 pub mod names;

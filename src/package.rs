@@ -13,10 +13,14 @@ use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, ScanArgs, TemplateFormat, Ui, WhyArgs};
 use crate::config::{Config, UserParams};
 use crate::error::{usage, ExitKind, Failure};
+use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::project::{Project, ProjectSources};
 use crate::python::{ChaliceRuntime, Interpreter};
+use crate::report::PackageEntry;
 use crate::report::{ArtifactEntry, Report};
+use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
+use crate::wheel::{WheelArchive, WheelFilename};
 
 /// The Lambda limit on function code plus layers, unzipped.
 const UNZIPPED_LIMIT: u64 = 262_144_000;
@@ -241,17 +245,21 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             requirements.display()
         )));
     }
-    if let Some(w) = ctx.sources.vendor_wheels.first() {
-        return Err(not_supported(&format!(
-            "installing vendored wheels ({})",
-            w.display()
-        )));
-    }
+    let tags = Tags::for_target(&ctx.target);
+    let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
 
     ui.status("Creating deployment package.");
     let assemble_started = Instant::now();
     let mut plan = ZipPlan::default();
     add_project_entries(&mut plan, &ctx)?;
+    for w in &vendor_wheels {
+        add_wheel(&mut plan, w, true).map_err(usage)?;
+    }
+    let audited = audit_plan(&plan, &ctx.target).map_err(|e| match &e {
+        InstallError::Audit { vendored: true, .. } => usage(e),
+        _ => crate::error::deps(e),
+    })?;
+    ui.debug(&format!("audited {audited} shared objects"));
     let dest = out_dir.join("deployment.zip");
     let summary = plan.write(&dest).map_err(usage)?;
     for w in plan.warnings() {
@@ -288,6 +296,9 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             sha256: summary.sha256.clone(),
         });
         report.budget = budget;
+        report
+            .packages
+            .extend(vendor_report_entries(&ctx, &vendor_wheels));
         report.warnings = ctx.warnings.clone();
         report
             .chalice_runtime
@@ -304,6 +315,76 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .map_err(usage)?;
     }
     Ok(())
+}
+
+/// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
+/// input (exit 1) naming the file, its tags and what the target accepts.
+fn open_vendor_wheels(
+    ctx: &mut BuildContext,
+    tags: &Tags,
+    ui: &Ui,
+) -> anyhow::Result<Vec<WheelArchive>> {
+    let mut out = Vec::new();
+    for path in &ctx.sources.vendor_wheels {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let shown = format!("vendor/{name}");
+        let wf: WheelFilename = name
+            .parse()
+            .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+        match tags.compatibility_local(&wf) {
+            Err(inc) => return Err(usage(anyhow::anyhow!("{shown} cannot be used: {inc}"))),
+            Ok(c) => {
+                if let Some(w) = c.warning(&wf, tags) {
+                    let w = format!("{shown}: {w}");
+                    ui.warn(&w);
+                    ctx.warnings.push(w);
+                }
+            }
+        }
+        let archive =
+            WheelArchive::open(path).map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+        archive
+            .verify()
+            .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+        if let Some(w) = archive.wheel_info.warning() {
+            let w = format!("{shown}: {w}");
+            ui.warn(&w);
+            ctx.warnings.push(w);
+        }
+        out.push(archive);
+    }
+    Ok(out)
+}
+
+/// Report entries for what vendor/ provides (wheels and unpacked packages).
+fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<PackageEntry> {
+    let mut out: Vec<PackageEntry> = wheels
+        .iter()
+        .map(|w| PackageEntry {
+            name: w.filename.normalized_name(),
+            version: w.filename.version.to_string(),
+            source: "vendor".to_string(),
+            file: Some(w.filename.to_string()),
+            in_zip: "deployment.zip".to_string(),
+            unzipped_bytes: w.unzipped_bytes(),
+            required_by: Vec::new(),
+        })
+        .collect();
+    for p in &ctx.sources.vendor_packages {
+        out.push(PackageEntry {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            source: "vendor".to_string(),
+            file: None,
+            in_zip: "deployment.zip".to_string(),
+            unzipped_bytes: p.unzipped_bytes,
+            required_by: Vec::new(),
+        });
+    }
+    out
 }
 
 /// Chalice's "has at least one package" test (§5.1): a missing file is empty.

@@ -76,6 +76,8 @@ pub struct VendorPackage {
     pub version: pep440_rs::Version,
     /// The dist-info directory name. Ex) `cryptography-1.9.dist-info`
     pub dist_info: String,
+    /// Bytes of the files its RECORD lists that exist under vendor/.
+    pub unzipped_bytes: u64,
 }
 
 /// Everything the project contributes to the package, before dependencies.
@@ -338,10 +340,26 @@ fn vendor_packages(vendor: &Path) -> Result<Vec<VendorPackage>, ProjectError> {
             name: meta.normalized_name(),
             version: meta.version,
             dist_info: name.to_string(),
+            unzipped_bytes: record_bytes(vendor, &entry.path().join("RECORD")),
         });
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
+}
+
+/// Sum the sizes of the files a vendored RECORD lists (best effort: a
+/// missing or odd RECORD counts what can be found).
+fn record_bytes(vendor: &Path, record: &Path) -> u64 {
+    let Ok(text) = fs::read_to_string(record) else {
+        return 0;
+    };
+    text.lines()
+        .filter_map(|l| l.split(',').next())
+        .filter(|p| !p.is_empty() && !p.contains(".."))
+        .filter_map(|p| fs::metadata(vendor.join(p)).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
 }
 
 #[cfg(test)]

@@ -99,3 +99,73 @@ pub fn zip_map(path: &Path) -> BTreeMap<String, Vec<u8>> {
 pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
+
+/// Build a real wheel (valid RECORD with sha256s) from `(path, bytes)` files.
+/// The `.dist-info` (METADATA, WHEEL, RECORD) is added; `tag` is e.g.
+/// `cp37-abi3-manylinux2014_x86_64`. Returns the wheel's path in `dir`.
+pub fn build_wheel(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    tag: &str,
+    files: &[(&str, &[u8])],
+    requires: &[&str],
+) -> PathBuf {
+    use base64::Engine;
+    use sha2::Digest;
+    use std::io::Write;
+    let stem = name.replace('-', "_");
+    let filename = format!("{stem}-{version}-{tag}.whl");
+    let dist_info = format!("{stem}-{version}.dist-info");
+    let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    for r in requires {
+        meta.push_str(&format!("Requires-Dist: {r}\n"));
+    }
+    let wheel_file =
+        format!("Wheel-Version: 1.0\nGenerator: grail-tests\nRoot-Is-Purelib: false\nTag: {tag}\n");
+    let mut all: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(p, b)| (p.to_string(), b.to_vec()))
+        .collect();
+    all.push((format!("{dist_info}/METADATA"), meta.into_bytes()));
+    all.push((format!("{dist_info}/WHEEL"), wheel_file.into_bytes()));
+    let mut record = String::new();
+    for (p, b) in &all {
+        let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(b));
+        record.push_str(&format!("{p},sha256={h},{}\n", b.len()));
+    }
+    record.push_str(&format!("{dist_info}/RECORD,,\n"));
+    all.push((format!("{dist_info}/RECORD"), record.into_bytes()));
+    let path = dir.join(&filename);
+    let mut z = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    for (p, b) in &all {
+        z.start_file(p.as_str(), zip::write::SimpleFileOptions::DEFAULT)
+            .unwrap();
+        z.write_all(b).unwrap();
+    }
+    z.finish().unwrap();
+    path
+}
+
+/// Unzip a wheel into `dest` (as Chalice's docs tell users to do with vendor/).
+pub fn unzip_into(wheel: &Path, dest: &Path) {
+    let mut a = zip::ZipArchive::new(fs::File::open(wheel).unwrap()).unwrap();
+    for i in 0..a.len() {
+        let mut f = a.by_index(i).unwrap();
+        let out = dest.join(f.name().unwrap().to_string());
+        fs::create_dir_all(out.parent().unwrap()).unwrap();
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf).unwrap();
+        fs::write(out, buf).unwrap();
+    }
+}
+
+/// A tiny ELF fixture from vendor-fixtures/elf/.
+pub fn elf_fixture(name: &str) -> Vec<u8> {
+    fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("vendor-fixtures/elf")
+            .join(name),
+    )
+    .unwrap()
+}

@@ -1,0 +1,155 @@
+//! The install plan: checked wheels laid out in the deployment package, and
+//! the post-build audit of every shared object.
+//!
+//! ```text
+//! wheel file ──WheelArchive::open/verify──▶ add_wheel(plan) ──▶ ZipPlan
+//!                                                      audit_plan(plan) ──▶ ok / error
+//! ```
+//!
+//! Wheels are never unpacked to disk: each installed entry points at its
+//! index in the wheel, so the zip writer raw-copies the compressed bytes.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
+use crate::audit::{audit_shared_object, should_audit, AuditError};
+use crate::target::LambdaTarget;
+use crate::wheel::{InstallAction, WheelArchive};
+
+/// Why installing or auditing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// Reading the wheel failed.
+    #[error("cannot read wheel {path}: {message}")]
+    Wheel {
+        /// The wheel file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The plan rejected an entry (a conflict).
+    #[error(transparent)]
+    Assemble(#[from] crate::assemble::AssembleError),
+    /// A shared object fails the audit.
+    #[error("{error} (from {origin})")]
+    Audit {
+        /// The audit finding.
+        error: AuditError,
+        /// Where the file came from. Ex) `wheel numpy-2.2.6-cp311-….whl`
+        origin: String,
+        /// Whether the file came from vendor/ (bad input) rather than a dependency.
+        vendored: bool,
+    },
+}
+
+/// Add every installable entry of `wheel` to `plan`.
+///
+/// Modes: 0o644, or 0o755 when the wheel entry has an execute bit (as pip
+/// installs it; Chalice's extraction drops it).
+pub fn add_wheel(
+    plan: &mut ZipPlan,
+    wheel: &WheelArchive,
+    vendored: bool,
+) -> Result<(), InstallError> {
+    let werr = |message: String| InstallError::Wheel {
+        path: wheel.path.clone(),
+        message,
+    };
+    let file = File::open(&wheel.path).map_err(|e| werr(e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| werr(e.to_string()))?;
+    let shared = Arc::new(wheel.path.clone());
+    let origin = Origin::Wheel {
+        package: wheel.filename.normalized_name(),
+        file: wheel.filename.to_string(),
+        vendored,
+    };
+    for e in &wheel.entries {
+        let InstallAction::Install(target) = &e.target else {
+            continue;
+        };
+        let mode = zip
+            .by_index_raw(e.index)
+            .map_err(|err| werr(err.to_string()))?
+            .unix_mode()
+            .unwrap_or(0o644);
+        plan.add(Entry {
+            name: target.clone(),
+            source: EntrySource::WheelEntry {
+                wheel: shared.clone(),
+                index: e.index,
+                renamed: *target != e.name,
+            },
+            mode: if mode & 0o111 != 0 { 0o755 } else { 0o644 },
+            origin: origin.clone(),
+            fingerprint: Some((e.crc32, e.uncompressed_size)),
+        })?;
+    }
+    Ok(())
+}
+
+/// Audit every shared object in the plan against the target (ELF, machine,
+/// glibc ceiling). Runs on all cores; the first violation (in path order)
+/// is returned.
+pub fn audit_plan(plan: &ZipPlan, target: &LambdaTarget) -> Result<usize, InstallError> {
+    let candidates: Vec<&Entry> = plan.entries().filter(|e| should_audit(&e.name)).collect();
+    let results: Vec<Result<(), InstallError>> = candidates
+        .par_iter()
+        .map(|e| {
+            let bytes = read_entry(e).map_err(|message| InstallError::Wheel {
+                path: PathBuf::from(&e.name),
+                message,
+            })?;
+            audit_shared_object(&e.name, &bytes, target)
+                .map(|_| ())
+                .map_err(|error| InstallError::Audit {
+                    error,
+                    origin: e.origin.describe(),
+                    vendored: e.origin.is_vendor(),
+                })
+        })
+        .collect();
+    for r in results {
+        r?;
+    }
+    Ok(candidates.len())
+}
+
+/// The uncompressed bytes of a planned entry.
+pub fn read_entry(e: &Entry) -> Result<Vec<u8>, String> {
+    match &e.source {
+        EntrySource::File(p) => std::fs::read(p).map_err(|err| format!("{}: {err}", p.display())),
+        EntrySource::Bytes(b) => Ok(b.to_vec()),
+        EntrySource::WheelEntry { wheel, index, .. } => read_wheel_entry(wheel, *index),
+    }
+}
+
+fn read_wheel_entry(wheel: &Path, index: usize) -> Result<Vec<u8>, String> {
+    thread_local! {
+        // Audits read many entries from few wheels: keep archives open per thread.
+        static OPEN: std::cell::RefCell<HashMap<PathBuf, zip::ZipArchive<BufReader<File>>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        if !open.contains_key(wheel) {
+            let f = File::open(wheel).map_err(|e| format!("{}: {e}", wheel.display()))?;
+            let z = zip::ZipArchive::new(BufReader::new(f))
+                .map_err(|e| format!("{}: {e}", wheel.display()))?;
+            open.insert(wheel.to_path_buf(), z);
+        }
+        let z = open.get_mut(wheel).ok_or("archive vanished")?;
+        let mut f = z
+            .by_index(index)
+            .map_err(|e| format!("{}: {e}", wheel.display()))?;
+        let mut buf = Vec::with_capacity(f.size() as usize);
+        f.read_to_end(&mut buf)
+            .map_err(|e| format!("{}: {e}", wheel.display()))?;
+        Ok(buf)
+    })
+}
