@@ -59,8 +59,9 @@
 //!
 //! Policies (pip-compatible where pip has one):
 //! - **pre-releases** are skipped unless `pre` is set, or a specifier reaching
-//!   the package names a pre-release (`>=2.0rc1`, `==3.0b2`), or no final
-//!   release in the allowed range is usable (pip's fallback);
+//!   the package (requirement, dependency or constraint) names a pre-release
+//!   (`>=2.0rc1`, `==3.0b2`), or no final release in the allowed range is
+//!   usable (pip's fallback). `<2` never admits `2.0rc1` (PEP 440);
 //! - **yanked** releases (PEP 592) are used only when pinned to exactly that
 //!   version (`==` / `===`);
 //! - **extras** are virtual packages `name[extra]` that depend on
@@ -400,6 +401,10 @@ impl ResolveError {
     /// The exit code class: always [`ExitKind::Dependencies`] (2).
     pub fn exit_kind(&self) -> ExitKind {
         ExitKind::Dependencies
+    }
+    /// Tag the error with its exit code for the CLI's `anyhow` edge.
+    pub fn into_failure(self) -> crate::error::Failure {
+        crate::error::Failure::new(self.exit_kind(), self)
     }
 }
 

@@ -477,13 +477,19 @@ impl<'a> Provider<'a> {
                     node.version = Some(version.clone());
                     match self.pin(n) {
                         Some((pin, kind)) if pin == version => node.fixed = Some(kind.clone()),
-                        Some((pin, kind)) => self.warn(format!(
-                            "shipping {n} {version} although {} provides {n} {pin}: /var/task \
-                             comes before /opt on sys.path, so your copy shadows it (mixing \
-                             compiled packages such as numpy, pandas or pyarrow across the two \
-                             can break imports)",
-                            describe_kind(kind)
-                        )),
+                        Some((pin, kind)) => {
+                            let other = match kind {
+                                FixedKind::Runtime => "the runtime's own packages",
+                                _ => "/opt",
+                            };
+                            self.warn(format!(
+                                "shipping {n} {version} although {} provides {n} {pin}: \
+                                 /var/task comes before {other} on sys.path, so your copy \
+                                 shadows it (mixing compiled packages such as numpy, pandas or \
+                                 pyarrow across the two can break imports)",
+                                describe_kind(kind)
+                            ))
+                        }
                         None => {}
                     }
                 }

@@ -53,6 +53,7 @@ impl Release {
 struct Mem {
     projects: BTreeMap<String, Vec<Release>>,
     metadata_calls: RefCell<Vec<String>>,
+    prefetched: RefCell<Vec<String>>,
     failing: Option<String>,
 }
 
@@ -108,6 +109,16 @@ impl PackageSource for Mem {
             text.push_str(&format!("Requires-Python: {rp}\n"));
         }
         CoreMetadata::parse(text.as_bytes()).map_err(SourceError::new)
+    }
+
+    fn prefetch_candidates(&self, names: &[String]) {
+        let mut p = self.prefetched.borrow_mut();
+        p.extend(names.iter().map(|n| format!("candidates {n}")));
+    }
+
+    fn prefetch_metadata(&self, items: &[(String, Version)]) {
+        let mut p = self.prefetched.borrow_mut();
+        p.extend(items.iter().map(|(n, v)| format!("metadata {n}=={v}")));
     }
 }
 
@@ -775,4 +786,73 @@ fn exclude_reason_round_trips() {
     }
     let err = "Layer".parse::<ExcludeReason>().unwrap_err();
     assert_eq!(err.input, "Layer");
+}
+
+#[test]
+fn backtracks_to_an_older_release() {
+    let mut m = Mem::default();
+    m.add("a", "1.0", &["b>=1"]);
+    m.add("a", "2.0", &["b<1"]);
+    m.add("b", "0.5", &[]).no_wheel("only win_amd64 wheels");
+    m.add("b", "1.2", &[]);
+    let res = resolve(&req312(&["a"]), &m).unwrap();
+    assert_eq!(pins(&res), ["a==1.0", "b==1.2"]);
+}
+
+#[test]
+fn prefetch_hooks_announce_the_next_fetches() {
+    let m = requests_index();
+    resolve(&req312(&["requests"]), &m).unwrap();
+    let p = m.prefetched.borrow();
+    assert!(p.contains(&"candidates urllib3".to_string()), "{p:?}");
+    assert!(p.contains(&"metadata urllib3==2.2.3".to_string()), "{p:?}");
+    assert!(p.contains(&"metadata idna==3.10".to_string()), "{p:?}");
+}
+
+#[test]
+fn runtime_conflict_can_be_shadowed() {
+    let m = boto_index();
+    let mut req = req312(&["botocore>=1.35"]);
+    req.fixed.push(FixedPackage {
+        name: "botocore".into(),
+        version: Some(v("1.34.0")),
+        kind: FixedKind::Runtime,
+    });
+    let text = explanation(resolve(&req, &m).unwrap_err());
+    assert!(
+        text.contains("botocore is fixed at 1.34.0 by the Lambda runtime, but:"),
+        "{text}"
+    );
+    req.allow_shadow = true;
+    let res = resolve(&req, &m).unwrap();
+    assert!(pins(&res).contains(&"botocore==1.35.0".to_string()));
+    assert!(
+        res.warnings[0].contains("the runtime's own packages"),
+        "{:?}",
+        res.warnings
+    );
+}
+
+#[test]
+fn errors_carry_exit_code_2() {
+    let m = Mem::default();
+    let err = resolve(&req312(&["nosuchthing"]), &m).unwrap_err();
+    let err: anyhow::Error = err.into_failure().into();
+    assert_eq!(crate::error::exit_code(&err), 2);
+}
+
+#[test]
+fn layer_conflict_through_a_deeper_chain() {
+    let mut m = pandas_index();
+    m.add("strategy-kit", "0.3", &["alpaca-py<0.22"]);
+    let mut req = req312(&[
+        "requests-free-app-lib==0.0.1; python_version < '3'",
+        "strategy-kit",
+    ]);
+    layer(&mut req);
+    let text = explanation(resolve(&req, &m).unwrap_err());
+    assert!(
+        text.contains("requirements.txt:2 strategy-kit → alpaca-py <0.22 → pandas <2"),
+        "{text}"
+    );
 }
