@@ -1,1 +1,525 @@
-//! TODO: resolver (being written).
+//! Dependency resolution for one Lambda target, with pubgrub.
+//!
+//! The resolver turns the root requirements (requirements.txt) into the set
+//! of distributions to ship, for exactly one target environment: markers are
+//! evaluated for Lambda (linux, CPython, the runtime's Python, x86_64 or
+//! aarch64), `Requires-Python` is honoured, and only versions that have a
+//! wheel for the target are considered, so python3.11 gets numpy 2.2.6 rather
+//! than a numpy it would have to compile.
+//!
+//! Packages that are already present at run time are **fixed inputs**
+//! ([`FixedPackage`]): `vendor/` copies, layer contents, the runtime's own
+//! packages and the names in `exclude_packages`. A pinned layer version that
+//! satisfies every specifier reaching it is used as-is: it is not shipped and
+//! its own dependencies are not expanded (the layer contains them).
+//!
+//! Call sequence (the CLI wires this):
+//!
+//! 1. implement [`PackageSource`] over the index client and the wheel-tag
+//!    filter (candidates already flagged for the target's tags);
+//! 2. build a [`ResolveRequest`] with [`ResolveRequest::new`], then fill
+//!    `requirements`, `constraints`, `fixed`, `pre`, `allow_shadow`;
+//! 3. call [`resolve`]; on error, [`ResolveError::exit_kind`] gives exit 2 and
+//!    the `Display` is the explanation to print;
+//! 4. ship [`Resolution::packages`] with [`PackageOrigin::Index`], copy the
+//!    vendor ones, list [`Resolution::excluded`] in the report (the caller adds
+//!    the bytes saved from wheel sizes) and print [`Resolution::warnings`].
+//!
+//! ```
+//! use std::str::FromStr;
+//! use grail::metadata::CoreMetadata;
+//! use grail::resolver::{resolve, Candidate, PackageSource, ResolveRequest, RootRequirement, SourceError};
+//! use grail::target::{Arch, LambdaTarget, PythonVersion};
+//! use pep508_rs::pep440_rs::Version;
+//!
+//! /// One project, `six`, with two releases.
+//! struct Index;
+//! impl PackageSource for Index {
+//!     fn candidates(&self, name: &str) -> Result<Vec<Candidate>, SourceError> {
+//!         Ok(match name {
+//!             "six" => vec![Candidate::new(Version::from_str("1.16.0").unwrap()),
+//!                           Candidate::new(Version::from_str("1.17.0").unwrap())],
+//!             _ => vec![],
+//!         })
+//!     }
+//!     fn metadata(&self, name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
+//!         let text = format!("Name: {name}\nVersion: {version}\n");
+//!         CoreMetadata::parse(text.as_bytes()).map_err(SourceError::new)
+//!     }
+//! }
+//!
+//! let target = LambdaTarget::new(PythonVersion::new(3, 12), Arch::X86_64);
+//! let mut request = ResolveRequest::new(&target);
+//! request.requirements.push(RootRequirement::parse("six<1.17", "requirements.txt:1").unwrap());
+//! let resolution = resolve(&request, &Index).unwrap();
+//! assert_eq!(resolution.packages[0].name, "six");
+//! assert_eq!(resolution.packages[0].version.as_ref().unwrap().to_string(), "1.16.0");
+//! assert_eq!(resolution.packages[0].required_by, ["<requirements.txt>"]);
+//! ```
+//!
+//! Policies (pip-compatible where pip has one):
+//! - **pre-releases** are skipped unless `pre` is set, or a specifier reaching
+//!   the package (requirement, dependency or constraint) names a pre-release
+//!   (`>=2.0rc1`, `==3.0b2`), or no final release in the allowed range is
+//!   usable (pip's fallback). `<2` never admits `2.0rc1` (PEP 440);
+//! - **yanked** releases (PEP 592) are used only when pinned to exactly that
+//!   version (`==` / `===`);
+//! - **extras** are virtual packages `name[extra]` that depend on
+//!   `name==<same version>` plus the `Requires-Dist` entries that only apply
+//!   with `extra == "<extra>"`;
+//! - **constraints** narrow every dependency edge to the constrained name but
+//!   never add a package by themselves;
+//! - a **direct URL** requirement (`pkg @ https://…`) is treated as "any
+//!   version of pkg": the [`PackageSource`] is expected to offer the URL's
+//!   single candidate under that name.
+
+mod provider;
+mod ranges;
+mod report;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{MarkerEnvironment, Requirement, VerbatimUrl};
+
+use crate::error::ExitKind;
+use crate::metadata::CoreMetadata;
+use crate::target::LambdaTarget;
+
+/// Where versions and their metadata come from: the index client plus the
+/// wheel-tag filter, or an in-memory table in tests.
+///
+/// The resolver calls [`PackageSource::candidates`] once per project it
+/// reaches, and [`PackageSource::metadata`] only for versions it actually
+/// tries (these are network calls; the resolver caches both). The `prefetch_*`
+/// hooks announce what is likely to be asked next so an implementation can
+/// fetch in parallel; they may do nothing.
+pub trait PackageSource {
+    /// Every release of the project `name` (PEP 503-normalised), in any
+    /// order. An unknown project is `Ok(vec![])`.
+    fn candidates(&self, name: &str) -> Result<Vec<Candidate>, SourceError>;
+
+    /// The core metadata of one release (from the wheel's `.dist-info/METADATA`
+    /// or the index's PEP 658 metadata file).
+    fn metadata(&self, name: &str, version: &Version) -> Result<CoreMetadata, SourceError>;
+
+    /// Projects whose candidates will probably be asked for soon.
+    fn prefetch_candidates(&self, _names: &[String]) {}
+
+    /// Releases whose metadata will probably be asked for soon.
+    fn prefetch_metadata(&self, _items: &[(String, Version)]) {}
+}
+
+/// One release of a project as the index lists it, already judged against
+/// the target's wheel tags by the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Ex) `2.2.6`
+    pub version: Version,
+    /// Every file of this release is yanked (PEP 592).
+    pub yanked: bool,
+    /// The release's `Requires-Python` (from the index's
+    /// `data-requires-python`), if the index gives one.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// At least one wheel of this release is installable on the target.
+    pub has_compatible_wheel: bool,
+    /// Why no wheel fits, for error messages.
+    ///
+    /// Ex) `only manylinux_2_28_x86_64 wheels (python3.11 has glibc 2.26)`
+    pub incompatibility_note: Option<String>,
+}
+
+impl Candidate {
+    /// A usable, not yanked release with no `Requires-Python`.
+    pub fn new(version: Version) -> Self {
+        Candidate {
+            version,
+            yanked: false,
+            requires_python: None,
+            has_compatible_wheel: true,
+            incompatibility_note: None,
+        }
+    }
+}
+
+/// A failure inside a [`PackageSource`] (network, cache, bad metadata file).
+/// The resolver adds which package and version it was fetching.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SourceError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl SourceError {
+    /// Wrap any error.
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        SourceError(error.into())
+    }
+}
+
+/// One line of the user's requirements, with where it came from.
+#[derive(Debug, Clone)]
+pub struct RootRequirement {
+    /// Ex) `alpaca-py==0.21.1`
+    pub requirement: Requirement<VerbatimUrl>,
+    /// Ex) `requirements.txt:3`
+    pub origin: String,
+}
+
+impl RootRequirement {
+    /// Parse a PEP 508 requirement string (convenience for callers and tests).
+    pub fn parse(
+        requirement: &str,
+        origin: &str,
+    ) -> Result<Self, pep508_rs::Pep508Error<VerbatimUrl>> {
+        Ok(RootRequirement {
+            requirement: Requirement::from_str(requirement)?,
+            origin: origin.to_string(),
+        })
+    }
+}
+
+/// Why a package is already present and must not be downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FixedKind {
+    /// Copied from the project's `vendor/` directory: shipped as-is, its
+    /// dependencies are the user's business.
+    Vendor,
+    /// Installed by an attached layer under `/opt/python`.
+    ///
+    /// Ex) `arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29`
+    Layer {
+        /// The layer version ARN.
+        arn: String,
+    },
+    /// Shipped by the Lambda runtime itself (boto3 and friends).
+    Runtime,
+    /// Named in `exclude_packages`: never shipped, never checked.
+    Excluded,
+}
+
+/// A package that resolution must take as given.
+///
+/// When one name is given several times, the strongest kind wins:
+/// vendor > exclude_packages > layer (first listed) > runtime.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixedPackage {
+    /// Project name (normalised by the resolver).
+    pub name: String,
+    /// The installed version. `None` means "satisfies any specifier" (a
+    /// versionless runtime manifest, a vendor directory without dist-info).
+    /// Ignored for [`FixedKind::Excluded`].
+    pub version: Option<Version>,
+    /// Where it comes from.
+    pub kind: FixedKind,
+}
+
+/// Everything one resolution needs.
+#[derive(Debug, Clone)]
+pub struct ResolveRequest {
+    /// The root requirements, in file order.
+    pub requirements: Vec<RootRequirement>,
+    /// Constraints (`-c`): narrow versions, never add packages.
+    pub constraints: Vec<Requirement<VerbatimUrl>>,
+    /// The target's marker environment.
+    pub env: MarkerEnvironment,
+    /// The target's full Python version, for `Requires-Python`.
+    ///
+    /// Ex) `3.12.99`
+    pub python: Version,
+    /// How the target is named in messages.
+    ///
+    /// Ex) `python3.12 x86_64`
+    pub target_label: String,
+    /// Allow pre-releases everywhere (`--pre`).
+    pub pre: bool,
+    /// Vendor, layer, runtime and excluded packages.
+    pub fixed: Vec<FixedPackage>,
+    /// Ship the user's version of a layer package that conflicts, with a
+    /// warning, instead of failing (`--allow-shadow`).
+    pub allow_shadow: bool,
+    /// Run a second resolution without layer/runtime/excluded pins to find
+    /// what only the excluded packages need (`only-needed-by-excluded`).
+    /// Costs extra metadata fetches; on by default.
+    pub what_if: bool,
+}
+
+impl ResolveRequest {
+    /// An empty request for `target`.
+    pub fn new(target: &LambdaTarget) -> Self {
+        let python = Version::new([
+            u64::from(target.python.major),
+            u64::from(target.python.minor),
+            99,
+        ]);
+        ResolveRequest {
+            requirements: Vec::new(),
+            constraints: Vec::new(),
+            env: target.marker_env(),
+            python,
+            target_label: format!("{} {}", target.runtime(), target.arch.machine()),
+            pre: false,
+            fixed: Vec::new(),
+            allow_shadow: false,
+            what_if: true,
+        }
+    }
+}
+
+/// Where a package in [`Resolution::packages`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PackageOrigin {
+    /// To be downloaded from the index (or find-links) and shipped.
+    Index,
+    /// Already in `vendor/`; shipped from there.
+    Vendor,
+}
+
+/// One package that ends up in the deployment package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedPackage {
+    /// Normalised name. Ex) `charset-normalizer`
+    pub name: String,
+    /// The chosen version; `None` only for a vendor package of unknown version.
+    pub version: Option<Version>,
+    /// The extras that were activated, normalised and sorted.
+    pub extras: Vec<String>,
+    /// Who requires it: normalised package names and `<requirements.txt>`, sorted.
+    pub required_by: Vec<String>,
+    /// Index or vendor.
+    pub origin: PackageOrigin,
+}
+
+/// Why a package is listed in [`Resolution::excluded`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExcludeReason {
+    /// An attached layer provides it. Ex) `layer`
+    Layer,
+    /// The Lambda runtime provides it. Ex) `runtime`
+    Runtime,
+    /// The user named it in `exclude_packages`. Ex) `exclude_packages`
+    ExcludePackages,
+    /// Only excluded packages need it. Ex) `only-needed-by-excluded`
+    OnlyNeededByExcluded,
+}
+
+impl ExcludeReason {
+    /// The report's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExcludeReason::Layer => "layer",
+            ExcludeReason::Runtime => "runtime",
+            ExcludeReason::ExcludePackages => "exclude_packages",
+            ExcludeReason::OnlyNeededByExcluded => "only-needed-by-excluded",
+        }
+    }
+}
+
+impl fmt::Display for ExcludeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that is not one of the report's exclusion reasons.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown exclusion reason {input:?}: expected layer, runtime, exclude_packages or only-needed-by-excluded")]
+pub struct ExcludeReasonError {
+    /// The offending input.
+    pub input: String,
+}
+
+impl FromStr for ExcludeReason {
+    type Err = ExcludeReasonError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "layer" => Ok(ExcludeReason::Layer),
+            "runtime" => Ok(ExcludeReason::Runtime),
+            "exclude_packages" => Ok(ExcludeReason::ExcludePackages),
+            "only-needed-by-excluded" => Ok(ExcludeReason::OnlyNeededByExcluded),
+            _ => Err(ExcludeReasonError {
+                input: s.to_string(),
+            }),
+        }
+    }
+}
+
+/// A package that is needed (or would be) but is not shipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excluded {
+    /// Normalised name.
+    pub name: String,
+    /// The layer's pinned version, else the version a resolution without
+    /// exclusions picked (the one whose wheel size is the bytes saved).
+    pub version: Option<Version>,
+    /// Why it is not shipped.
+    pub reason: ExcludeReason,
+    /// The layer ARN for [`ExcludeReason::Layer`]; else `None`.
+    pub provided_by: Option<String>,
+    /// Who requires it, as in [`ResolvedPackage::required_by`] (for
+    /// `only-needed-by-excluded`: taken from the resolution without exclusions).
+    pub required_by: Vec<String>,
+}
+
+/// The outcome of [`resolve`]. Every list is sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Resolution {
+    /// What goes into the deployment package.
+    pub packages: Vec<ResolvedPackage>,
+    /// What is needed but provided elsewhere or deliberately left out.
+    pub excluded: Vec<Excluded>,
+    /// Things to tell the user (shadowed layer packages, missing extras, …).
+    pub warnings: Vec<String>,
+}
+
+/// Why resolution failed. Every variant maps to exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The requirements cannot all be met on the target; the explanation
+    /// names the requirement chains and the fixed versions involved.
+    #[error("{explanation}")]
+    NoSolution {
+        /// A multi-line explanation for a person.
+        explanation: String,
+    },
+    /// The package source failed while fetching something.
+    #[error("could not get {what} of {package}: {error}")]
+    Source {
+        /// The normalised project name.
+        package: String,
+        /// `the list of versions` or `the metadata of version X`.
+        what: String,
+        /// The source's error.
+        #[source]
+        error: SourceError,
+    },
+}
+
+impl ResolveError {
+    /// The exit code class: always [`ExitKind::Dependencies`] (2).
+    pub fn exit_kind(&self) -> ExitKind {
+        ExitKind::Dependencies
+    }
+    /// Tag the error with its exit code for the CLI's `anyhow` edge.
+    pub fn into_failure(self) -> crate::error::Failure {
+        crate::error::Failure::new(self.exit_kind(), self)
+    }
+}
+
+/// Resolve `request` against `source`. See the module documentation.
+pub fn resolve(
+    request: &ResolveRequest,
+    source: &dyn PackageSource,
+) -> Result<Resolution, ResolveError> {
+    let main = provider::solve(request, source)?;
+    let mut resolution = Resolution {
+        warnings: main.warnings.clone(),
+        ..Resolution::default()
+    };
+
+    for (name, node) in &main.nodes {
+        let required_by: Vec<String> = node.required_by.iter().cloned().collect();
+        match &node.fixed {
+            Some(FixedKind::Vendor) => resolution.packages.push(ResolvedPackage {
+                name: name.clone(),
+                version: node.version.clone(),
+                extras: node.extras.iter().cloned().collect(),
+                required_by,
+                origin: PackageOrigin::Vendor,
+            }),
+            Some(kind) => resolution.excluded.push(Excluded {
+                name: name.clone(),
+                version: node.version.clone(),
+                reason: reason_of(kind),
+                provided_by: provided_by(kind),
+                required_by,
+            }),
+            None => resolution.packages.push(ResolvedPackage {
+                name: name.clone(),
+                version: node.version.clone(),
+                extras: node.extras.iter().cloned().collect(),
+                required_by,
+                origin: PackageOrigin::Index,
+            }),
+        }
+    }
+
+    let any_excluded = !resolution.excluded.is_empty();
+    if request.what_if && any_excluded {
+        what_if(request, source, &main, &mut resolution);
+    }
+    resolution.packages.sort_by(|a, b| a.name.cmp(&b.name));
+    resolution.excluded.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(resolution)
+}
+
+/// Resolve again with only the vendor pins; whatever that pulls in that the
+/// real resolution neither ships nor excludes is needed only by excluded
+/// packages. Best effort: a failure becomes a warning.
+fn what_if(
+    request: &ResolveRequest,
+    source: &dyn PackageSource,
+    main: &provider::Solved,
+    resolution: &mut Resolution,
+) {
+    let mut unpinned = request.clone();
+    unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
+    unpinned.allow_shadow = false;
+    let full = match provider::solve(&unpinned, source) {
+        Ok(full) => full,
+        Err(e) => {
+            resolution.warnings.push(format!(
+                "could not work out what the excluded packages would have pulled in \
+                 (the excluded list is incomplete): {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ));
+            return;
+        }
+    };
+    let effective = provider::effective_fixed(&request.fixed);
+    let known: BTreeSet<&String> = main.nodes.keys().collect();
+    let mut extra: BTreeMap<String, Excluded> = BTreeMap::new();
+    for (name, node) in &full.nodes {
+        if known.contains(name) {
+            continue;
+        }
+        let required_by: Vec<String> = node.required_by.iter().cloned().collect();
+        // A package the layer itself contains is excluded because of the
+        // layer, even if only another layer package needs it.
+        let entry = match effective.get(name) {
+            Some(f) if f.kind != FixedKind::Vendor => Excluded {
+                name: name.clone(),
+                version: f.version.clone().or_else(|| node.version.clone()),
+                reason: reason_of(&f.kind),
+                provided_by: provided_by(&f.kind),
+                required_by,
+            },
+            _ => Excluded {
+                name: name.clone(),
+                version: node.version.clone(),
+                reason: ExcludeReason::OnlyNeededByExcluded,
+                provided_by: None,
+                required_by,
+            },
+        };
+        extra.insert(name.clone(), entry);
+    }
+    resolution.excluded.extend(extra.into_values());
+}
+
+fn reason_of(kind: &FixedKind) -> ExcludeReason {
+    match kind {
+        FixedKind::Layer { .. } => ExcludeReason::Layer,
+        FixedKind::Runtime => ExcludeReason::Runtime,
+        FixedKind::Excluded | FixedKind::Vendor => ExcludeReason::ExcludePackages,
+    }
+}
+
+fn provided_by(kind: &FixedKind) -> Option<String> {
+    match kind {
+        FixedKind::Layer { arn } => Some(arn.clone()),
+        _ => None,
+    }
+}
