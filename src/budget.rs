@@ -123,7 +123,8 @@ impl Budget {
 
     /// Sum of the known layer sizes.
     pub fn layers_bytes(&self) -> u64 {
-        self.total_bytes.saturating_sub(self.function_unzipped_bytes)
+        self.total_bytes
+            .saturating_sub(self.function_unzipped_bytes)
     }
 
     /// Layers whose size is unknown.
@@ -227,7 +228,11 @@ To fit, the function may be at most {} unzipped: remove at least {} \
             ("over by", size(self.headroom_bytes.unsigned_abs()))
         };
         rows.push((head.0.to_string(), head.1));
-        let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+        let width = rows
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
         rows.iter()
             .map(|(k, v)| format!("  {k:<width$}  {v}\n"))
             .collect()
@@ -267,7 +272,11 @@ pub fn render_breakdown(items: &[SizeItem], top_n: usize) -> String {
     let sizes: Vec<String> = shown.iter().map(|i| mb(i.bytes)).collect();
     // The total is the widest number; align every row on it.
     let size_w = mb(total).len();
-    let name_w = shown.iter().map(|i| i.name.chars().count()).max().unwrap_or(0);
+    let name_w = shown
+        .iter()
+        .map(|i| i.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let rank_w = shown.len().to_string().len().max(4);
     let mut out = String::new();
     for (n, (item, s)) in shown.iter().zip(&sizes).enumerate() {
@@ -304,7 +313,7 @@ fn bytes(b: u64) -> String {
     let digits = b.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -351,7 +360,9 @@ mod tests {
         let b = Budget::compute(LAMBDA_UNZIPPED_LIMIT, 0, &[]);
         assert_eq!(b.headroom_bytes, 0);
         assert!(b.check().is_ok());
-        assert!(Budget::compute(LAMBDA_UNZIPPED_LIMIT + 1, 0, &[]).check().is_err());
+        assert!(Budget::compute(LAMBDA_UNZIPPED_LIMIT + 1, 0, &[])
+            .check()
+            .is_err());
     }
 
     #[test]
@@ -394,19 +405,35 @@ mod tests {
         assert_eq!(json["layers"][0]["known"], false);
         let w = b.check().unwrap();
         assert_eq!(w.len(), 1);
-        assert!(w[0].contains("unknown size") && w[0].contains("arn:mystery"), "{w:?}");
+        assert!(
+            w[0].contains("unknown size") && w[0].contains("arn:mystery"),
+            "{w:?}"
+        );
         let summary = b.render_summary();
-        let line = summary.lines().find(|l| l.contains("layer arn:mystery")).unwrap();
+        let line = summary
+            .lines()
+            .find(|l| l.contains("layer arn:mystery"))
+            .unwrap();
         assert!(line.ends_with("  unknown"), "{summary}");
         // Over even without the unknown layer: the error says the real total is larger.
         let b = Budget::compute(300_000_000, 0, &[layer("arn:mystery", None, false)]);
         let m = b.check().unwrap_err().to_string();
-        assert!(m.contains("unknown size are not counted") && m.contains("arn:mystery"), "{m}");
+        assert!(
+            m.contains("unknown size are not counted") && m.contains("arn:mystery"),
+            "{m}"
+        );
     }
 
     #[test]
     fn layers_alone_over_the_limit() {
-        let b = Budget::compute(10, 10, &[layer("a", Some(200_000_000), false), layer("b", Some(70_000_000), false)]);
+        let b = Budget::compute(
+            10,
+            10,
+            &[
+                layer("a", Some(200_000_000), false),
+                layer("b", Some(70_000_000), false),
+            ],
+        );
         let err = b.check().unwrap_err();
         assert_eq!(err.function_max_bytes, 0);
         assert!(err.to_string().contains("no function code fits"));
@@ -417,17 +444,39 @@ mod tests {
         let b = Budget::compute(100_000_000, DIRECT_UPLOAD_ZIPPED_LIMIT + 1, &[]);
         let w = b.check().unwrap();
         assert_eq!(w.len(), 1);
-        assert!(w[0].contains("52,428,800 bytes") && w[0].contains("S3"), "{w:?}");
-        assert!(Budget::compute(1, DIRECT_UPLOAD_ZIPPED_LIMIT, &[]).check().unwrap().is_empty());
+        assert!(
+            w[0].contains("52,428,800 bytes") && w[0].contains("S3"),
+            "{w:?}"
+        );
+        assert!(Budget::compute(1, DIRECT_UPLOAD_ZIPPED_LIMIT, &[])
+            .check()
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
     fn breakdown_is_ranked_and_aligned() {
         let items = [
-            SizeItem { name: "six".into(), bytes: 10_000, location: "deployment.zip".into() },
-            SizeItem { name: "pyarrow".into(), bytes: 120_000_000, location: "layer L".into() },
-            SizeItem { name: "numpy".into(), bytes: 40_000_000, location: "deployment.zip".into() },
-            SizeItem { name: "alpaca-py".into(), bytes: 10_000, location: "deployment.zip".into() },
+            SizeItem {
+                name: "six".into(),
+                bytes: 10_000,
+                location: "deployment.zip".into(),
+            },
+            SizeItem {
+                name: "pyarrow".into(),
+                bytes: 120_000_000,
+                location: "layer L".into(),
+            },
+            SizeItem {
+                name: "numpy".into(),
+                bytes: 40_000_000,
+                location: "deployment.zip".into(),
+            },
+            SizeItem {
+                name: "alpaca-py".into(),
+                bytes: 10_000,
+                location: "deployment.zip".into(),
+            },
         ];
         let t = render_breakdown(&items, 3);
         let lines: Vec<&str> = t.lines().collect();

@@ -48,8 +48,7 @@ pub use manifest::{
 };
 pub use scan::{scan_layer_zip, ScannedLayer};
 pub use set::{
-    AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS,
-    RUNTIME_PROVIDER,
+    AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,
 };
 
 /// Everything that can go wrong with layers; all are bad input (exit 1).

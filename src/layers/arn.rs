@@ -212,12 +212,13 @@ impl LayerArn {
             .captures(&self.name)
             .and_then(|c| c[1].parse::<u8>().ok())
             .map(|m| PythonVersion::new(3, m));
-        let arch = ARCH_TOKEN
-            .captures(&self.name)
-            .map(|c| match c[1].to_ascii_lowercase().as_str() {
-                "arm64" | "aarch64" => Arch::Arm64,
-                _ => Arch::X86_64,
-            });
+        let arch =
+            ARCH_TOKEN
+                .captures(&self.name)
+                .map(|c| match c[1].to_ascii_lowercase().as_str() {
+                    "arm64" | "aarch64" => Arch::Arm64,
+                    _ => Arch::X86_64,
+                });
         LayerHints { python, arch }
     }
 }
@@ -247,16 +248,34 @@ mod tests {
                 "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312",
                 K::MissingVersion,
             ),
-            ("arn:aws:lambda:us-east-1:336392948345:layer", K::FieldCount(6)),
-            ("arn:gcp:lambda:us-east-1:336392948345:layer:x:1", K::Partition),
+            (
+                "arn:aws:lambda:us-east-1:336392948345:layer",
+                K::FieldCount(6),
+            ),
+            (
+                "arn:gcp:lambda:us-east-1:336392948345:layer:x:1",
+                K::Partition,
+            ),
             ("arn:aws:s3:us-east-1:336392948345:layer:x:1", K::Service),
             ("arn:aws:lambda::336392948345:layer:x:1", K::Region),
             ("arn:aws:lambda:us-east-1:33639294834:layer:x:1", K::Account),
-            ("arn:aws:lambda:us-east-1:336392948345:function:x:1", K::ResourceType),
+            (
+                "arn:aws:lambda:us-east-1:336392948345:function:x:1",
+                K::ResourceType,
+            ),
             ("arn:aws:lambda:us-east-1:336392948345:layer:a b:1", K::Name),
-            ("arn:aws:lambda:us-east-1:336392948345:layer:x:latest", K::Version),
-            ("arn:aws:lambda:us-east-1:336392948345:layer:x:0", K::Version),
-            ("arn:aws:lambda:us-east-1:336392948345:layer:x:+3", K::Version),
+            (
+                "arn:aws:lambda:us-east-1:336392948345:layer:x:latest",
+                K::Version,
+            ),
+            (
+                "arn:aws:lambda:us-east-1:336392948345:layer:x:0",
+                K::Version,
+            ),
+            (
+                "arn:aws:lambda:us-east-1:336392948345:layer:x:+3",
+                K::Version,
+            ),
         ] {
             let err = bad.parse::<LayerArn>().unwrap_err();
             assert_eq!(err.input, bad);

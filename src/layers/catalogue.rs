@@ -164,7 +164,10 @@ mod tests {
         assert_eq!(version_of(&e, "pandas"), "3.0.3");
         assert_eq!(version_of(&e, "numpy"), "2.5.0");
         assert_eq!(version_of(&e, "pyarrow"), "24.0.0");
-        assert!(m.packages.iter().all(|p| p.name != "boto3" && p.name != "urllib3"));
+        assert!(m
+            .packages
+            .iter()
+            .all(|p| p.name != "boto3" && p.name != "urllib3"));
         assert!(m.size_approximate && m.size_source.as_deref().unwrap().contains("167"));
         assert_eq!(m.native_libs.len(), 3);
         assert_eq!(
@@ -175,10 +178,9 @@ mod tests {
 
     #[test]
     fn arm64_and_older_release() {
-        let e = lookup(
-            "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312-Arm64:27",
-        )
-        .unwrap();
+        let e =
+            lookup("arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312-Arm64:27")
+                .unwrap();
         assert_eq!(e.release, "3.16.1");
         assert_eq!(e.manifest.architecture, Some(Arch::Arm64));
         assert_eq!(version_of(&e, "pandas"), "3.0.2");
@@ -196,11 +198,13 @@ mod tests {
     fn regions_with_split_numbers() {
         let x = lookup("arn:aws:lambda:ap-east-1:839552336658:layer:AWSSDKPandas-Python310:33")
             .unwrap();
-        assert_eq!((x.release.as_str(), x.manifest.architecture), ("3.17.0", Some(Arch::X86_64)));
-        let a = lookup(
-            "arn:aws:lambda:ap-east-1:839552336658:layer:AWSSDKPandas-Python310-Arm64:29",
-        )
-        .unwrap();
+        assert_eq!(
+            (x.release.as_str(), x.manifest.architecture),
+            ("3.17.0", Some(Arch::X86_64))
+        );
+        let a =
+            lookup("arn:aws:lambda:ap-east-1:839552336658:layer:AWSSDKPandas-Python310-Arm64:29")
+                .unwrap();
         assert_eq!(a.manifest.architecture, Some(Arch::Arm64));
         // The x86_64 number does not exist for arm64 there.
         assert!(lookup(
@@ -208,8 +212,10 @@ mod tests {
         )
         .is_none());
         // Right name and version, wrong account: not the managed layer.
-        assert!(lookup("arn:aws:lambda:ap-east-1:336392948345:layer:AWSSDKPandas-Python310:33")
-            .is_none());
+        assert!(
+            lookup("arn:aws:lambda:ap-east-1:336392948345:layer:AWSSDKPandas-Python310:33")
+                .is_none()
+        );
     }
 
     #[test]
@@ -263,6 +269,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The alpaca story's fixture manifest is what the catalogue yields for
+    /// that ARN. `GRAIL_BLESS=1 cargo test --lib fixture_manifest` rewrites it.
+    #[test]
+    fn fixture_manifest_matches_catalogue() {
+        let arn = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
+        let want = lookup(arn).unwrap().manifest.to_json();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("vendor-fixtures/layers/AWSSDKPandas-Python312-29.json");
+        if std::env::var_os("GRAIL_BLESS").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let got = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            got, want,
+            "run GRAIL_BLESS=1 cargo test --lib fixture_manifest"
+        );
+        let loaded = LayerManifest::load(&path).unwrap();
+        assert_eq!(loaded.arn.unwrap().to_string(), arn);
     }
 
     /// The committed JSON matches its source (needs python3 >= 3.11).

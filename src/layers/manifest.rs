@@ -280,8 +280,14 @@ mod tests {
             (GOOD.replace("\"2.0.post1\"", "\"two\""), "two"),
             (GOOD.replace("\"3.12\"", "\"twelve\""), "twelve"),
             (GOOD.replace("arm64", "sparc"), "sparc"),
-            (GOOD.replace(":layer:mine:3", ":layer:mine"), "not a layer version"),
-            (GOOD.replace("\"site_dir\": \"python\"", "\"site_dir\": \"lib\""), "site_dir"),
+            (
+                GOOD.replace(":layer:mine:3", ":layer:mine"),
+                "not a layer version",
+            ),
+            (
+                GOOD.replace("\"site_dir\": \"python\"", "\"site_dir\": \"lib\""),
+                "site_dir",
+            ),
             (
                 GOOD.replace(
                     "\"site_dir\": \"python\"",
@@ -290,7 +296,10 @@ mod tests {
                 "Python 3.11",
             ),
             (GOOD.replace("Zeta_Pkg", "ALPHA"), "listed twice"),
-            (GOOD.replace("\"provenance\": \"scanned\"", "\"provenance\": \"guessed\""), "guessed"),
+            (
+                GOOD.replace("\"provenance\": \"scanned\"", "\"provenance\": \"guessed\""),
+                "guessed",
+            ),
             ("{".to_string(), "EOF"),
         ];
         for (text, needle) in cases {
@@ -318,7 +327,15 @@ mod tests {
         let names: Vec<_> = m.packages.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,
-            ["boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "six", "urllib3"]
+            [
+                "boto3",
+                "botocore",
+                "jmespath",
+                "python-dateutil",
+                "s3transfer",
+                "six",
+                "urllib3"
+            ]
         );
         assert!(m.packages.iter().all(|p| p.version.is_none()));
         assert!(m.to_json().contains("\"dateutil\""));
@@ -332,6 +349,9 @@ mod tests {
             Some(PythonVersion::new(3, 12))
         );
         assert_eq!(site_packages_python("python"), None);
-        assert_eq!(site_packages_python("python/lib/python3.12.1/site-packages"), None);
+        assert_eq!(
+            site_packages_python("python/lib/python3.12.1/site-packages"),
+            None
+        );
     }
 }

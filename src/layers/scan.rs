@@ -44,7 +44,11 @@ static EXT_TAG: Lazy<Regex> = Lazy::new(|| {
 });
 
 /// The dist entry for `key`, created on first sight.
-fn slot<'a>(dists: &'a mut BTreeMap<String, DistEntry>, key: &str, site: &str) -> &'a mut DistEntry {
+fn slot<'a>(
+    dists: &'a mut BTreeMap<String, DistEntry>,
+    key: &str,
+    site: &str,
+) -> &'a mut DistEntry {
     dists.entry(key.to_string()).or_insert_with(|| DistEntry {
         site: site.to_string(),
         metadata: String::new(),
@@ -90,7 +94,6 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
 
     let mut warnings = Vec::new();
     let mut total: u64 = 0;
-    let mut names: BTreeSet<String> = BTreeSet::new();
     let mut native_libs = Vec::new();
     let mut ext_tags: BTreeMap<(u8, String), usize> = BTreeMap::new();
     let mut outside = 0usize;
@@ -129,7 +132,9 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
                 (d, Some("PKG-INFO")) if d.ends_with(".egg-info") => {
                     slot(&mut dists, &key, site).metadata = name.clone()
                 }
-                (d, Some("top_level.txt")) if d.ends_with(".dist-info") || d.ends_with(".egg-info") => {
+                (d, Some("top_level.txt"))
+                    if d.ends_with(".dist-info") || d.ends_with(".egg-info") =>
+                {
                     slot(&mut dists, &key, site).top_level = Some(name.clone())
                 }
                 (d, Some("RECORD")) if d.ends_with(".dist-info") => {
@@ -142,7 +147,6 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
                 _ => {}
             }
         }
-        names.insert(name);
     }
 
     let mut packages: BTreeMap<String, (LayerPackage, String)> = BTreeMap::new();
@@ -200,18 +204,31 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
         );
     }
 
-    let site_pythons: BTreeSet<PythonVersion> =
-        sites.iter().filter_map(|s| site_packages_python(s)).collect();
+    let site_pythons: BTreeSet<PythonVersion> = sites
+        .iter()
+        .filter_map(|s| site_packages_python(s))
+        .collect();
     if site_pythons.len() > 1 {
         warnings.push(format!(
             "the layer has site-packages for several Pythons ({}); each is only visible to its own runtime",
             site_pythons.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
+    if sites.contains("python") {
+        for p in &site_pythons {
+            warnings.push(format!(
+                "the layer mixes python/ with python/lib/python{p}/site-packages/: packages in the latter are only visible to python{p}"
+            ));
+        }
+    }
     let site_dir = if sites.contains("python") || sites.is_empty() {
         "python".to_string()
     } else {
-        sites.iter().next().cloned().unwrap_or_else(|| "python".into())
+        sites
+            .iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| "python".into())
     };
     // Most frequent extension tag decides python and arch when the zip says.
     let ext = ext_tags
@@ -327,13 +344,19 @@ mod tests {
 
     #[test]
     fn splits_both_layouts() {
-        assert_eq!(split_site("python/numpy/__init__.py"), Some(("python", "numpy/__init__.py")));
+        assert_eq!(
+            split_site("python/numpy/__init__.py"),
+            Some(("python", "numpy/__init__.py"))
+        );
         assert_eq!(
             split_site("python/lib/python3.12/site-packages/six.py"),
             Some(("python/lib/python3.12/site-packages", "six.py"))
         );
         // A package literally named `lib` in the flat layout.
-        assert_eq!(split_site("python/lib/thing.py"), Some(("python", "lib/thing.py")));
+        assert_eq!(
+            split_site("python/lib/thing.py"),
+            Some(("python", "lib/thing.py"))
+        );
         assert_eq!(split_site("lib/libfoo.so"), None);
     }
 
@@ -341,7 +364,10 @@ mod tests {
     fn record_and_top_level_roots() {
         let record = b"six.py,sha256=x,1\nsix-1.17.0.dist-info/METADATA,,\n../../bin/tool,,\n_cffi_backend.cpython-312-x86_64-linux-gnu.so,,\nyaml/__init__.py,,\n__pycache__/six.cpython-312.pyc,,\n";
         assert_eq!(record_roots(record), ["_cffi_backend", "six", "yaml"]);
-        assert_eq!(parse_top_level(b"google/protobuf\n\nattr\nattrs\n"), ["attr", "attrs", "google"]);
+        assert_eq!(
+            parse_top_level(b"google/protobuf\n\nattr\nattrs\n"),
+            ["attr", "attrs", "google"]
+        );
     }
 
     fn fixture() -> std::path::PathBuf {
@@ -354,7 +380,9 @@ mod tests {
             .parse()
             .unwrap();
         let scanned = scan_layer_zip(&fixture(), Some(&arn)).unwrap();
-        assert!(scanned.warnings.is_empty(), "{:?}", scanned.warnings);
+        // The fixture mixes both layouts on purpose.
+        assert_eq!(scanned.warnings.len(), 1, "{:?}", scanned.warnings);
+        assert!(scanned.warnings[0].contains("only visible to python3.12"));
         let m = scanned.manifest;
         assert_eq!(m.provenance, Provenance::Scanned);
         assert_eq!(m.arn, Some(arn));
@@ -370,7 +398,10 @@ mod tests {
             .map(|p| {
                 (
                     p.name.clone(),
-                    p.version.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                    p.version
+                        .as_ref()
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
                     p.top_level.clone(),
                 )
             })
@@ -385,7 +416,13 @@ mod tests {
             ("six", "1.17.0", &["six"][..]),
         ]
         .iter()
-        .map(|(n, v, t)| (n.to_string(), v.to_string(), t.iter().map(|s| s.to_string()).collect()))
+        .map(|(n, v, t)| {
+            (
+                n.to_string(),
+                v.to_string(),
+                t.iter().map(|s| s.to_string()).collect(),
+            )
+        })
         .collect();
         assert_eq!(got, want);
         // What `grail layer scan -o` writes loads back as a user manifest.
@@ -418,11 +455,23 @@ mod tests {
         let opts = zip::write::SimpleFileOptions::default();
         for (name, data) in [
             ("requests/__init__.py", "x"),
-            ("python/bad-1.dist-info/METADATA", "Name: bad\nVersion: not a version\n"),
+            (
+                "python/bad-1.dist-info/METADATA",
+                "Name: bad\nVersion: not a version\n",
+            ),
             ("python/nometa-1.dist-info/RECORD", ""),
-            ("python/lib/python3.11/site-packages/a-1.dist-info/METADATA", "Name: a\nVersion: 1\n"),
-            ("python/lib/python3.12/site-packages/b-1.dist-info/METADATA", "Name: b\nVersion: 1\n"),
-            ("python/lib/python3.12/site-packages/A-2.dist-info/METADATA", "Name: A\nVersion: 2\n"),
+            (
+                "python/lib/python3.11/site-packages/a-1.dist-info/METADATA",
+                "Name: a\nVersion: 1\n",
+            ),
+            (
+                "python/lib/python3.12/site-packages/b-1.dist-info/METADATA",
+                "Name: b\nVersion: 1\n",
+            ),
+            (
+                "python/lib/python3.12/site-packages/A-2.dist-info/METADATA",
+                "Name: A\nVersion: 2\n",
+            ),
         ] {
             w.start_file(name, opts).unwrap();
             w.write_all(data.as_bytes()).unwrap();
@@ -430,7 +479,13 @@ mod tests {
         w.finish().unwrap();
         let s = scan_layer_zip(&path, None).unwrap();
         let all = s.warnings.join("\n");
-        for needle in ["not PEP 440", "no METADATA", "several Pythons", "installed twice", "outside python/"] {
+        for needle in [
+            "not PEP 440",
+            "no METADATA",
+            "several Pythons",
+            "installed twice",
+            "outside python/",
+        ] {
             assert!(all.contains(needle), "{needle}: {all}");
         }
         assert_eq!(s.manifest.site_dir, "python/lib/python3.11/site-packages");

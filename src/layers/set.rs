@@ -238,7 +238,9 @@ fn mismatch(arn: &LayerArn, m: Option<&LayerManifest>, target: LambdaTarget) -> 
     }
     let layer_target = format!(
         "{} ({})",
-        python.map_or("python (unknown version)".to_string(), |p| format!("python{p}")),
+        python.map_or("python (unknown version)".to_string(), |p| format!(
+            "python{p}"
+        )),
         arch.map_or("unknown architecture".to_string(), |a| a.to_string())
     );
     Some(format!(
@@ -253,7 +255,8 @@ mod tests {
     use super::*;
     use crate::target::{Arch, PythonVersion};
 
-    const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
+    const PANDAS_312: &str =
+        "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 
     fn build(
         attached: &[&str],
@@ -262,8 +265,10 @@ mod tests {
         target: LambdaTarget,
     ) -> Result<LayerSet, LayerError> {
         let attached: Vec<String> = attached.iter().map(|s| s.to_string()).collect();
-        let user: BTreeMap<String, PathBuf> =
-            user.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let user: BTreeMap<String, PathBuf> = user
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         LayerSet::build(LayerSetInput {
             attached: &attached,
             user_manifests: &user,
@@ -281,7 +286,10 @@ mod tests {
     fn catalogue_layer_provides_pandas() {
         let set = build(&[PANDAS_312], &[], false, py312()).unwrap();
         assert!(set.warnings.is_empty(), "{:?}", set.warnings);
-        assert_eq!(set.layers[0].source, ManifestSource::Catalogue("3.17.0".into()));
+        assert_eq!(
+            set.layers[0].source,
+            ManifestSource::Catalogue("3.17.0".into())
+        );
         let pandas = &set.provided["pandas"];
         assert_eq!(pandas.version.as_ref().unwrap().to_string(), "3.0.3");
         assert_eq!(pandas.provided_by, PANDAS_312);
@@ -311,7 +319,11 @@ mod tests {
         // A pandas layer version the catalogue does not know.
         let old = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:20";
         let set = build(&[old], &[], false, py312()).unwrap();
-        assert!(set.warnings[0].contains("known: 27 (3.16.1), 29 (3.17.0)"), "{}", set.warnings[0]);
+        assert!(
+            set.warnings[0].contains("known: 27 (3.16.1), 29 (3.17.0)"),
+            "{}",
+            set.warnings[0]
+        );
     }
 
     #[test]
@@ -321,7 +333,10 @@ mod tests {
         assert!(!set.layers[0].usable);
         assert!(set.provided.is_empty());
         let w = &set.warnings[0];
-        assert!(w.contains("python3.11 (arm64)") && w.contains("python3.12 (x86_64)"), "{w}");
+        assert!(
+            w.contains("python3.11 (arm64)") && w.contains("python3.12 (x86_64)"),
+            "{w}"
+        );
         // An unknown layer's name is enough to warn.
         let set = build(
             &["arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:4"],
@@ -345,13 +360,7 @@ mod tests {
                 "unzipped_bytes": 10, "packages": [{"name": "Pandas", "version": "2.0.0"}, {"name": "six", "version": "1.0"}]}"#,
         )
         .unwrap();
-        let set = build(
-            &[PANDAS_312, mine],
-            &[(mine, path.clone())],
-            true,
-            py312(),
-        )
-        .unwrap();
+        let set = build(&[PANDAS_312, mine], &[(mine, path.clone())], true, py312()).unwrap();
         assert!(set.warnings.is_empty(), "{:?}", set.warnings);
         assert_eq!(set.layers[1].source, ManifestSource::User(path.clone()));
         assert_eq!(set.provided["pandas"].provided_by, mine);
@@ -368,14 +377,27 @@ mod tests {
 
     #[test]
     fn errors_name_the_input() {
-        let err = build(&["arn:aws:lambda:us-east-1:1:layer:x:1"], &[], false, py312())
-            .unwrap_err()
-            .to_string();
+        let err = build(
+            &["arn:aws:lambda:us-east-1:1:layer:x:1"],
+            &[],
+            false,
+            py312(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("account must be 12 digits"), "{err}");
-        let err = build(&[PANDAS_312], &[("pandas", PathBuf::from("p.json"))], false, py312())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("p.json") && err.contains("\"pandas\""), "{err}");
+        let err = build(
+            &[PANDAS_312],
+            &[("pandas", PathBuf::from("p.json"))],
+            false,
+            py312(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("p.json") && err.contains("\"pandas\""),
+            "{err}"
+        );
         let err = build(
             &[PANDAS_312],
             &[(PANDAS_312, PathBuf::from("/nonexistent/p.json"))],
