@@ -39,6 +39,11 @@ pub struct LayerPackage {
     /// Import roots. Ex) `["dateutil"]`
     #[serde(default)]
     pub top_level: Vec<String>,
+    /// Bytes of this package's files (its import roots and metadata dir),
+    /// when scanned; an addition to the contract's example, used for the
+    /// "largest packages" table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unzipped_bytes: Option<u64>,
 }
 
 /// A layer manifest, schema `grail-layer-manifest/1` (see the CLI contract).
@@ -202,6 +207,7 @@ pub fn runtime_manifest() -> LayerManifest {
                 name: name.to_string(),
                 version: None,
                 top_level: vec![import.to_string()],
+                unzipped_bytes: None,
             })
             .collect(),
         native_libs: Vec::new(),

@@ -98,10 +98,13 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
     let mut ext_tags: BTreeMap<(u8, String), usize> = BTreeMap::new();
     let mut outside = 0usize;
     let mut dists: BTreeMap<String, DistEntry> = BTreeMap::new();
+    // (site, first path segment) → bytes, to attribute sizes to packages.
+    let mut by_root: BTreeMap<(String, String), u64> = BTreeMap::new();
 
     for i in 0..archive.len() {
         let entry = archive.by_index_data(i).map_err(zip_err)?;
-        total = total.saturating_add(entry.size());
+        let size = entry.size();
+        total = total.saturating_add(size);
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let is_dir = entry.is_dir();
         drop(entry);
@@ -125,6 +128,12 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
             let first = parts.next().unwrap_or("");
             let inner = parts.next();
             let key = format!("{site}/{first}");
+            if !is_dir && !first.is_empty() {
+                let slot = by_root
+                    .entry((site.to_string(), first.to_string()))
+                    .or_default();
+                *slot = slot.saturating_add(size);
+            }
             match (first, inner) {
                 (d, Some("METADATA")) if d.ends_with(".dist-info") => {
                     slot(&mut dists, &key, site).metadata = name.clone()
@@ -198,11 +207,14 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
                     name,
                     version: Some(version),
                     top_level,
+                    unzipped_bytes: None,
                 },
                 dir.clone(),
             ),
         );
     }
+
+    attribute_sizes(&mut packages, &dists, &by_root);
 
     let site_pythons: BTreeSet<PythonVersion> = sites
         .iter()
@@ -270,6 +282,43 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
         size_source: None,
     };
     Ok(ScannedLayer { manifest, warnings })
+}
+
+/// Give each package the bytes of its metadata dir and of the entries
+/// under its import roots (`six` covers `six.py`, `numpy` covers `numpy/…`).
+fn attribute_sizes(
+    packages: &mut BTreeMap<String, (LayerPackage, String)>,
+    dists: &BTreeMap<String, DistEntry>,
+    by_root: &BTreeMap<(String, String), u64>,
+) {
+    // (site, import root or metadata dir) → package name.
+    let mut owner: BTreeMap<(String, String), String> = BTreeMap::new();
+    for (pkg, dir) in packages.values() {
+        let Some(d) = dists.get(dir) else { continue };
+        let meta_dir = dir.rsplit('/').next().unwrap_or(dir).to_string();
+        owner.insert((d.site.clone(), meta_dir), pkg.name.clone());
+        // Without top_level.txt or RECORD, the dist-info stem is the usual module name.
+        let stem = crate::names::dist_info_stem(&pkg.name);
+        for root in pkg.top_level.iter().chain(std::iter::once(&stem)) {
+            owner
+                .entry((d.site.clone(), root.clone()))
+                .or_insert_with(|| pkg.name.clone());
+        }
+    }
+    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    for ((site, first), bytes) in by_root {
+        let module = first.split('.').next().unwrap_or(first);
+        let who = owner
+            .get(&(site.clone(), first.clone()))
+            .or_else(|| owner.get(&(site.clone(), module.to_string())));
+        if let Some(name) = who {
+            let s = sizes.entry(name.clone()).or_default();
+            *s = s.saturating_add(*bytes);
+        }
+    }
+    for (pkg, _) in packages.values_mut() {
+        pkg.unzipped_bytes = sizes.get(&pkg.name).copied();
+    }
 }
 
 fn read_entry<R: Read + std::io::Seek>(
@@ -392,6 +441,23 @@ mod tests {
         assert_eq!(m.python, Some(PythonVersion::new(3, 12)));
         assert_eq!(m.architecture, Some(Arch::X86_64));
         assert_eq!(m.native_libs, ["lib/libbar.so", "lib/libfoo.so.1"]);
+        let sizes: Vec<(&str, Option<u64>)> = m
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.unzipped_bytes))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("attrs", Some(334)),
+                ("legacy-pkg", Some(128)),
+                ("numpy", Some(1_000_430)),
+                ("oldstyle", Some(135)),
+                ("pyyaml", Some(345)),
+                ("requests", Some(435)),
+                ("six", Some(285)),
+            ]
+        );
         let got: Vec<(String, String, Vec<String>)> = m
             .packages
             .iter()

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use pep440_rs::Version;
 
 use super::{runtime_manifest, Catalogue, LayerArn, LayerError, LayerManifest};
-use crate::budget::LayerUsage;
+use crate::budget::{LayerUsage, SizeItem};
 use crate::target::LambdaTarget;
 
 /// Lambda's limit on layers per function.
@@ -67,6 +67,51 @@ impl AttachedLayer {
             unzipped_bytes: m.and_then(LayerManifest::known_size),
             approximate: m.is_some_and(|m| m.size_approximate),
         }
+    }
+}
+
+impl AttachedLayer {
+    /// This layer's rows for the "largest packages" table: one per package
+    /// when the manifest has per-package sizes (a scan) plus the rest of the
+    /// layer, else one row for the whole layer; nothing when the size is unknown.
+    pub fn size_items(&self) -> Vec<SizeItem> {
+        let Some(m) = &self.manifest else {
+            return Vec::new();
+        };
+        let Some(total) = m.known_size() else {
+            return Vec::new();
+        };
+        let location = format!("layer {}", self.arn);
+        let mut items: Vec<SizeItem> = m
+            .packages
+            .iter()
+            .filter_map(|p| {
+                p.unzipped_bytes.map(|bytes| SizeItem {
+                    name: p.name.clone(),
+                    bytes,
+                    location: location.clone(),
+                })
+            })
+            .collect();
+        let attributed = items.iter().fold(0u64, |a, i| a.saturating_add(i.bytes));
+        let rest = total.saturating_sub(attributed);
+        if rest > 0 {
+            let name = if items.is_empty() {
+                if m.size_approximate {
+                    "(whole layer, approximate)"
+                } else {
+                    "(whole layer)"
+                }
+            } else {
+                "(other layer files)"
+            };
+            items.push(SizeItem {
+                name: name.to_string(),
+                bytes: rest,
+                location,
+            });
+        }
+        items
     }
 }
 
@@ -173,6 +218,14 @@ impl LayerSet {
             provided,
             warnings,
         })
+    }
+
+    /// Every layer's rows for [`crate::budget::render_breakdown`].
+    pub fn size_items(&self) -> Vec<SizeItem> {
+        self.layers
+            .iter()
+            .flat_map(AttachedLayer::size_items)
+            .collect()
     }
 
     /// The budget lines, in attach order.
@@ -297,6 +350,10 @@ mod tests {
         let u = set.usages();
         assert_eq!(u[0].unzipped_bytes, Some(175_112_192));
         assert!(u[0].approximate);
+        let items = set.size_items();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].name, "(whole layer, approximate)");
+        assert_eq!(items[0].location, format!("layer {PANDAS_312}"));
     }
 
     #[test]
@@ -369,6 +426,12 @@ mod tests {
         assert_eq!(set.provided["six"].provided_by, mine);
         assert_eq!(set.provided["boto3"].provided_by, RUNTIME_PROVIDER);
         assert_eq!(set.provided["boto3"].version, None);
+        // No per-package sizes in this manifest: one row for the whole layer.
+        let rows = set.layers[1].size_items();
+        assert_eq!(
+            (rows[0].name.as_str(), rows[0].bytes),
+            ("(whole layer)", 10)
+        );
 
         // A manifest for a layer that is not attached is a warning.
         let set = build(&[PANDAS_312], &[(mine, path)], false, py312()).unwrap();
@@ -407,5 +470,34 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("/nonexistent/p.json"), "{err}");
+    }
+
+    #[test]
+    fn scanned_layer_gives_per_package_rows() {
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("vendor-fixtures/layers/sample-layer.zip");
+        let arn = "arn:aws:lambda:us-east-1:123456789012:layer:sample:3";
+        let scanned = crate::layers::scan_layer_zip(&fixture, Some(&arn.parse().unwrap())).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sample.json");
+        std::fs::write(&path, scanned.manifest.to_json()).unwrap();
+        let set = build(&[arn], &[(arn, path)], false, py312()).unwrap();
+        assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+        assert_eq!(set.usages()[0].unzipped_bytes, Some(1_002_110));
+        let items = set.size_items();
+        let numpy = items.iter().find(|i| i.name == "numpy").unwrap();
+        assert_eq!(numpy.bytes, 1_000_430);
+        let other = items
+            .iter()
+            .find(|i| i.name == "(other layer files)")
+            .unwrap();
+        assert_eq!(other.bytes, 18, "lib/libfoo.so.1 + lib/libbar.so");
+        let sum: u64 = items.iter().map(|i| i.bytes).sum();
+        assert_eq!(sum, 1_002_110);
+        let table = crate::budget::render_breakdown(&items, 1);
+        assert!(
+            table.starts_with("   1  0.95 MB  numpy  layer arn:aws:lambda"),
+            "{table}"
+        );
     }
 }
