@@ -1,1 +1,117 @@
-//! TODO: layers (being written).
+//! Lambda layers: ARNs, manifests (what a layer provides and how big it is),
+//! the embedded AWS SDK for pandas catalogue and the layer-zip scanner.
+//!
+//! Intended call sequence (the CLI wires it):
+//!
+//! 1. `grail package`: config.rs yields the function's layer ARNs (Chalice's
+//!    precedence) and `layer_manifests`; the CLI merges `--layer-manifest`
+//!    over them, then calls [`LayerSet::build`]. Print `set.warnings`; give
+//!    `set.provided` to resolution (packages to treat as pre-installed);
+//!    give `set.usages()` to [`crate::budget::Budget::compute`].
+//! 2. `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`: parse the ARN,
+//!    call [`scan_layer_zip`], print its warnings, write
+//!    `scanned.manifest.to_json()`.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use grail::layers::{Catalogue, LayerSet, LayerSetInput};
+//! use grail::target::{Arch, LambdaTarget};
+//!
+//! let attached = vec!["arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29".to_string()];
+//! let set = LayerSet::build(LayerSetInput {
+//!     attached: &attached,
+//!     user_manifests: &BTreeMap::new(),
+//!     runtime_provided: true,
+//!     target: LambdaTarget::new("3.12".parse().unwrap(), Arch::X86_64),
+//!     catalogue: Catalogue::embedded(),
+//! })
+//! .unwrap();
+//! assert_eq!(set.provided["pandas"].version.as_ref().unwrap().to_string(), "3.0.3");
+//! assert_eq!(set.provided["boto3"].provided_by, "runtime");
+//! assert!(set.warnings.is_empty());
+//! ```
+
+use std::path::PathBuf;
+
+use crate::error::ExitKind;
+
+mod arn;
+mod catalogue;
+mod manifest;
+mod scan;
+mod set;
+
+pub use arn::{LayerArn, LayerArnError, LayerArnErrorKind, LayerHints};
+pub use catalogue::{Catalogue, CatalogueEntry};
+pub use manifest::{
+    runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
+};
+pub use scan::{scan_layer_zip, ScannedLayer};
+pub use set::{
+    AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,
+};
+
+/// Everything that can go wrong with layers; all are bad input (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    /// A malformed attached layer ARN.
+    #[error("{0}; check \"layers\" in .chalice/config.json")]
+    Arn(LayerArnError),
+    /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
+    #[error("layer manifest {path}: {source}; the key must be the layer version ARN")]
+    ManifestKey {
+        /// The manifest file.
+        path: PathBuf,
+        /// Why the key is not an ARN.
+        source: LayerArnError,
+    },
+    /// A manifest file that cannot be read.
+    #[error("cannot read layer manifest {path}: {source}")]
+    ManifestRead {
+        /// The manifest file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A manifest file that is not valid `grail-layer-manifest/1`.
+    #[error("invalid layer manifest {path}: {message} (schema: grail-layer-manifest/1; `grail layer scan` writes one)")]
+    ManifestInvalid {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A layer zip that cannot be opened.
+    #[error("cannot open layer zip {path}: {source}")]
+    ZipOpen {
+        /// The zip.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A layer zip that is not a readable zip.
+    #[error("cannot read layer zip {path}: {source}")]
+    Zip {
+        /// The zip.
+        path: PathBuf,
+        /// The zip error.
+        source: zip::result::ZipError,
+    },
+    /// An entry of a layer zip that cannot be read.
+    #[error("cannot read {entry} in layer zip {path}: {message}")]
+    ZipEntry {
+        /// The zip.
+        path: PathBuf,
+        /// The entry name.
+        entry: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+impl LayerError {
+    /// The exit code class: always bad input.
+    pub fn exit_kind(&self) -> ExitKind {
+        ExitKind::Usage
+    }
+}
