@@ -81,6 +81,14 @@ pub struct CachedPage {
     pub max_age: Option<u64>,
     /// The response body.
     pub body: String,
+    /// The URL the page was finally served from (after redirects), which
+    /// relative links resolve against; `None` means [`CachedPage::url`].
+    #[serde(default)]
+    pub final_url: Option<String>,
+    /// The server answered 404: the project does not exist there (cached so
+    /// `--offline` runs with several indexes still work).
+    #[serde(default)]
+    pub not_found: bool,
 }
 
 /// Core metadata read from a distribution, as cached.
@@ -419,6 +427,8 @@ mod tests {
             fetched_at: 1,
             max_age: None,
             body: "<a href='a-1.whl'>a-1.whl</a>".into(),
+            final_url: None,
+            not_found: false,
         };
         assert!(cache.page(&page.url).is_none());
         cache.set_page(&page).unwrap();
@@ -457,10 +467,17 @@ mod tests {
         ]);
         assert_eq!(default_dir_from(all), Some(PathBuf::from("/g")));
         if cfg!(target_os = "linux") {
-            let xdg = env(&[("GRAIL_CACHE_DIR", ""), ("XDG_CACHE_HOME", "/x"), ("HOME", "/h")]);
+            let xdg = env(&[
+                ("GRAIL_CACHE_DIR", ""),
+                ("XDG_CACHE_HOME", "/x"),
+                ("HOME", "/h"),
+            ]);
             assert_eq!(default_dir_from(xdg), Some(PathBuf::from("/x/grail")));
             let home = env(&[("XDG_CACHE_HOME", "relative"), ("HOME", "/h")]);
-            assert_eq!(default_dir_from(home), Some(PathBuf::from("/h/.cache/grail")));
+            assert_eq!(
+                default_dir_from(home),
+                Some(PathBuf::from("/h/.cache/grail"))
+            );
             assert_eq!(default_dir_from(env(&[])), None);
         }
     }
