@@ -1,1 +1,484 @@
-//! TODO: cache (being written).
+//! The on-disk cache shared by every grail run: downloaded distributions
+//! (content-addressed by sha256), index pages (with their HTTP validators) and
+//! core metadata read out of remote wheels.
+//!
+//! Layout (versioned, so a future format can live next to this one):
+//!
+//! ```text
+//! <dir>/v1/blobs/sha256/<first two hex>/<sha256 hex>   distribution files
+//! <dir>/v1/urls/<sha256 of url>                        url → sha256 hex (files the index gave no hash for)
+//! <dir>/v1/pages/<sha256 of url>.json                  index page body + ETag/Last-Modified
+//! <dir>/v1/metadata/<key>.json                         METADATA bytes + unzipped size of the wheel
+//! <dir>/v1/tmp/                                         temporary files, renamed into place
+//! ```
+//!
+//! Every write goes to a temporary file under `tmp/` (same file system) and is
+//! then renamed into place, so concurrent grail runs can share one cache and an
+//! interrupted run never leaves a partial file behind. A blob's name is the
+//! sha256 of content that was verified while it was written, so reading a blob
+//! needs no re-verification.
+//!
+//! ```
+//! use std::io::Write;
+//! let dir = tempfile::tempdir().unwrap();
+//! let cache = grail::cache::Cache::new(dir.path()).unwrap();
+//! let mut writer = cache.blob_writer().unwrap();
+//! writer.write_all(b"hello").unwrap();
+//! let blob = writer.finish().unwrap();
+//! let sha = blob.sha256().to_string();
+//! let path = blob.persist().unwrap();
+//! assert_eq!(cache.blob(&sha), Some(path));
+//! ```
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+/// The version directory below the cache root; bump when the layout changes.
+const LAYOUT: &str = "v1";
+
+/// A cache operation failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cache {action} {path}: {source}")]
+pub struct CacheError {
+    /// What was being done, e.g. "cannot create directory".
+    pub action: &'static str,
+    /// The file or directory involved.
+    pub path: PathBuf,
+    /// The underlying I/O error.
+    #[source]
+    pub source: io::Error,
+}
+
+impl CacheError {
+    fn new(action: &'static str, path: &Path, source: io::Error) -> Self {
+        CacheError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// A cached index page (or find-links page) and the validators needed to
+/// revalidate it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedPage {
+    /// The page URL, without credentials.
+    pub url: String,
+    /// The response `Content-Type`, used to choose the JSON or HTML parser.
+    pub content_type: Option<String>,
+    /// The response `ETag`, sent back as `If-None-Match`.
+    pub etag: Option<String>,
+    /// The response `Last-Modified`, sent back as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+    /// When the page was fetched or last revalidated (seconds since the Unix epoch).
+    pub fetched_at: u64,
+    /// `Cache-Control: max-age`, if the server allowed caching without revalidation.
+    pub max_age: Option<u64>,
+    /// The response body.
+    pub body: String,
+    /// The URL the page was finally served from (after redirects), which
+    /// relative links resolve against; `None` means [`CachedPage::url`].
+    #[serde(default)]
+    pub final_url: Option<String>,
+    /// The server answered 404: the project does not exist there (cached so
+    /// `--offline` runs with several indexes still work).
+    #[serde(default)]
+    pub not_found: bool,
+}
+
+/// Core metadata read from a distribution, as cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedMetadata {
+    /// The `METADATA` file, base64-encoded (it is not guaranteed to be UTF-8).
+    metadata_b64: String,
+    /// Sum of the uncompressed sizes of the wheel's entries, when known.
+    pub unzipped_bytes: Option<u64>,
+}
+
+impl CachedMetadata {
+    /// Wrap METADATA bytes and the optional unzipped size.
+    pub fn new(metadata: &[u8], unzipped_bytes: Option<u64>) -> Self {
+        use base64::Engine;
+        CachedMetadata {
+            metadata_b64: base64::engine::general_purpose::STANDARD.encode(metadata),
+            unzipped_bytes,
+        }
+    }
+
+    /// The METADATA bytes (`None` if the cache entry is corrupt).
+    pub fn metadata(&self) -> Option<Vec<u8>> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.metadata_b64)
+            .ok()
+    }
+}
+
+/// The grail cache directory; cheap to clone and safe to share between threads.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    /// `<dir>/v1`.
+    root: PathBuf,
+}
+
+impl Cache {
+    /// Open (creating if needed) the cache rooted at `dir`.
+    pub fn new(dir: impl AsRef<Path>) -> Result<Cache, CacheError> {
+        let root = dir.as_ref().join(LAYOUT);
+        for sub in ["blobs/sha256", "urls", "pages", "metadata", "tmp"] {
+            let path = root.join(sub);
+            fs::create_dir_all(&path)
+                .map_err(|e| CacheError::new("cannot create directory", &path, e))?;
+        }
+        Ok(Cache { root })
+    }
+
+    /// The default cache directory: `$GRAIL_CACHE_DIR`, else the platform
+    /// cache directory (`$XDG_CACHE_HOME/grail` or `~/.cache/grail` on Linux,
+    /// `~/Library/Caches/grail` on macOS, `%LOCALAPPDATA%\grail\cache` on
+    /// Windows). `None` when no home directory can be found.
+    pub fn default_dir() -> Option<PathBuf> {
+        default_dir_from(|key| std::env::var_os(key))
+    }
+
+    /// The versioned root (`<dir>/v1`).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Where the blob with this sha256 lives (whether or not it exists).
+    pub fn blob_path(&self, sha256_hex: &str) -> PathBuf {
+        let hex = sha256_hex.to_ascii_lowercase();
+        let prefix = hex.get(..2).unwrap_or("xx");
+        self.root.join("blobs/sha256").join(prefix).join(hex)
+    }
+
+    /// The cached blob with this sha256, if present.
+    pub fn blob(&self, sha256_hex: &str) -> Option<PathBuf> {
+        let path = self.blob_path(sha256_hex);
+        path.is_file().then_some(path)
+    }
+
+    /// Start writing a new blob; its name is decided by its content.
+    pub fn blob_writer(&self) -> Result<BlobWriter, CacheError> {
+        let tmp_dir = self.root.join("tmp");
+        let file = tempfile::NamedTempFile::new_in(&tmp_dir)
+            .map_err(|e| CacheError::new("cannot create a temporary file in", &tmp_dir, e))?;
+        Ok(BlobWriter {
+            cache: self.clone(),
+            file: io::BufWriter::new(file),
+            sha256: Sha256::new(),
+            sha384: Sha384::new(),
+            sha512: Sha512::new(),
+            len: 0,
+        })
+    }
+
+    /// The sha256 recorded for a URL whose index gave no hash.
+    pub fn url_sha256(&self, url: &str) -> Option<String> {
+        let text = fs::read_to_string(self.url_path(url)).ok()?;
+        let hex = text.trim();
+        (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hex.to_string())
+    }
+
+    /// Remember that `url` served the blob `sha256_hex`.
+    pub fn set_url_sha256(&self, url: &str, sha256_hex: &str) -> Result<(), CacheError> {
+        self.write_atomic(&self.url_path(url), sha256_hex.as_bytes())
+    }
+
+    /// The cached page for `url` (credentials already stripped), if any.
+    pub fn page(&self, url: &str) -> Option<CachedPage> {
+        let bytes = fs::read(self.page_path(url)).ok()?;
+        let page: CachedPage = serde_json::from_slice(&bytes).ok()?;
+        (page.url == url).then_some(page)
+    }
+
+    /// Store a page (replacing any older copy atomically).
+    pub fn set_page(&self, page: &CachedPage) -> Result<(), CacheError> {
+        let path = self.page_path(&page.url);
+        let json = serde_json::to_vec(page).map_err(|e| {
+            CacheError::new("cannot serialise page for", &path, io::Error::other(e))
+        })?;
+        self.write_atomic(&path, &json)
+    }
+
+    /// Cached metadata under `key` (see [`Cache::metadata_key`]).
+    pub fn metadata(&self, key: &str) -> Option<CachedMetadata> {
+        let bytes = fs::read(self.root.join("metadata").join(format!("{key}.json"))).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Store metadata under `key`.
+    pub fn set_metadata(&self, key: &str, value: &CachedMetadata) -> Result<(), CacheError> {
+        let path = self.root.join("metadata").join(format!("{key}.json"));
+        let json = serde_json::to_vec(value).map_err(|e| {
+            CacheError::new("cannot serialise metadata for", &path, io::Error::other(e))
+        })?;
+        self.write_atomic(&path, &json)
+    }
+
+    /// The metadata key of a distribution: its sha256 when known, else a hash of its URL.
+    pub fn metadata_key(sha256: Option<&str>, url: &str) -> String {
+        match sha256 {
+            Some(hex) => format!("sha256-{}", hex.to_ascii_lowercase()),
+            None => format!("url-{}", sha256_hex(url.as_bytes())),
+        }
+    }
+
+    fn url_path(&self, url: &str) -> PathBuf {
+        self.root.join("urls").join(sha256_hex(url.as_bytes()))
+    }
+
+    fn page_path(&self, url: &str) -> PathBuf {
+        self.root
+            .join("pages")
+            .join(format!("{}.json", sha256_hex(url.as_bytes())))
+    }
+
+    /// Write `bytes` to `path` via a temporary file and a rename.
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+        let tmp_dir = self.root.join("tmp");
+        let mut file = tempfile::NamedTempFile::new_in(&tmp_dir)
+            .map_err(|e| CacheError::new("cannot create a temporary file in", &tmp_dir, e))?;
+        file.write_all(bytes)
+            .map_err(|e| CacheError::new("cannot write", file.path(), e))?;
+        file.persist(path)
+            .map_err(|e| CacheError::new("cannot rename into", path, e.error))?;
+        Ok(())
+    }
+}
+
+/// [`Cache::default_dir`] with the environment passed in (testable).
+fn default_dir_from(lookup: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let env = |key: &str| lookup(key).filter(|v| !v.is_empty());
+    if let Some(dir) = env("GRAIL_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if cfg!(windows) {
+        return env("LOCALAPPDATA").map(|d| PathBuf::from(d).join("grail").join("cache"));
+    }
+    if cfg!(target_os = "macos") {
+        return env("HOME").map(|h| PathBuf::from(h).join("Library/Caches/grail"));
+    }
+    if let Some(xdg) = env("XDG_CACHE_HOME").filter(|d| Path::new(d).is_absolute()) {
+        return Some(PathBuf::from(xdg).join("grail"));
+    }
+    env("HOME").map(|h| PathBuf::from(h).join(".cache").join("grail"))
+}
+
+/// The lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A blob being written: bytes go to a temporary file while their digests are
+/// computed. Dropping it (or the [`FinishedBlob`]) deletes the temporary file.
+pub struct BlobWriter {
+    cache: Cache,
+    file: io::BufWriter<tempfile::NamedTempFile>,
+    sha256: Sha256,
+    sha384: Sha384,
+    sha512: Sha512,
+    len: u64,
+}
+
+impl Write for BlobWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.sha384.update(&buf[..n]);
+        self.sha512.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl BlobWriter {
+    /// Flush and compute the digests; the blob is not yet visible in the cache.
+    pub fn finish(self) -> Result<FinishedBlob, CacheError> {
+        let file = self.file.into_inner().map_err(|e| {
+            let err = io::Error::new(e.error().kind(), e.error().to_string());
+            CacheError::new("cannot write", e.into_inner().get_ref().path(), err)
+        })?;
+        Ok(FinishedBlob {
+            cache: self.cache,
+            file,
+            sha256: hex::encode(self.sha256.finalize()),
+            sha384: hex::encode(self.sha384.finalize()),
+            sha512: hex::encode(self.sha512.finalize()),
+            len: self.len,
+        })
+    }
+}
+
+/// A fully written blob whose digests are known: check them, then
+/// [`persist`](FinishedBlob::persist) it (or drop it to discard it).
+pub struct FinishedBlob {
+    cache: Cache,
+    file: tempfile::NamedTempFile,
+    sha256: String,
+    sha384: String,
+    sha512: String,
+    len: u64,
+}
+
+impl FinishedBlob {
+    /// The lowercase hex sha256 of the content.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The lowercase hex digest for `algorithm` (`sha256`, `sha384`, `sha512`),
+    /// or `None` for an algorithm grail does not compute.
+    pub fn digest(&self, algorithm: &str) -> Option<&str> {
+        match algorithm.to_ascii_lowercase().as_str() {
+            "sha256" => Some(&self.sha256),
+            "sha384" => Some(&self.sha384),
+            "sha512" => Some(&self.sha512),
+            _ => None,
+        }
+    }
+
+    /// The content length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the blob is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Move the blob into place and return its path. If another run stored the
+    /// same content meanwhile, that copy is kept (it is byte-identical).
+    pub fn persist(self) -> Result<PathBuf, CacheError> {
+        let path = self.cache.blob_path(&self.sha256);
+        if path.is_file() {
+            return Ok(path);
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| CacheError::new("cannot create directory", parent, e))?;
+        }
+        match self.file.persist_noclobber(&path) {
+            Ok(_) => Ok(path),
+            Err(_) if path.is_file() => Ok(path),
+            Err(e) => Err(CacheError::new("cannot rename into", &path, e.error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_round_trip_and_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path()).unwrap();
+        let mut w = cache.blob_writer().unwrap();
+        w.write_all(b"abc").unwrap();
+        let blob = w.finish().unwrap();
+        assert_eq!(
+            blob.sha256(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(blob.digest("SHA512").map(str::len), Some(128));
+        assert_eq!(blob.digest("md5"), None);
+        assert_eq!(blob.len(), 3);
+        let sha = blob.sha256().to_string();
+        assert!(cache.blob(&sha).is_none());
+        let path = blob.persist().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"abc");
+        assert_eq!(cache.blob(&sha), Some(path));
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(cache.root().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn dropped_blob_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path()).unwrap();
+        let mut w = cache.blob_writer().unwrap();
+        w.write_all(b"partial").unwrap();
+        drop(w.finish().unwrap());
+        assert_eq!(fs::read_dir(cache.root().join("tmp")).unwrap().count(), 0);
+        assert!(cache.blob(&sha256_hex(b"partial")).is_none());
+    }
+
+    #[test]
+    fn pages_metadata_and_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path()).unwrap();
+        let page = CachedPage {
+            url: "https://example.org/simple/a/".into(),
+            content_type: Some("text/html".into()),
+            etag: Some("\"x\"".into()),
+            last_modified: None,
+            fetched_at: 1,
+            max_age: None,
+            body: "<a href='a-1.whl'>a-1.whl</a>".into(),
+            final_url: None,
+            not_found: false,
+        };
+        assert!(cache.page(&page.url).is_none());
+        cache.set_page(&page).unwrap();
+        assert_eq!(cache.page(&page.url), Some(page));
+
+        let key = Cache::metadata_key(None, "https://example.org/a-1.whl");
+        assert!(key.starts_with("url-"));
+        cache
+            .set_metadata(&key, &CachedMetadata::new(b"Name: a\n", Some(10)))
+            .unwrap();
+        let got = cache.metadata(&key).unwrap();
+        assert_eq!(got.metadata().unwrap(), b"Name: a\n");
+        assert_eq!(got.unzipped_bytes, Some(10));
+
+        let sha = sha256_hex(b"x");
+        cache.set_url_sha256("https://e/x", &sha).unwrap();
+        assert_eq!(cache.url_sha256("https://e/x"), Some(sha));
+        assert_eq!(cache.url_sha256("https://e/y"), None);
+    }
+
+    #[test]
+    fn default_dir_order() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let all = env(&[
+            ("GRAIL_CACHE_DIR", "/g"),
+            ("XDG_CACHE_HOME", "/x"),
+            ("HOME", "/h"),
+            ("LOCALAPPDATA", "/l"),
+        ]);
+        assert_eq!(default_dir_from(all), Some(PathBuf::from("/g")));
+        if cfg!(target_os = "linux") {
+            let xdg = env(&[
+                ("GRAIL_CACHE_DIR", ""),
+                ("XDG_CACHE_HOME", "/x"),
+                ("HOME", "/h"),
+            ]);
+            assert_eq!(default_dir_from(xdg), Some(PathBuf::from("/x/grail")));
+            let home = env(&[("XDG_CACHE_HOME", "relative"), ("HOME", "/h")]);
+            assert_eq!(
+                default_dir_from(home),
+                Some(PathBuf::from("/h/.cache/grail"))
+            );
+            assert_eq!(default_dir_from(env(&[])), None);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""Build the fixture package index under vendor-fixtures/index/ (deterministically).
+
+Every project in PROJECTS becomes a directory ``vendor-fixtures/index/<normalized>/``
+holding small but *real* distributions:
+
+* wheels: valid zips with ``<module>/__init__.py`` (plus a tiny fake ``.so`` for
+  compiled packages), and ``<name>-<version>.dist-info/{METADATA,WHEEL,RECORD}``
+  where RECORD carries correct sha256 digests;
+* sdists (``"sdist": True``): ``<name>-<version>.tar.gz`` with ``PKG-INFO``,
+  ``pyproject.toml`` and the module;
+* ``index.json``: the sidecar the loopback test index server
+  (``tests/support/index_server.rs``) reads for per-file ``requires-python``,
+  ``yanked`` and ``listed-sha256`` (a deliberately wrong hash for mismatch tests).
+
+Fixed timestamps, permissions and compression settings make the output
+byte-identical on every run (with the same zlib; CPython's bundled zlib 1.2.x/1.3.x
+produce identical deflate streams for these inputs).
+
+To extend: append a dict to PROJECTS and re-run ``python3 scripts/gen-fixture-index.py``.
+Keys of a project dict:
+    name          distribution name as written in METADATA
+    versions      list of version dicts:
+        version         PEP 440 version
+        requires        list of Requires-Dist strings (markers allowed)
+        extras          {extra: [requirement, ...]} (adds Provides-Extra + marker)
+        requires_python Requires-Python specifier or None
+        wheels          list of "python-abi-platform" tag triples (compressed sets ok)
+        sdist           True to also build an sdist
+        yanked          reason string (or True) to mark every file of this version yanked
+        bad_hash        True to list a wrong sha256 for every file of this version
+        stored          True to store (not deflate) wheel entries
+    module        import name (default: the dist-info stem)
+"""
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tarfile
+import zipfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vendor-fixtures", "index")
+DATE = (1980, 1, 1, 0, 0, 0)
+PYS = ["cp310", "cp311", "cp312", "cp313", "cp314"]
+
+
+def manylinux2014(py, archs=("x86_64", "aarch64")):
+    return [f"{py}-{py}-manylinux_2_17_{a}.manylinux2014_{a}" for a in archs]
+
+
+def manylinux228(py, archs=("x86_64", "aarch64")):
+    return [f"{py}-{py}-manylinux_2_27_{a}.manylinux_2_28_{a}" for a in archs]
+
+
+def compiled(pys, fn=manylinux2014):
+    return [t for py in pys for t in fn(py)]
+
+
+PURE = ["py3-none-any"]
+
+PROJECTS = [
+    # --- the alpaca-py graph (real names, fake content) ---
+    {"name": "alpaca-py", "module": "alpaca", "versions": [
+        {"version": "0.43.2", "requires_python": ">=3.8,<4.0", "wheels": PURE, "requires": [
+            "msgpack<2.0.0,>=1.0.3", "numpy>=1.24", "pandas>=1.5.3", "pydantic<3.0.0,>=2.0.3",
+            "requests<3.0.0,>2.30.0", "sseclient-py<2.0.0,>=1.7.2", "websockets>=10.4"]}]},
+    {"name": "pandas", "versions": [
+        {"version": "2.3.3", "requires_python": ">=3.9", "wheels": compiled(PYS, manylinux228), "requires": [
+            'numpy>=1.22.4; python_version < "3.11"', 'numpy>=1.23.2; python_version == "3.11"',
+            'numpy>=1.26.0; python_version >= "3.12"', "python-dateutil>=2.8.2", "pytz>=2020.1",
+            "tzdata>=2022.7"],
+         "extras": {"excel": ["openpyxl>=3.1.0"]}}]},
+    {"name": "numpy", "versions": [
+        # 2.2.6: manylinux2014 wheels (fits Amazon Linux 2's glibc 2.26), plus
+        # wheels a Lambda target must reject.
+        {"version": "2.2.6", "requires_python": ">=3.10",
+         "wheels": compiled(PYS[:4]) + ["cp312-cp312-musllinux_1_2_x86_64", "cp312-cp312-macosx_14_0_arm64"]},
+        # 2.4.1: only manylinux_2_28 wheels: no compatible wheel for python3.10/3.11 Lambda.
+        {"version": "2.4.1", "requires_python": ">=3.11", "wheels": compiled(PYS[1:], manylinux228)}]},
+    {"name": "python-dateutil", "module": "dateutil", "versions": [
+        {"version": "2.9.0.post0", "requires_python": "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7",
+         "wheels": ["py2.py3-none-any"], "requires": ["six>=1.5"]}]},
+    {"name": "six", "versions": [
+        {"version": "1.17.0", "requires_python": "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7",
+         "wheels": ["py2.py3-none-any"], "sdist": True}]},
+    {"name": "pytz", "versions": [{"version": "2025.2", "wheels": ["py2.py3-none-any"]}]},
+    {"name": "tzdata", "versions": [{"version": "2025.2", "requires_python": ">=2", "wheels": ["py2.py3-none-any"]}]},
+    {"name": "requests", "versions": [
+        {"version": "2.32.5", "requires_python": ">=3.9", "wheels": PURE, "requires": [
+            "charset_normalizer<4,>=2", "idna<4,>=2.5", "urllib3<3,>=1.21.1", "certifi>=2017.4.17"],
+         "extras": {"socks": ["PySocks!=1.5.7,>=1.5.6"], "use-chardet-on-py3": ["chardet<6,>=3.0.2"]}}]},
+    {"name": "urllib3", "versions": [
+        {"version": "2.5.0", "requires_python": ">=3.9", "wheels": PURE,
+         "extras": {"socks": ["pysocks!=1.5.7,<2.0,>=1.5.6"]}},
+        # yanked (PEP 592): a resolver must skip it unless pinned with ==.
+        {"version": "2.6.0", "requires_python": ">=3.9", "wheels": PURE,
+         "yanked": "broken release, use 2.5.0"}]},
+    {"name": "idna", "versions": [{"version": "3.10", "requires_python": ">=3.6", "wheels": PURE}]},
+    {"name": "charset-normalizer", "versions": [
+        {"version": "3.4.3", "requires_python": ">=3.7",
+         "wheels": compiled(PYS, manylinux2014) + PURE}]},
+    {"name": "certifi", "versions": [{"version": "2025.8.3", "requires_python": ">=3.7", "wheels": PURE}]},
+    {"name": "pysocks", "module": "socks", "versions": [{"version": "1.7.1", "wheels": ["py3-none-any"]}]},
+    {"name": "pydantic", "versions": [
+        {"version": "2.11.7", "requires_python": ">=3.9", "wheels": PURE, "requires": [
+            "annotated-types>=0.6.0", "pydantic-core==2.33.2", "typing-extensions>=4.12.2",
+            "typing-inspection>=0.4.0"]}]},
+    {"name": "pydantic-core", "module": "pydantic_core", "versions": [
+        {"version": "2.33.2", "requires_python": ">=3.9", "wheels": compiled(PYS, manylinux2014),
+         "requires": ["typing-extensions!=4.7.0,>=4.6.0"]}]},
+    {"name": "typing-extensions", "module": "typing_extensions", "versions": [
+        {"version": "4.13.2", "requires_python": ">=3.8", "wheels": PURE},
+        {"version": "4.15.0", "requires_python": ">=3.9", "wheels": PURE}]},
+    {"name": "typing-inspection", "versions": [
+        {"version": "0.4.1", "requires_python": ">=3.9", "wheels": PURE, "requires": ["typing-extensions>=4.12.0"]}]},
+    {"name": "annotated-types", "versions": [
+        {"version": "0.7.0", "requires_python": ">=3.8", "wheels": PURE,
+         "requires": ['typing-extensions>=4.0.0; python_version < "3.9"']}]},
+    {"name": "msgpack", "versions": [
+        {"version": "1.1.1", "requires_python": ">=3.8", "wheels": compiled(PYS, manylinux2014)}]},
+    {"name": "websockets", "versions": [
+        {"version": "15.0.1", "requires_python": ">=3.9", "wheels": compiled(PYS, manylinux2014)}]},
+    {"name": "sseclient-py", "module": "sseclient", "versions": [
+        {"version": "1.8.0", "wheels": ["py2.py3-none-any"], "stored": True}]},
+    # --- markers: colorama only on Windows ---
+    {"name": "click", "versions": [
+        {"version": "8.2.1", "requires_python": ">=3.10", "wheels": PURE,
+         "requires": ['colorama; platform_system == "Windows"']}]},
+    {"name": "colorama", "versions": [{"version": "0.4.6", "wheels": ["py2.py3-none-any"]}]},
+    # --- requires-python: 2.0 needs python>=3.13, 1.0 works everywhere ---
+    {"name": "newpy", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "wheels": PURE},
+        {"version": "2.0", "requires_python": ">=3.13", "wheels": PURE}]},
+    # --- the index lists a sha256 that does not match the file ---
+    {"name": "badhash", "versions": [{"version": "1.0", "wheels": PURE, "bad_hash": True}]},
+    # --- only an sdist (pure package) ---
+    {"name": "sdistonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": True}]},
+]
+
+
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def stem(name):
+    return normalize(name).replace("-", "_")
+
+
+def metadata_text(p, v):
+    lines = ["Metadata-Version: 2.1", f"Name: {p['name']}", f"Version: {v['version']}",
+             f"Summary: fixture package {p['name']} (fake content)"]
+    if v.get("requires_python"):
+        lines.append(f"Requires-Python: {v['requires_python']}")
+    for r in v.get("requires", []):
+        lines.append(f"Requires-Dist: {r}")
+    for extra, reqs in v.get("extras", {}).items():
+        lines.append(f"Provides-Extra: {extra}")
+        for r in reqs:
+            req, _, marker = r.partition(";")
+            marker = f"({marker.strip()}) and " if marker.strip() else ""
+            lines.append(f'Requires-Dist: {req.strip()}; {marker}extra == "{extra}"')
+    return "\n".join(lines) + "\n\nFixture package for grail tests.\n"
+
+
+def expand_tags(tag):
+    py, abi, plat = tag.split("-")
+    return [f"{a}-{b}-{c}" for a in py.split(".") for b in abi.split(".") for c in plat.split(".")]
+
+
+def record_hash(data):
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def fake_so(p, v, tag):
+    # Deterministic filler standing in for a compiled extension.
+    seed = hashlib.sha256(f"{p['name']}-{v['version']}-{tag}".encode()).digest()
+    return b"\x7fELF" + (seed * 8)
+
+
+def build_wheel(p, v, tag):
+    st = stem(p["name"])
+    mod = p.get("module", st)
+    di = f"{st}-{v['version']}.dist-info"
+    py, abi, plat = tag.split("-")
+    files = [(f"{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())]
+    if plat != "any":
+        files.append((f"{mod}/_native.{py}-{plat.split('.')[0]}.so", fake_so(p, v, tag)))
+    files.append((f"{di}/METADATA", metadata_text(p, v).encode()))
+    wheel = ["Wheel-Version: 1.0", "Generator: grail-fixtures (1.0)",
+             f"Root-Is-Purelib: {'true' if plat == 'any' else 'false'}"]
+    wheel += [f"Tag: {t}" for t in expand_tags(tag)]
+    files.append((f"{di}/WHEEL", ("\n".join(wheel) + "\n").encode()))
+    record = "".join(f"{n},{record_hash(d)},{len(d)}\n" for n, d in files) + f"{di}/RECORD,,\n"
+    files.append((f"{di}/RECORD", record.encode()))
+    buf = io.BytesIO()
+    method = zipfile.ZIP_STORED if v.get("stored") else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files:
+            info = zipfile.ZipInfo(name, DATE)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            info.compress_type = method
+            zf.writestr(info, data, compresslevel=6 if method == zipfile.ZIP_DEFLATED else None)
+    return f"{st}-{v['version']}-{tag}.whl", buf.getvalue()
+
+
+def build_sdist(p, v):
+    st = stem(p["name"])
+    mod = p.get("module", st)
+    base = f"{st}-{v['version']}"
+    pkg_info = metadata_text(p, v)
+    pyproject = (f'[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                 f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n')
+    files = [(f"{base}/PKG-INFO", pkg_info.encode()), (f"{base}/pyproject.toml", pyproject.encode()),
+             (f"{base}/{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())]
+    tar_buf = io.BytesIO()
+    with tarfile.open(fileobj=tar_buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data in files:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode, ti.uid, ti.gid, ti.uname, ti.gname = len(data), 0, 0o644, 0, 0, "", ""
+            tf.addfile(ti, io.BytesIO(data))
+    gz = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=gz, mtime=0, compresslevel=9) as g:
+        g.write(tar_buf.getvalue())
+    return f"{base}.tar.gz", gz.getvalue()
+
+
+def main():
+    root = os.path.normpath(ROOT)
+    if os.path.isdir(root):
+        shutil.rmtree(root)
+    total = 0
+    for p in PROJECTS:
+        d = os.path.join(root, normalize(p["name"]))
+        os.makedirs(d)
+        sidecar = {}
+        for v in p["versions"]:
+            outputs = [build_wheel(p, v, t) for t in v.get("wheels", [])]
+            if v.get("sdist"):
+                outputs.append(build_sdist(p, v))
+            for fname, data in outputs:
+                with open(os.path.join(d, fname), "wb") as f:
+                    f.write(data)
+                total += len(data)
+                entry = {}
+                if v.get("requires_python"):
+                    entry["requires-python"] = v["requires_python"]
+                if v.get("yanked"):
+                    entry["yanked"] = v["yanked"]
+                if v.get("bad_hash"):
+                    entry["listed-sha256"] = hashlib.sha256(b"not the file " + data).hexdigest()
+                sidecar[fname] = entry
+        with open(os.path.join(d, "index.json"), "w") as f:
+            json.dump({"files": sidecar}, f, indent=1, sort_keys=True)
+            f.write("\n")
+    print(f"wrote {len(PROJECTS)} projects, {total} bytes of distributions under {root}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

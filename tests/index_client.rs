@@ -1,0 +1,615 @@
+//! Integration tests of the index client against the loopback fixture index.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use grail::cache::Cache;
+use grail::error::ExitKind;
+use grail::index::{DistFile, IndexClient, IndexError, IndexSettings, Origin};
+use grail::metadata::CoreMetadata;
+use support::{IndexServer, IndexServerOptions, Mode};
+use url::Url;
+
+fn settings(index: &str) -> IndexSettings {
+    IndexSettings {
+        index_urls: vec![Url::parse(index).unwrap()],
+        attempts: 3,
+        timeout: Duration::from_secs(10),
+        ..IndexSettings::default()
+    }
+}
+
+fn client_with(settings: IndexSettings, cache: &Path) -> IndexClient {
+    IndexClient::new(settings, Cache::new(cache).unwrap()).unwrap()
+}
+
+fn client(server: &IndexServer, cache: &Path) -> IndexClient {
+    client_with(settings(&server.url()), cache)
+}
+
+fn server(mode: Mode) -> IndexServer {
+    IndexServer::start(IndexServerOptions {
+        mode,
+        ..IndexServerOptions::default()
+    })
+}
+
+fn file<'a>(files: &'a [DistFile], filename: &str) -> &'a DistFile {
+    files
+        .iter()
+        .find(|f| f.filename == filename)
+        .unwrap_or_else(|| panic!("{filename} not listed"))
+}
+
+fn fixture_sha256(project: &str, filename: &str) -> String {
+    let bytes = std::fs::read(
+        support::index_server::fixtures_root()
+            .join(project)
+            .join(filename),
+    )
+    .unwrap();
+    grail::cache::sha256_hex(&bytes)
+}
+
+/// Files in the cache's blob store and temp dir.
+fn cache_files(cache: &Path) -> (usize, usize) {
+    let blobs = walk_files(&cache.join("v1/blobs"));
+    let tmp = walk_files(&cache.join("v1/tmp"));
+    (blobs, tmp)
+}
+
+fn walk_files(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    rd.filter_map(|e| e.ok())
+        .map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk_files(&p)
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn json_and_html_pages_list_the_same_files() {
+    let mut listings = Vec::new();
+    for mode in [Mode::Json, Mode::Html] {
+        let server = server(mode);
+        let cache = tempfile::tempdir().unwrap();
+        let client = client(&server, cache.path());
+        // Non-normalised name: the client asks for /simple/charset-normalizer/.
+        let files = client.project("Charset_Normalizer").unwrap();
+        assert_eq!(
+            server.count(|r| r.path == "/simple/charset-normalizer/"),
+            1,
+            "{mode:?}"
+        );
+        assert_eq!(files.len(), 11, "{mode:?}");
+        let pure = file(&files, "charset_normalizer-3.4.3-py3-none-any.whl");
+        // Relative "../../files/..." resolved against the page URL.
+        assert_eq!(
+            pure.url.as_str(),
+            format!(
+                "{}/files/charset-normalizer/charset_normalizer-3.4.3-py3-none-any.whl",
+                server.base()
+            )
+        );
+        assert_eq!(
+            pure.sha256(),
+            Some(fixture_sha256("charset-normalizer", &pure.filename).as_str())
+        );
+        assert_eq!(pure.requires_python.as_deref(), Some(">=3.7"));
+        assert_eq!(
+            pure.origin,
+            Origin::Index(Url::parse(&server.url()).unwrap())
+        );
+        assert!(pure.core_metadata.is_none());
+        let summary: Vec<_> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.filename.clone(),
+                    f.url.path().to_string(),
+                    f.hashes.clone(),
+                    f.requires_python.clone(),
+                    f.yanked.clone(),
+                )
+            })
+            .collect();
+        listings.push(summary);
+    }
+    assert_eq!(listings[0], listings[1]);
+}
+
+#[test]
+fn absolute_file_urls_work_too() {
+    let server = IndexServer::start(IndexServerOptions {
+        absolute_urls: true,
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let files = client.project("idna").unwrap();
+    let wheel = file(&files, "idna-3.10-py3-none-any.whl");
+    assert!(wheel.url.as_str().starts_with(server.base()));
+    client.download(wheel).unwrap();
+}
+
+#[test]
+fn yanked_and_requires_python_are_reported_in_both_modes() {
+    for mode in [Mode::Json, Mode::Html] {
+        let server = server(mode);
+        let cache = tempfile::tempdir().unwrap();
+        let client = client(&server, cache.path());
+        let urllib3 = client.project("urllib3").unwrap();
+        assert_eq!(
+            file(&urllib3, "urllib3-2.5.0-py3-none-any.whl").yanked,
+            None
+        );
+        assert_eq!(
+            file(&urllib3, "urllib3-2.6.0-py3-none-any.whl")
+                .yanked
+                .as_deref(),
+            Some("broken release, use 2.5.0"),
+            "{mode:?}"
+        );
+        let newpy = client.project("newpy").unwrap();
+        assert_eq!(
+            file(&newpy, "newpy-2.0-py3-none-any.whl")
+                .requires_python
+                .as_deref(),
+            Some(">=3.13")
+        );
+        assert_eq!(
+            file(&newpy, "newpy-1.0-py3-none-any.whl")
+                .requires_python
+                .as_deref(),
+            Some(">=3.8")
+        );
+    }
+}
+
+#[test]
+fn unknown_project_is_empty_and_that_is_cached_for_offline() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    assert!(client(&server, cache.path())
+        .project("no-such-project")
+        .unwrap()
+        .is_empty());
+    let mut offline = settings(&server.url());
+    offline.offline = true;
+    server.clear_requests();
+    assert!(client_with(offline, cache.path())
+        .project("no-such-project")
+        .unwrap()
+        .is_empty());
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn metadata_prefers_pep658_files() {
+    for mode in [Mode::Json, Mode::Html] {
+        let server = IndexServer::start(IndexServerOptions {
+            mode,
+            metadata_files: true,
+            ..IndexServerOptions::default()
+        });
+        let cache = tempfile::tempdir().unwrap();
+        let client = client(&server, cache.path());
+        let files = client.project("requests").unwrap();
+        let wheel = file(&files, "requests-2.32.5-py3-none-any.whl");
+        assert!(matches!(wheel.core_metadata, Some(Some(_))), "{mode:?}");
+        let found = client.metadata(wheel).unwrap();
+        let meta = CoreMetadata::parse(&found.metadata).unwrap();
+        assert_eq!(meta.normalized_name(), "requests");
+        assert_eq!(meta.requires_dist.len(), 6);
+        assert_eq!(found.unzipped_bytes, None);
+        assert_eq!(server.count(|r| r.path.ends_with(".whl.metadata")), 1);
+        assert_eq!(server.count(|r| r.path.ends_with(".whl")), 0);
+    }
+}
+
+#[test]
+fn metadata_uses_range_requests_when_no_metadata_files() {
+    for mode in [Mode::Json, Mode::Html] {
+        let server = server(mode);
+        let cache = tempfile::tempdir().unwrap();
+        let client = client(&server, cache.path());
+        let files = client.project("pandas").unwrap();
+        let wheel = file(
+            &files,
+            "pandas-2.3.3-cp312-cp312-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl",
+        );
+        let found = client.metadata(wheel).unwrap();
+        let meta = CoreMetadata::parse(&found.metadata).unwrap();
+        assert_eq!(meta.version.to_string(), "2.3.3");
+        assert_eq!(meta.provides_extra, vec!["excel".to_string()]);
+        // Every request for the wheel was a Range request answered with 206.
+        let wheel_requests: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with(".whl"))
+            .collect();
+        assert!(!wheel_requests.is_empty());
+        assert!(
+            wheel_requests
+                .iter()
+                .all(|r| r.range.is_some() && r.status == 206),
+            "{wheel_requests:?}"
+        );
+        // The unzipped size is the sum over the central directory.
+        let bytes = std::fs::read(
+            support::index_server::fixtures_root()
+                .join("pandas")
+                .join(&wheel.filename),
+        )
+        .unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let expected: u64 = (0..archive.len())
+            .map(|i| archive.by_index(i).unwrap().size())
+            .sum();
+        assert_eq!(found.unzipped_bytes, Some(expected));
+        // Nothing was downloaded in full.
+        assert_eq!(cache_files(cache.path()).0, 0);
+    }
+}
+
+#[test]
+fn stored_wheels_are_read_over_range_too() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let files = client.project("sseclient-py").unwrap();
+    let found = client.metadata(&files[0]).unwrap();
+    assert_eq!(
+        CoreMetadata::parse(&found.metadata).unwrap().name,
+        "sseclient-py"
+    );
+}
+
+#[test]
+fn metadata_falls_back_to_one_full_download_without_range() {
+    let server = IndexServer::start(IndexServerOptions {
+        range: false,
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let files = client.project("msgpack").unwrap();
+    let wheel = file(
+        &files,
+        "msgpack-1.1.1-cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",
+    );
+    let found = client.metadata(wheel).unwrap();
+    assert_eq!(
+        CoreMetadata::parse(&found.metadata).unwrap().name,
+        "msgpack"
+    );
+    assert!(found.unzipped_bytes.is_some());
+    assert_eq!(
+        server.count(|r| r.path.ends_with(".whl") && r.status == 200),
+        1
+    );
+    // The body the server sent instead of a range was kept: download is free.
+    server.clear_requests();
+    let path = client.download(wheel).unwrap();
+    assert!(server.requests().is_empty());
+    assert_eq!(
+        grail::cache::sha256_hex(&std::fs::read(path).unwrap()),
+        wheel.sha256().unwrap()
+    );
+}
+
+#[test]
+fn metadata_is_cached_across_runs() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let files = client(&server, cache.path()).project("certifi").unwrap();
+    let first = client(&server, cache.path()).metadata(&files[0]).unwrap();
+    server.clear_requests();
+    let second = client(&server, cache.path()).metadata(&files[0]).unwrap();
+    assert_eq!(first, second);
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn sdist_metadata_is_refused_with_a_clear_error() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let files = client.project("sdistonly").unwrap();
+    assert!(files[0].is_sdist());
+    let err = client.metadata(&files[0]).unwrap_err();
+    assert!(err.to_string().contains("sdistonly-0.1.tar.gz"), "{err}");
+}
+
+#[test]
+fn hash_mismatch_fails_and_stores_nothing() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path());
+    let files = first.project("badhash").unwrap();
+    let err = first.download(&files[0]).unwrap_err();
+    assert!(matches!(err, IndexError::HashMismatch { .. }), "{err}");
+    assert_eq!(err.exit_kind(), ExitKind::Dependencies);
+    assert_eq!(err.exit_kind().code(), 2);
+    let text = err.to_string();
+    assert!(text.contains("badhash-1.0-py3-none-any.whl"), "{text}");
+    assert!(text.contains(files[0].sha256().unwrap()), "{text}");
+    assert!(
+        text.contains(&fixture_sha256("badhash", &files[0].filename)),
+        "{text}"
+    );
+    assert_eq!(cache_files(cache.path()), (0, 0));
+    // Metadata of that file falls back to the (failing) download too: nothing stored.
+    let no_range = IndexServer::start(IndexServerOptions {
+        range: false,
+        ..IndexServerOptions::default()
+    });
+    let client2 = client(&no_range, cache.path());
+    let files = client2.project("badhash").unwrap();
+    assert!(client2.metadata(&files[0]).is_err());
+    assert_eq!(cache_files(cache.path()), (0, 0));
+}
+
+#[test]
+fn required_hashes_are_enforced() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let files = client.project("six").unwrap();
+    let wheel = file(&files, "six-1.17.0-py2.py3-none-any.whl");
+    let wrong = vec![format!("sha256:{}", "0".repeat(64))];
+    let err = client.download_verified(wheel, &wrong).unwrap_err();
+    assert!(matches!(err, IndexError::HashMismatch { .. }));
+    assert_eq!(cache_files(cache.path()), (0, 0));
+    let right = vec![
+        wrong[0].clone(),
+        format!("sha256:{}", wheel.sha256().unwrap()),
+    ];
+    let path = client.download_verified(wheel, &right).unwrap();
+    // A cache hit is checked against the pins too.
+    assert!(client.download_verified(wheel, &wrong).is_err());
+    assert_eq!(client.download_verified(wheel, &right).unwrap(), path);
+}
+
+#[test]
+fn pages_are_revalidated_with_etags_and_refresh_refetches() {
+    for mode in [Mode::Json, Mode::Html] {
+        let server = server(mode);
+        let cache = tempfile::tempdir().unwrap();
+        let first = client(&server, cache.path()).project("six").unwrap();
+        let second = client(&server, cache.path()).project("six").unwrap();
+        assert_eq!(first, second);
+        let log = server.requests();
+        assert_eq!(log.len(), 2);
+        assert!(!log[0].conditional && log[0].status == 200);
+        assert!(log[1].conditional && log[1].status == 304, "{log:?}");
+        // Memoised within one client: no second request.
+        let c = client(&server, cache.path());
+        c.project("six").unwrap();
+        c.project("SIX").unwrap();
+        assert_eq!(server.requests().len(), 3);
+        let mut refresh = settings(&server.url());
+        refresh.refresh = true;
+        server.clear_requests();
+        assert_eq!(
+            client_with(refresh, cache.path()).project("six").unwrap(),
+            first
+        );
+        let log = server.requests();
+        assert!(!log[0].conditional && log[0].status == 200);
+    }
+}
+
+#[test]
+fn offline_works_from_the_cache_alone() {
+    let server = server(Mode::Html);
+    let cache = tempfile::tempdir().unwrap();
+    let online = client(&server, cache.path());
+    let files = online.project("idna").unwrap();
+    let wheel = file(&files, "idna-3.10-py3-none-any.whl").clone();
+    let meta = online.metadata(&wheel).unwrap();
+    let path = online.download(&wheel).unwrap();
+    server.clear_requests();
+
+    let mut settings = settings(&server.url());
+    settings.offline = true;
+    let offline = client_with(settings, cache.path());
+    assert_eq!(offline.project("IDNA").unwrap(), files);
+    assert_eq!(offline.metadata(&wheel).unwrap(), meta);
+    assert_eq!(offline.download(&wheel).unwrap(), path);
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+
+    let err = offline.project("six").unwrap_err();
+    assert!(matches!(err, IndexError::NotCached { .. }));
+    let text = err.to_string();
+    assert!(
+        text.contains("/simple/six/") && text.contains("run once without --offline"),
+        "{text}"
+    );
+    // A listed but never-downloaded file.
+    let other = file(&files, "idna-3.10-py3-none-any.whl").clone();
+    let mut uncached = other;
+    uncached.hashes.insert("sha256".into(), "1".repeat(64));
+    let err = offline.download(&uncached).unwrap_err();
+    assert!(
+        err.to_string().contains("idna-3.10-py3-none-any.whl"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn server_errors_are_retried_with_backoff() {
+    let server = IndexServer::start(IndexServerOptions {
+        fail_first: 2,
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let files = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(files.len(), 2);
+    let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![503, 503, 200]);
+
+    server.fail_next(3);
+    let cache2 = tempfile::tempdir().unwrap();
+    let err = client(&server, cache2.path()).project("six").unwrap_err();
+    assert!(matches!(err, IndexError::Http { status: 503, .. }), "{err}");
+    assert!(err.to_string().contains("/simple/six/"), "{err}");
+}
+
+#[test]
+fn timeouts_are_retried_then_reported() {
+    let server = IndexServer::start(IndexServerOptions {
+        delay: Some(Duration::from_millis(600)),
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let mut s = settings(&server.url());
+    s.timeout = Duration::from_millis(150);
+    s.attempts = 2;
+    let err = client_with(s, cache.path()).project("six").unwrap_err();
+    assert!(
+        matches!(err, IndexError::Network { attempts: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("/simple/six/"), "{err}");
+}
+
+#[test]
+fn basic_auth_from_url_userinfo() {
+    let server = IndexServer::start(IndexServerOptions {
+        basic_auth: Some(("aws".into(), "s3cr3t-t0ken".into())),
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let client = client_with(
+        settings(&server.url_with_auth("aws", "s3cr3t-t0ken")),
+        cache.path(),
+    );
+    let files = client.project("six").unwrap();
+    let wheel = file(&files, "six-1.17.0-py2.py3-none-any.whl");
+    assert!(!wheel.url.as_str().contains("s3cr3t"));
+    assert!(matches!(&wheel.origin, Origin::Index(u) if !u.as_str().contains("s3cr3t")));
+    client.metadata(wheel).unwrap();
+    client.download(wheel).unwrap();
+    // Credentials never reach the cache.
+    for entry in walkdir::WalkDir::new(cache.path())
+        .into_iter()
+        .filter_map(|e| e.ok())
+    {
+        if entry.file_type().is_file() {
+            let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+            assert!(!text.contains("s3cr3t"), "{}", entry.path().display());
+        }
+    }
+    // Wrong password: 401, and the message does not leak it.
+    let cache2 = tempfile::tempdir().unwrap();
+    let bad = client_with(
+        settings(&server.url_with_auth("aws", "wrong-pw")),
+        cache2.path(),
+    );
+    let err = bad.project("six").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, IndexError::Http { status: 401, .. }),
+        "{text}"
+    );
+    assert!(
+        !text.contains("wrong-pw") && text.contains("credentials"),
+        "{text}"
+    );
+}
+
+#[test]
+fn find_links_directories_and_pages() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = support::index_server::fixtures_root().join("six");
+    let client = client_with(
+        IndexSettings {
+            find_links: vec![dir.to_string_lossy().into_owned()],
+            no_index: true,
+            ..IndexSettings::default()
+        },
+        cache.path(),
+    );
+    let files = client.project("six").unwrap();
+    let names: Vec<_> = files.iter().map(|f| f.filename.as_str()).collect();
+    assert_eq!(
+        names,
+        ["six-1.17.0-py2.py3-none-any.whl", "six-1.17.0.tar.gz"]
+    );
+    assert!(client.project("idna").unwrap().is_empty());
+    let path = client.download(&files[0]).unwrap();
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        std::fs::read(dir.join(&files[0].filename)).unwrap()
+    );
+
+    let server = server(Mode::Json);
+    let client = client_with(
+        IndexSettings {
+            find_links: vec![server.find_links_url()],
+            no_index: true,
+            ..IndexSettings::default()
+        },
+        cache.path(),
+    );
+    let files = client.project("python_dateutil").unwrap();
+    assert_eq!(files.len(), 1);
+    assert!(matches!(&files[0].origin, Origin::FindLinks(_)));
+    assert_eq!(
+        files[0].url.as_str(),
+        format!(
+            "{}/files/python-dateutil/{}",
+            server.base(),
+            files[0].filename
+        )
+    );
+    assert!(files[0].sha256().is_some());
+    client.metadata(&files[0]).unwrap();
+    // The find-links page is fetched once for many projects.
+    client.project("six").unwrap();
+    assert_eq!(server.count(|r| r.path == "/find-links/"), 1);
+}
+
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let files = client(&server, cache.path()).project("numpy").unwrap();
+    assert!(files.len() > 10);
+    let results: Vec<Vec<_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let files = files.clone();
+                let url = server.url();
+                let dir = cache.path().to_path_buf();
+                scope.spawn(move || {
+                    // Each "run" has its own client and cache handle.
+                    let client = client_with(settings(&url), &dir);
+                    client
+                        .download_all(&files)
+                        .into_iter()
+                        .map(|r| r.unwrap())
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results[0], results[1]);
+    for (path, f) in results[0].iter().zip(&files) {
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(grail::cache::sha256_hex(&bytes), f.sha256().unwrap());
+    }
+    assert_eq!(cache_files(cache.path()), (files.len(), 0));
+}

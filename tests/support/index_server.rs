@@ -1,0 +1,586 @@
+//! A loopback package index for hermetic integration tests.
+//!
+//! Serves a directory laid out as `root/<project>/<files>` (by default
+//! `vendor-fixtures/index/`, built by `scripts/gen-fixture-index.py`) as a
+//! simple-API index on `127.0.0.1:<random port>`:
+//!
+//! * `GET /simple/` — project list; `GET /simple/<project>/` — the project
+//!   page, PEP 691 JSON or PEP 503 HTML ([`Mode`]), with relative file URLs,
+//!   sha256 hashes (computed, or `listed-sha256` from the sidecar),
+//!   `requires-python` and `yanked` from the sidecar `root/<project>/index.json`,
+//!   and an `ETag` (answers `If-None-Match` with 304). A non-normalised name
+//!   redirects to the normalised one.
+//! * `GET /files/<project>/<file>` — the file, honouring `Range` (206) when
+//!   [`IndexServerOptions::range`] is set, else ignoring it (200).
+//! * `GET /files/<project>/<file>.metadata` — the wheel's METADATA (PEP 658)
+//!   when [`IndexServerOptions::metadata_files`] is set (and advertised then).
+//! * `GET /find-links/` — one HTML page linking every file of every project.
+//!
+//! Every request is logged ([`IndexServer::requests`]) so tests can assert
+//! which path the client took. The server stops when dropped.
+//!
+//! ```ignore
+//! let server = IndexServer::start(IndexServerOptions::default());
+//! let index = server.url(); // http://127.0.0.1:PORT/simple/
+//! ```
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use tiny_http::{Header, Response, Server};
+
+/// Which simple-API flavour the project pages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// PEP 691: `application/vnd.pypi.simple.v1+json`.
+    Json,
+    /// PEP 503: `text/html` (whatever the client accepts).
+    Html,
+}
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct IndexServerOptions {
+    /// The directory served: `root/<project>/<files>` plus optional `index.json`.
+    pub root: PathBuf,
+    /// JSON or HTML project pages.
+    pub mode: Mode,
+    /// Serve and advertise PEP 658 `.metadata` files.
+    pub metadata_files: bool,
+    /// Honour `Range` requests (206); when false, send the whole file (200).
+    pub range: bool,
+    /// Answer this many requests with 503 before behaving (retry tests).
+    pub fail_first: usize,
+    /// Require HTTP basic auth with this user and password.
+    pub basic_auth: Option<(String, String)>,
+    /// Make file links absolute (`http://127.0.0.1:PORT/files/...`) instead of relative.
+    pub absolute_urls: bool,
+    /// Delay every response (timeout tests).
+    pub delay: Option<Duration>,
+}
+
+impl Default for IndexServerOptions {
+    /// The committed fixtures, JSON, no `.metadata`, Range supported.
+    fn default() -> Self {
+        IndexServerOptions {
+            root: fixtures_root(),
+            mode: Mode::Json,
+            metadata_files: false,
+            range: true,
+            fail_first: 0,
+            basic_auth: None,
+            absolute_urls: false,
+            delay: None,
+        }
+    }
+}
+
+/// `vendor-fixtures/index` of this crate.
+pub fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-fixtures/index")
+}
+
+/// One request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// `GET`, `HEAD`, …
+    pub method: String,
+    /// The request path (with query).
+    pub path: String,
+    /// The `Range` header, if any.
+    pub range: Option<String>,
+    /// Whether the request carried `If-None-Match`.
+    pub conditional: bool,
+    /// The status code the server answered with.
+    pub status: u16,
+}
+
+struct State {
+    options: IndexServerOptions,
+    base: String,
+    failures_left: AtomicUsize,
+    log: Mutex<Vec<RequestRecord>>,
+}
+
+/// A running loopback index; stops on drop.
+pub struct IndexServer {
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl IndexServer {
+    /// Start serving on `127.0.0.1:0` with a few worker threads.
+    pub fn start(options: IndexServerOptions) -> IndexServer {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
+        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let state = Arc::new(State {
+            failures_left: AtomicUsize::new(options.fail_first),
+            options,
+            base: format!("http://127.0.0.1:{port}"),
+            log: Mutex::new(Vec::new()),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads = (0..6)
+            .map(|_| {
+                let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        match server.recv_timeout(Duration::from_millis(50)) {
+                            Ok(Some(request)) => handle(&state, request),
+                            Ok(None) => {}
+                            Err(_) => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        IndexServer {
+            state,
+            stop,
+            threads,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base(&self) -> &str {
+        &self.state.base
+    }
+
+    /// The simple-API root: `http://127.0.0.1:PORT/simple/`.
+    pub fn url(&self) -> String {
+        format!("{}/simple/", self.state.base)
+    }
+
+    /// The simple-API root with credentials in the userinfo.
+    pub fn url_with_auth(&self, user: &str, password: &str) -> String {
+        self.url()
+            .replacen("http://", &format!("http://{user}:{password}@"), 1)
+    }
+
+    /// The find-links page: `http://127.0.0.1:PORT/find-links/`.
+    pub fn find_links_url(&self) -> String {
+        format!("{}/find-links/", self.state.base)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.log.lock().unwrap().clone()
+    }
+
+    /// How many requests match `pred`.
+    pub fn count(&self, pred: impl Fn(&RequestRecord) -> bool) -> usize {
+        self.requests().iter().filter(|r| pred(r)).count()
+    }
+
+    /// Forget the request log.
+    pub fn clear_requests(&self) {
+        self.state.log.lock().unwrap().clear();
+    }
+
+    /// Answer the next `n` requests with 503.
+    pub fn fail_next(&self, n: usize) {
+        self.state.failures_left.store(n, Ordering::SeqCst);
+    }
+}
+
+impl Drop for IndexServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+}
+
+fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !sep {
+                out.push('-');
+            }
+            sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            sep = false;
+        }
+    }
+    out
+}
+
+/// A response under construction (tiny_http's type is generic over the body).
+struct Reply {
+    status: u16,
+    headers: Vec<Header>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn new(status: u16, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    fn with(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push(header(name, value));
+        self
+    }
+}
+
+fn handle(state: &State, mut request: tiny_http::Request) {
+    let method = request.method().to_string();
+    let path = request.url().to_string();
+    let get = |name: &'static str| {
+        request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv(name))
+            .map(|h| h.value.as_str().to_string())
+    };
+    let range = get("Range");
+    let if_none_match = get("If-None-Match");
+    let authorization = get("Authorization");
+    let mut body = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut body);
+
+    let reply = if state
+        .failures_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        Reply::new(503, "injected failure")
+    } else if !authorized(state, authorization.as_deref()) {
+        Reply::new(401, "authentication required")
+            .with("WWW-Authenticate", "Basic realm=\"fixture\"")
+    } else {
+        route(state, &path, range.as_deref(), if_none_match.as_deref())
+    };
+    if let Some(delay) = state.options.delay {
+        std::thread::sleep(delay);
+    }
+    state.log.lock().unwrap().push(RequestRecord {
+        method,
+        path,
+        range,
+        conditional: if_none_match.is_some(),
+        status: reply.status,
+    });
+    let mut response = Response::from_data(reply.body).with_status_code(reply.status);
+    for h in reply.headers {
+        response = response.with_header(h);
+    }
+    let _ = request.respond(response);
+}
+
+fn authorized(state: &State, authorization: Option<&str>) -> bool {
+    let Some((user, password)) = &state.options.basic_auth else {
+        return true;
+    };
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    authorization.and_then(|a| a.strip_prefix("Basic ")) == Some(expected.as_str())
+}
+
+fn route(state: &State, path: &str, range: Option<&str>, if_none_match: Option<&str>) -> Reply {
+    let path = path.split('?').next().unwrap_or("");
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["simple"] => project_list(state),
+        ["simple", project] => {
+            let norm = normalize(project);
+            if norm != *project || !path.ends_with('/') {
+                return Reply::new(301, "").with("Location", &format!("/simple/{norm}/"));
+            }
+            match project_page(state, project) {
+                Some((content_type, body)) => {
+                    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
+                    if if_none_match == Some(etag.as_str()) {
+                        Reply::new(304, "").with("ETag", &etag)
+                    } else {
+                        Reply::new(200, body)
+                            .with("Content-Type", content_type)
+                            .with("ETag", &etag)
+                    }
+                }
+                None => Reply::new(404, "no such project"),
+            }
+        }
+        ["find-links"] => find_links_page(state),
+        ["files", project, file] => serve_file(state, project, file, range),
+        _ => Reply::new(404, "not found"),
+    }
+}
+
+fn project_list(state: &State) -> Reply {
+    let mut names: Vec<String> = std::fs::read_dir(&state.options.root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    match state.options.mode {
+        Mode::Json => {
+            let projects: Vec<_> = names
+                .iter()
+                .map(|n| serde_json::json!({ "name": n }))
+                .collect();
+            let body = serde_json::json!({"meta": {"api-version": "1.1"}, "projects": projects});
+            Reply::new(200, body.to_string())
+                .with("Content-Type", "application/vnd.pypi.simple.v1+json")
+        }
+        Mode::Html => {
+            let links: String = names
+                .iter()
+                .map(|n| format!("<a href=\"{n}/\">{n}</a>\n"))
+                .collect();
+            Reply::new(
+                200,
+                format!("<!DOCTYPE html><html><body>\n{links}</body></html>\n"),
+            )
+            .with("Content-Type", "text/html")
+        }
+    }
+}
+
+/// What the listing says about one file.
+struct Listed {
+    filename: String,
+    url: String,
+    sha256: String,
+    size: u64,
+    requires_python: Option<String>,
+    yanked: Option<serde_json::Value>,
+    metadata_sha256: Option<String>,
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn listing(state: &State, project: &str, link_prefix: &str) -> Option<Vec<Listed>> {
+    let dir = state.options.root.join(project);
+    let rd = std::fs::read_dir(&dir).ok()?;
+    let sidecar: serde_json::Value = std::fs::read(dir.join("index.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "index.json")
+        .collect();
+    names.sort();
+    let mut out = Vec::new();
+    for filename in names {
+        let bytes = std::fs::read(dir.join(&filename)).ok()?;
+        let meta = &sidecar["files"][&filename];
+        let sha256 = meta["listed-sha256"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| hex::encode(Sha256::digest(&bytes)));
+        let metadata_sha256 = (state.options.metadata_files && filename.ends_with(".whl"))
+            .then(|| wheel_metadata(&bytes).map(|m| hex::encode(Sha256::digest(m))))
+            .flatten();
+        out.push(Listed {
+            url: format!("{link_prefix}files/{project}/{filename}"),
+            filename,
+            sha256,
+            size: bytes.len() as u64,
+            requires_python: meta["requires-python"].as_str().map(str::to_string),
+            yanked: match &meta["yanked"] {
+                serde_json::Value::Null => None,
+                v => Some(v.clone()),
+            },
+            metadata_sha256,
+        });
+    }
+    Some(out)
+}
+
+fn project_page(state: &State, project: &str) -> Option<(&'static str, Vec<u8>)> {
+    let prefix = if state.options.absolute_urls {
+        format!("{}/", state.base)
+    } else {
+        "../../".to_string()
+    };
+    let files = listing(state, project, &prefix)?;
+    Some(match state.options.mode {
+        Mode::Json => {
+            let mut versions: Vec<String> = files
+                .iter()
+                .filter_map(|f| {
+                    let stem = f
+                        .filename
+                        .trim_end_matches(".whl")
+                        .trim_end_matches(".tar.gz");
+                    stem.split('-').nth(1).map(str::to_string)
+                })
+                .collect();
+            versions.dedup();
+            let files: Vec<_> = files
+                .iter()
+                .map(|f| {
+                    let mut obj = serde_json::json!({
+                        "filename": f.filename,
+                        "url": f.url,
+                        "hashes": {"sha256": f.sha256},
+                        "requires-python": f.requires_python,
+                        "yanked": f.yanked.clone().unwrap_or(serde_json::Value::Bool(false)),
+                        "size": f.size,
+                    });
+                    if let Some(m) = &f.metadata_sha256 {
+                        obj["core-metadata"] = serde_json::json!({ "sha256": m });
+                    }
+                    obj
+                })
+                .collect();
+            let body = serde_json::json!({
+                "meta": {"api-version": "1.1"},
+                "name": project,
+                "files": files,
+                "versions": versions,
+            });
+            (
+                "application/vnd.pypi.simple.v1+json",
+                body.to_string().into_bytes(),
+            )
+        }
+        Mode::Html => ("text/html", html_page(project, &files).into_bytes()),
+    })
+}
+
+fn html_page(title: &str, files: &[Listed]) -> String {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Links for {title}</title></head><body>\n"
+    );
+    for f in files {
+        let mut attrs = String::new();
+        if let Some(rp) = &f.requires_python {
+            attrs.push_str(&format!(" data-requires-python=\"{}\"", html_escape(rp)));
+        }
+        match &f.yanked {
+            Some(serde_json::Value::String(reason)) => {
+                attrs.push_str(&format!(" data-yanked=\"{}\"", html_escape(reason)))
+            }
+            Some(_) => attrs.push_str(" data-yanked"),
+            None => {}
+        }
+        if let Some(m) = &f.metadata_sha256 {
+            attrs.push_str(&format!(" data-core-metadata=\"sha256={m}\""));
+        }
+        html.push_str(&format!(
+            "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
+            f.url, f.sha256, f.filename
+        ));
+    }
+    html.push_str("</body></html>\n");
+    html
+}
+
+fn find_links_page(state: &State) -> Reply {
+    let mut projects: Vec<String> = std::fs::read_dir(&state.options.root)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    projects.sort();
+    let files: Vec<Listed> = projects
+        .iter()
+        .filter_map(|p| listing(state, p, "../"))
+        .flatten()
+        .collect();
+    Reply::new(200, html_page("find-links", &files)).with("Content-Type", "text/html")
+}
+
+/// METADATA out of a wheel's bytes.
+fn wheel_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let name = archive
+        .file_names()
+        .filter_map(|n| n.ok())
+        .find(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)?
+        .to_string();
+    let mut file = archive.by_name(&name).ok()?;
+    let mut out = Vec::new();
+    file.read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+fn serve_file(state: &State, project: &str, file: &str, range: Option<&str>) -> Reply {
+    let dir = state.options.root.join(project);
+    if let Some(wheel) = file.strip_suffix(".metadata") {
+        if !state.options.metadata_files {
+            return Reply::new(404, "no metadata files here");
+        }
+        return match std::fs::read(dir.join(wheel))
+            .ok()
+            .and_then(|b| wheel_metadata(&b))
+        {
+            Some(m) => Reply::new(200, m).with("Content-Type", "application/octet-stream"),
+            None => Reply::new(404, "no such wheel"),
+        };
+    }
+    if file.contains("..") || file == "index.json" {
+        return Reply::new(404, "not found");
+    }
+    let Ok(bytes) = std::fs::read(dir.join(file)) else {
+        return Reply::new(404, "no such file");
+    };
+    let total = bytes.len() as u64;
+    let full = || {
+        Reply::new(200, bytes.clone())
+            .with("Content-Type", "application/octet-stream")
+            .with(
+                "Accept-Ranges",
+                if state.options.range { "bytes" } else { "none" },
+            )
+    };
+    let (Some(spec), true) = (range, state.options.range) else {
+        return full();
+    };
+    let Some(spec) = spec.strip_prefix("bytes=") else {
+        return full();
+    };
+    let parsed = match spec.split_once('-') {
+        Some(("", n)) => n
+            .parse::<u64>()
+            .ok()
+            .map(|n| (total.saturating_sub(n), total.saturating_sub(1))),
+        Some((a, "")) => a.parse::<u64>().ok().map(|a| (a, total.saturating_sub(1))),
+        Some((a, b)) => match (a.parse::<u64>(), b.parse::<u64>()) {
+            (Ok(a), Ok(b)) => Some((a, b.min(total.saturating_sub(1)))),
+            _ => None,
+        },
+        None => None,
+    };
+    match parsed {
+        Some((start, end)) if start <= end && end < total => {
+            Reply::new(206, bytes[start as usize..=end as usize].to_vec())
+                .with("Content-Type", "application/octet-stream")
+                .with("Content-Range", &format!("bytes {start}-{end}/{total}"))
+        }
+        _ => Reply::new(416, "").with("Content-Range", &format!("bytes */{total}")),
+    }
+}
