@@ -267,6 +267,7 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     for e in &resolution.excluded {
         let saved = layer_package_bytes(input.layers, &e.name)
             .or_else(|| e.version.as_ref().and_then(|v| source.unzipped_bytes(&e.name, v)))
+            .or_else(|| source.unzipped_bytes_any(&e.name))
             .unwrap_or(0);
         let provided_by = e.provided_by.clone().or_else(|| match e.reason {
             crate::resolver::ExcludeReason::Runtime => Some(RUNTIME_PROVIDER.to_string()),

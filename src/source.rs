@@ -155,6 +155,19 @@ impl<'a> IndexSource<'a> {
         meta.get(&(normalize(name), version.clone()))?.1
     }
 
+    /// Unzipped size of some version of `name` whose metadata was read (the
+    /// what-if resolution reads the version it would have shipped): an
+    /// estimate of what keeping `name` out saves.
+    pub fn unzipped_bytes_any(&self, name: &str) -> Option<u64> {
+        let meta = self.metadata.lock().ok()?;
+        let name = normalize(name);
+        meta.iter()
+            .filter(|((n, _), _)| *n == name)
+            .filter_map(|((_, v), (_, size))| size.map(|s| (v.clone(), s)))
+            .max_by(|a, b| a.0.cmp(&b.0))
+            .map(|(_, s)| s)
+    }
+
     /// Packages that could not be built or had no usable file.
     pub fn missing(&self) -> Vec<Missing> {
         let mut m = self.missing.lock().map(|m| m.clone()).unwrap_or_default();
