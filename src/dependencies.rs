@@ -21,7 +21,9 @@ use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
 use crate::report::ExcludedEntry;
 use crate::requirements::{RequirementSource, RequirementsFile};
-use crate::resolver::{resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement};
+use crate::resolver::{
+    resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
+};
 use crate::source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
 use crate::tags::Tags;
 use crate::target::LambdaTarget;
@@ -95,13 +97,22 @@ pub fn resolve_only<'a>(
 ) -> anyhow::Result<(crate::resolver::Resolution, ResolveRequest)> {
     let mut request = ResolveRequest::new(&input.target);
     for e in &input.requirements.requirements {
-        let file = e.location.file.strip_prefix(input.project_dir).unwrap_or(&e.location.file);
+        let file = e
+            .location
+            .file
+            .strip_prefix(input.project_dir)
+            .unwrap_or(&e.location.file);
         request.requirements.push(RootRequirement {
             requirement: e.requirement.clone(),
             origin: format!("{}:{}", file.display(), e.location.line),
         });
     }
-    request.constraints = input.requirements.constraints.iter().map(|c| c.requirement.clone()).collect();
+    request.constraints = input
+        .requirements
+        .constraints
+        .iter()
+        .map(|c| c.requirement.clone())
+        .collect();
     request.pre = input.pre;
     request.allow_shadow = input.allow_shadow;
     for (name, version) in &input.vendor {
@@ -132,7 +143,8 @@ pub fn resolve_only<'a>(
             kind,
         });
     }
-    let resolution = resolve(&request, source).map_err(|e| anyhow::Error::from(e.into_failure()))?;
+    let resolution =
+        resolve(&request, source).map_err(|e| anyhow::Error::from(e.into_failure()))?;
     Ok((resolution, request))
 }
 
@@ -143,7 +155,9 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
         let name = e.requirement.name.to_string();
         match &e.source {
             RequirementSource::Registry => {}
-            RequirementSource::LocalWheel { path } => out.push((name, DirectWheel::Path(path.clone()))),
+            RequirementSource::LocalWheel { path } => {
+                out.push((name, DirectWheel::Path(path.clone())))
+            }
             RequirementSource::WheelUrl { url, filename } => {
                 let mut hashes = BTreeMap::new();
                 if let Some(h) = &e.url_hash {
@@ -185,7 +199,8 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
         ..Default::default()
     };
     for p in &resolution.packages {
-        plan.required_by.insert(p.name.clone(), p.required_by.clone());
+        plan.required_by
+            .insert(p.name.clone(), p.required_by.clone());
     }
 
     plan.missing = source.missing();
@@ -206,17 +221,30 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
             continue;
         }
         let Some(version) = &p.version else { continue };
-        let artifact = source
-            .artifact(&p.name, version)
-            .ok_or_else(|| deps(anyhow::anyhow!("internal: no file chosen for {}=={version}", p.name)))?;
-        jobs.push((p.name.clone(), version.clone(), p.required_by.clone(), artifact));
+        let artifact = source.artifact(&p.name, version).ok_or_else(|| {
+            deps(anyhow::anyhow!(
+                "internal: no file chosen for {}=={version}",
+                p.name
+            ))
+        })?;
+        jobs.push((
+            p.name.clone(),
+            version.clone(),
+            p.required_by.clone(),
+            artifact,
+        ));
     }
     let hash_mode = input.requirements.hash_checking();
     let mut downloads: Vec<(DistFile, Vec<String>)> = Vec::new();
     for (name, version, _, artifact) in &jobs {
         if let Artifact::Wheel(f) = artifact {
             let required: Vec<String> = match pep508_rs::PackageName::new(name.clone()) {
-                Ok(pn) => input.requirements.hashes_for(&pn).iter().map(|h| h.to_string()).collect(),
+                Ok(pn) => input
+                    .requirements
+                    .hashes_for(&pn)
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect(),
                 Err(_) => Vec::new(),
             };
             if hash_mode && required.is_empty() {
@@ -265,8 +293,15 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     plan.download_ms = download_started.elapsed().as_millis() as u64;
 
     for e in &resolution.excluded {
+        plan.required_by
+            .entry(e.name.clone())
+            .or_insert_with(|| e.required_by.clone());
         let saved = layer_package_bytes(input.layers, &e.name)
-            .or_else(|| e.version.as_ref().and_then(|v| source.unzipped_bytes(&e.name, v)))
+            .or_else(|| {
+                e.version
+                    .as_ref()
+                    .and_then(|v| source.unzipped_bytes(&e.name, v))
+            })
             .or_else(|| source.unzipped_bytes_any(&e.name))
             .unwrap_or(0);
         let provided_by = e.provided_by.clone().or_else(|| match e.reason {
@@ -344,7 +379,8 @@ pub fn client(
             u.push('/');
         }
         index_urls.push(
-            url::Url::parse(&u).map_err(|e| usage(anyhow::anyhow!("invalid index URL {u:?}: {e}")))?,
+            url::Url::parse(&u)
+                .map_err(|e| usage(anyhow::anyhow!("invalid index URL {u:?}: {e}")))?,
         );
     }
     let cache_dir = match cache_dir {
@@ -356,7 +392,10 @@ pub fn client(
         })?,
     };
     let cache = crate::cache::Cache::new(&cache_dir).map_err(|e| {
-        Failure::new(ExitKind::Usage, anyhow::anyhow!("cache {}: {e}", cache_dir.display()))
+        Failure::new(
+            ExitKind::Usage,
+            anyhow::anyhow!("cache {}: {e}", cache_dir.display()),
+        )
     })?;
     let s = IndexSettings {
         index_urls,

@@ -13,23 +13,22 @@ use std::collections::BTreeMap;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
 use crate::budget::{render_breakdown, Budget, SizeItem};
-use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
-use crate::index::IndexClient;
-use crate::layers::{Catalogue, LayerSet, LayerSetInput};
-use crate::requirements::{effective_index_settings, IndexArgs};
-use crate::source::SdistBuilder;
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, ScanArgs, TemplateFormat, Ui, WhyArgs};
 use crate::config::{Config, UserParams};
+use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{usage, ExitKind, Failure};
+use crate::index::IndexClient;
 use crate::install::{add_wheel, audit_plan, InstallError};
+use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::project::{Project, ProjectSources};
 use crate::python::{ChaliceRuntime, Interpreter};
 use crate::report::PackageEntry;
 use crate::report::{ArtifactEntry, Report};
+use crate::requirements::{effective_index_settings, IndexArgs};
+use crate::source::SdistBuilder;
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::wheel::{WheelArchive, WheelFilename};
-
 
 /// A feature that parses but whose work has not landed yet.
 fn not_supported(what: &str) -> anyhow::Error {
@@ -254,7 +253,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                 "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
             ))
         })?;
-        manifests.insert(arn.to_string(), resolve_in_project(&ctx.project, Path::new(path)));
+        manifests.insert(
+            arn.to_string(),
+            resolve_in_project(&ctx.project, Path::new(path)),
+        );
     }
     let layers = LayerSet::build(LayerSetInput {
         attached: &ctx.layer_arns,
@@ -328,7 +330,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                     ),
                 )
             })?;
-            ui.info(&format!("chalice {} runtime files from the index ({})", c.version, c.origin));
+            ui.info(&format!(
+                "chalice {} runtime files from the index ({})",
+                c.version, c.origin
+            ));
             c
         }
         (None, None) => unreachable!("a client exists whenever chalice is missing"),
@@ -337,7 +342,9 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let deps = if requirements.requirements.is_empty() {
         DependencyPlan::default()
     } else {
-        let client = client.as_ref().ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
+        let client = client
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
         let builder = ctx.interpreter.as_ref().map(|py| PipBuilder {
             python: py.clone(),
             settings: settings.clone(),
@@ -352,7 +359,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
             .map(|p| (p.name.clone(), Some(p.version.clone())))
             .collect();
         for w in &vendor_wheels {
-            vendor.push((w.filename.normalized_name(), Some(w.filename.version.clone())));
+            vendor.push((
+                w.filename.normalized_name(),
+                Some(w.filename.version.clone()),
+            ));
         }
         let input = DependencyInput {
             target: ctx.target,
@@ -432,7 +442,11 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     let pre_budget = Budget::compute(function_unzipped, 0, &layers.usages());
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&plan, &layers);
-        return Err(Failure::new(e.exit_kind(), anyhow::anyhow!("{e}\n\nLargest packages:\n{table}")).into());
+        return Err(Failure::new(
+            e.exit_kind(),
+            anyhow::anyhow!("{e}\n\nLargest packages:\n{table}"),
+        )
+        .into());
     }
 
     prepare_out_dir(&out_dir)?;
@@ -443,7 +457,11 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     }
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
 
-    let budget = Budget::compute(summary.unzipped_bytes, summary.zipped_bytes, &layers.usages());
+    let budget = Budget::compute(
+        summary.unzipped_bytes,
+        summary.zipped_bytes,
+        &layers.usages(),
+    );
     match budget.check() {
         Ok(ws) => {
             for w in ws {
@@ -473,7 +491,11 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     }
 
     if let Some(report_path) = &args.report {
-        let mut report = Report::new(&ctx.stage, &ctx.target.runtime(), &ctx.target.arch.to_string());
+        let mut report = Report::new(
+            &ctx.stage,
+            &ctx.target.runtime(),
+            &ctx.target.arch.to_string(),
+        );
         report.artifacts.push(ArtifactEntry {
             path: "deployment.zip".to_string(),
             zipped_bytes: summary.zipped_bytes,
@@ -493,11 +515,17 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
                 required_by: w.required_by.clone(),
             });
         }
-        report.packages.extend(vendor_report_entries(&ctx, &vendor_wheels));
+        report
+            .packages
+            .extend(vendor_report_entries(&ctx, &vendor_wheels));
         report.excluded = deps.excluded.clone();
         report.warnings = ctx.warnings.clone();
-        report.chalice_runtime.insert("version".into(), chalice.version.clone());
-        report.chalice_runtime.insert("source".into(), chalice.origin.clone());
+        report
+            .chalice_runtime
+            .insert("version".into(), chalice.version.clone());
+        report
+            .chalice_runtime
+            .insert("source".into(), chalice.origin.clone());
         report.timings_ms.resolve = deps.resolve_ms;
         report.timings_ms.download = deps.download_ms;
         report.timings_ms.assemble = assemble_ms;
@@ -540,7 +568,10 @@ fn breakdown(plan: &ZipPlan, layers: &LayerSet) -> String {
 
 /// Take `chalice/app.py` and `chalice/__init__.py` from chalice's wheel on
 /// the index: `version`, else the newest final release.
-pub fn fetch_chalice_runtime(client: &IndexClient, version: Option<&str>) -> anyhow::Result<ChaliceRuntime> {
+pub fn fetch_chalice_runtime(
+    client: &IndexClient,
+    version: Option<&str>,
+) -> anyhow::Result<ChaliceRuntime> {
     use std::str::FromStr;
     let wanted = version
         .map(pep508_rs::pep440_rs::Version::from_str)
@@ -549,7 +580,9 @@ pub fn fetch_chalice_runtime(client: &IndexClient, version: Option<&str>) -> any
     let files = client.project("chalice")?;
     let mut best: Option<(pep508_rs::pep440_rs::Version, crate::index::DistFile)> = None;
     for f in files {
-        let Ok(w) = f.filename.parse::<WheelFilename>() else { continue };
+        let Ok(w) = f.filename.parse::<WheelFilename>() else {
+            continue;
+        };
         if f.is_yanked() && wanted.is_none() {
             continue;
         }
@@ -564,7 +597,9 @@ pub fn fetch_chalice_runtime(client: &IndexClient, version: Option<&str>) -> any
     let (v, f) = best.ok_or_else(|| {
         anyhow::anyhow!(
             "no chalice wheel{} on the index",
-            version.map(|v| format!(" for version {v}")).unwrap_or_default()
+            version
+                .map(|v| format!(" for version {v}"))
+                .unwrap_or_default()
         )
     })?;
     let path = client.download(&f)?;
@@ -656,9 +691,12 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
     out
 }
 
-
 /// The chalice runtime files and the project's own files.
-fn add_project_entries(plan: &mut ZipPlan, ctx: &BuildContext, chalice: &ChaliceRuntime) -> anyhow::Result<()> {
+fn add_project_entries(
+    plan: &mut ZipPlan,
+    ctx: &BuildContext,
+    chalice: &ChaliceRuntime,
+) -> anyhow::Result<()> {
     plan.add(Entry::bytes(
         "chalice/app.py",
         chalice.app_py.clone(),
@@ -685,7 +723,6 @@ fn add_project_entries(plan: &mut ZipPlan, ctx: &BuildContext, chalice: &Chalice
     Ok(())
 }
 
-
 fn display_rel(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
@@ -701,14 +738,184 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
-/// `grail why PACKAGE`.
-pub fn run_why(_project_dir: &Path, _args: &WhyArgs, _ui: &Ui) -> anyhow::Result<()> {
-    Err(not_supported("grail why"))
+/// `grail why PACKAGE`: which requirement chain pulled it in, its version,
+/// where it comes from and what it costs.
+pub fn run_why(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
+    let quiet_ui = Ui { quiet: true, ..*ui };
+    let a = analyze(project_dir, &args.build, &quiet_ui)?;
+    let name = crate::names::normalize(&args.package);
+    let target = a.ctx.target;
+    let chains = why_chains(&a.deps.required_by, &name);
+    let mut out = String::new();
+    if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
+        out.push_str(&format!(
+            "{name} {}: shipped in deployment.zip ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
+            w.version,
+            group_digits(w.archive.unzipped_bytes()),
+            w.archive.filename,
+            w.source,
+        ));
+    } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
+        let what = match e.reason.as_str() {
+            "layer" => format!(
+                "provided by layer {}",
+                e.provided_by.clone().unwrap_or_default()
+            ),
+            "runtime" => "provided by the Lambda runtime (runtime_provided)".to_string(),
+            "exclude_packages" => "named in exclude_packages (.chalice/config.json)".to_string(),
+            _ => format!(
+                "only needed by packages that are not shipped ({})",
+                e.provided_by.clone().unwrap_or_default()
+            ),
+        };
+        out.push_str(&format!(
+            "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
+            e.version
+                .clone()
+                .unwrap_or_else(|| "(any version)".to_string()),
+            group_digits(e.saved_bytes),
+            if e.saved_bytes == 0 {
+                " (size unknown)"
+            } else {
+                ""
+            },
+        ));
+    } else if let Some(w) = a
+        .vendor_wheels
+        .iter()
+        .find(|w| w.filename.normalized_name() == name)
+    {
+        out.push_str(&format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped); vendor/ is the user's choice and is never resolved\n",
+            w.filename.version,
+            w.filename,
+            group_digits(w.unzipped_bytes())
+        ));
+    } else if let Some(p) = a
+        .ctx
+        .sources
+        .vendor_packages
+        .iter()
+        .find(|p| p.name == name)
+    {
+        out.push_str(&format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped)\n",
+            p.version,
+            p.dist_info,
+            group_digits(p.unzipped_bytes)
+        ));
+    } else {
+        out.push_str(&format!(
+            "{name} is not part of the package for {target}: nothing in requirements.txt needs it\n"
+        ));
+    }
+    if !chains.is_empty() {
+        out.push_str("  required by:\n");
+        for c in chains {
+            out.push_str(&format!("    {c}\n"));
+        }
+    }
+    print!("{out}");
+    Ok(())
 }
 
-/// `grail layer scan`.
-pub fn run_layer_scan(_args: &ScanArgs) -> anyhow::Result<()> {
-    Err(not_supported("grail layer scan"))
+/// Every path from the requirements file down to `name`, rendered
+/// `requirements.txt → a → b → name`; at most 10, shortest first.
+fn why_chains(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<String> {
+    let mut done: Vec<Vec<String>> = Vec::new();
+    let mut stack: Vec<Vec<String>> = vec![vec![name.to_string()]];
+    while let Some(path) = stack.pop() {
+        if done.len() >= 10 {
+            break;
+        }
+        let head = &path[path.len() - 1];
+        let parents = required_by.get(head).cloned().unwrap_or_default();
+        if parents.is_empty() {
+            done.push(path);
+            continue;
+        }
+        for p in parents {
+            if path.contains(&p) {
+                continue;
+            }
+            let mut next = path.clone();
+            next.push(p);
+            stack.push(next);
+        }
+    }
+    done.sort_by_key(|p| (p.len(), p.clone()));
+    done.into_iter()
+        .map(|mut p| {
+            p.reverse();
+            p.iter()
+                .map(|s| {
+                    if s.starts_with('<') {
+                        s.trim_matches(|c| c == '<' || c == '>').to_string()
+                    } else {
+                        s.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" → ")
+        })
+        .collect()
+}
+
+/// Ex) `1,234,567`
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`.
+pub fn run_layer_scan(args: &ScanArgs) -> anyhow::Result<()> {
+    let arn = args
+        .arn
+        .as_deref()
+        .map(str::parse::<crate::layers::LayerArn>)
+        .transpose()
+        .map_err(|e| usage(anyhow::anyhow!("--arn: {e}")))?;
+    let scanned = crate::layers::scan_layer_zip(&args.layer_zip, arn.as_ref())
+        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    for w in &scanned.warnings {
+        eprintln!("warning: {w}");
+    }
+    let json = scanned.manifest.to_json();
+    match &args.output {
+        None => print!("{json}"),
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                let mut tmp = tempfile::Builder::new()
+                    .prefix(".grail-manifest-")
+                    .tempfile_in(&dir)?;
+                std::io::Write::write_all(&mut tmp, json.as_bytes())?;
+                tmp.persist(path).map_err(|e| e.error)?;
+                Ok(())
+            };
+            write()
+                .with_context(|| format!("cannot write {}", path.display()))
+                .map_err(usage)?;
+            eprintln!(
+                "Wrote {} ({} packages, {} bytes unzipped).",
+                path.display(),
+                scanned.manifest.packages.len(),
+                group_digits(scanned.manifest.unzipped_bytes)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Builds sdist-only projects with the project's Python (`pip wheel --no-deps`)
@@ -730,19 +937,34 @@ impl SdistBuilder for PipBuilder<'_> {
         std::fs::copy(sdist, &named).map_err(|e| e.to_string())?;
         let wheels = tmp.path().join("wheels");
         let mut cmd = std::process::Command::new(&self.python.path);
-        cmd.args(["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--quiet", "--wheel-dir"])
-            .arg(&wheels)
-            .arg(&named);
+        cmd.args([
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--quiet",
+            "--wheel-dir",
+        ])
+        .arg(&wheels)
+        .arg(&named);
         if self.settings.no_index {
             cmd.arg("--no-index");
         }
         for (i, u) in self.settings.index_urls.iter().enumerate() {
-            cmd.arg(if i == 0 { "--index-url" } else { "--extra-index-url" }).arg(u);
+            cmd.arg(if i == 0 {
+                "--index-url"
+            } else {
+                "--extra-index-url"
+            })
+            .arg(u);
         }
         for f in &self.settings.find_links {
             cmd.arg("--find-links").arg(f);
         }
-        let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", self.python.path.display()))?;
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.python.path.display()))?;
         if !out.status.success() {
             let err = String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = err.lines().rev().take(8).collect();
@@ -757,7 +979,11 @@ impl SdistBuilder for PipBuilder<'_> {
             .map(|e| e.path())
             .find(|p| p.extension().is_some_and(|x| x == "whl"))
             .ok_or("pip built no wheel")?;
-        let name = built.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let name = built
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let wf: WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
         match self.tags.compatibility_local(&wf) {
             Ok(c) if c.warning(&wf, self.tags).is_none() => {}

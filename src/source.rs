@@ -185,10 +185,17 @@ impl<'a> IndexSource<'a> {
         }
     }
 
-    fn direct_candidates(&self, name: &str, direct: &DirectWheel) -> Result<Vec<Candidate>, SourceError> {
+    fn direct_candidates(
+        &self,
+        name: &str,
+        direct: &DirectWheel,
+    ) -> Result<Vec<Candidate>, SourceError> {
         let filename = match direct {
             DirectWheel::Url(f) => f.filename.clone(),
-            DirectWheel::Path(p) => p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+            DirectWheel::Path(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
         };
         let wf = WheelFilename::from_str(&filename).map_err(SourceError::new)?;
         let mut c = Candidate::new(wf.version.clone());
@@ -209,7 +216,11 @@ impl<'a> IndexSource<'a> {
     }
 
     /// Group a project's files by version and pick each version's artifact.
-    fn rank(&self, name: &str, files: Vec<DistFile>) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
+    fn rank(
+        &self,
+        name: &str,
+        files: Vec<DistFile>,
+    ) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
         struct Best {
             wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
             sdist: Option<DistFile>,
@@ -307,7 +318,11 @@ impl<'a> IndexSource<'a> {
         (candidates, artifacts)
     }
 
-    fn load_metadata(&self, name: &str, version: &Version) -> Result<(CoreMetadata, Option<u64>), SourceError> {
+    fn load_metadata(
+        &self,
+        name: &str,
+        version: &Version,
+    ) -> Result<(CoreMetadata, Option<u64>), SourceError> {
         let key = (name.to_string(), version.clone());
         if let Some(hit) = self.metadata.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(hit);
@@ -327,7 +342,11 @@ impl<'a> IndexSource<'a> {
             Some(Artifact::Sdist(f)) => self.build_sdist(name, version, f)?,
             None => {
                 // No usable file (only reachable with --allow-missing).
-                self.record_missing(name, version, "no wheel for the target and no sdist to build".to_string());
+                self.record_missing(
+                    name,
+                    version,
+                    "no wheel for the target and no sdist to build".to_string(),
+                );
                 (placeholder(name, version)?, None)
             }
         };
@@ -337,7 +356,12 @@ impl<'a> IndexSource<'a> {
         Ok(result)
     }
 
-    fn build_sdist(&self, name: &str, version: &Version, f: DistFile) -> Result<(CoreMetadata, Option<u64>), SourceError> {
+    fn build_sdist(
+        &self,
+        name: &str,
+        version: &Version,
+        f: DistFile,
+    ) -> Result<(CoreMetadata, Option<u64>), SourceError> {
         let Some(builder) = self.builder else {
             self.record_missing(name, version, "only an sdist is available".to_string());
             return Ok((placeholder(name, version)?, None));
@@ -364,7 +388,8 @@ impl<'a> IndexSource<'a> {
 
 /// Metadata with no dependencies, for a package that cannot be installed.
 fn placeholder(name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
-    CoreMetadata::parse(format!("Name: {name}\nVersion: {version}\n").as_bytes()).map_err(SourceError::new)
+    CoreMetadata::parse(format!("Name: {name}\nVersion: {version}\n").as_bytes())
+        .map_err(SourceError::new)
 }
 
 /// The version in an sdist file name. Ex) `foo_bar-1.0.tar.gz` → `1.0`
@@ -394,7 +419,8 @@ impl PackageSource for IndexSource<'_> {
     }
 
     fn metadata(&self, name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
-        self.load_metadata(&normalize(name), version).map(|(m, _)| m)
+        self.load_metadata(&normalize(name), version)
+            .map(|(m, _)| m)
     }
 
     fn prefetch_candidates(&self, names: &[String]) {
@@ -420,7 +446,12 @@ impl PackageSource for IndexSource<'_> {
             .iter()
             .map(|(n, v)| (normalize(n), v.clone()))
             .filter(|(n, v)| matches!(self.artifact(n, v), Some(Artifact::Wheel(_))))
-            .filter(|k| self.metadata.lock().map(|m| !m.contains_key(k)).unwrap_or(false))
+            .filter(|k| {
+                self.metadata
+                    .lock()
+                    .map(|m| !m.contains_key(k))
+                    .unwrap_or(false)
+            })
             .collect();
         if todo.len() < 2 {
             return;
@@ -443,8 +474,18 @@ mod tests {
 
     #[test]
     fn sdist_versions() {
-        assert_eq!(sdist_version("foo-bar", "foo_bar-1.0.tar.gz").unwrap().to_string(), "1.0");
-        assert_eq!(sdist_version("foo-bar", "Foo.Bar-2.0rc1.zip").unwrap().to_string(), "2.0rc1");
+        assert_eq!(
+            sdist_version("foo-bar", "foo_bar-1.0.tar.gz")
+                .unwrap()
+                .to_string(),
+            "1.0"
+        );
+        assert_eq!(
+            sdist_version("foo-bar", "Foo.Bar-2.0rc1.zip")
+                .unwrap()
+                .to_string(),
+            "2.0rc1"
+        );
         assert!(sdist_version("foo", "bar-1.0.tar.gz").is_none());
         assert!(sdist_version("foo", "foo-1.0.exe").is_none());
     }
