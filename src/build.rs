@@ -71,6 +71,9 @@ const TAIL_LINES: usize = 20;
 /// The packaging docs Chalice's warning points to (and its Cryptography Example).
 const PACKAGING_DOCS: &str = "http://aws.github.io/chalice/topics/packaging.html";
 
+/// 1980-01-01T00:00:00Z, the earliest time a zip entry can carry.
+const SOURCE_DATE_EPOCH: &str = "315532800";
+
 /// Source-distribution extensions pip can build.
 const SDIST_EXTENSIONS: [&str; 6] = [".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip"];
 
@@ -268,8 +271,9 @@ fn sdist_project(filename: &str) -> Option<String> {
 ///   isolation. Ex) `["--index-url", URL, "--find-links", DIR]` or `["--no-index"]`
 ///
 /// The build runs in a temporary directory inside `out_dir`, inherits the
-/// environment (`PIP_*`, `CC`, … as Chalice's pip calls do), has no timeout
-/// and has its output captured. Returns the wheel's path in `out_dir`.
+/// environment (`PIP_*`, `CC`, … as Chalice's pip calls do; plus
+/// `SOURCE_DATE_EPOCH=315532800` unless set, for reproducible wheels), has no
+/// timeout and has its output captured. Returns the wheel's path in `out_dir`.
 pub fn build_wheel(
     sdist: &Path,
     sdist_filename: &str,
@@ -301,7 +305,13 @@ pub fn build_wheel(
     let wheel_dir = work.path().join("wheels");
     std::fs::create_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))?;
 
-    let out = Command::new(&python.path)
+    let mut pip = Command::new(&python.path);
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
+        // Backends that honour it (wheel/setuptools, flit, hatchling) then
+        // write fixed zip timestamps: the same sdist builds the same wheel.
+        pip.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH);
+    }
+    let out = pip
         .args([
             "-m",
             "pip",
@@ -778,6 +788,8 @@ files = {
   "broken-0.1/backend.py": "import sys\n"
       "def get_requires_for_build_wheel(config_settings=None):\n    return []\n"
       "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+      "    import os\n"
+      "    sys.stderr.write('SOURCE_DATE_EPOCH=%s\\n' % os.environ.get('SOURCE_DATE_EPOCH'))\n"
       "    sys.stderr.write('error: grail-test-compiler-missing\\n')\n    raise SystemExit(1)\n",
 }
 with tarfile.open(sys.argv[1], "w:gz") as tf:
@@ -803,6 +815,11 @@ with tarfile.open(sys.argv[1], "w:gz") as tf:
         assert_eq!(sdist, "broken-0.1.tar.gz");
         assert!(tail.contains("grail-test-compiler-missing"), "{tail}");
         assert!(tail.lines().count() <= TAIL_LINES);
+        let epoch = std::env::var("SOURCE_DATE_EPOCH").unwrap_or(SOURCE_DATE_EPOCH.to_string());
+        assert!(
+            tail.contains(&format!("SOURCE_DATE_EPOCH={epoch}")),
+            "{tail}"
+        );
         let msg = err.to_string();
         assert!(
             msg.contains("broken-0.1.tar.gz") && msg.contains("pip wheel"),
