@@ -523,8 +523,8 @@ pub fn accept_built_wheel(
         }
     }
     match local {
-        Ok(LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
-            return Ok(local.ok().and_then(|c| c.warning(wheel, tags)));
+        Ok(built @ LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
+            return Ok(built.warning(wheel, tags));
         }
         Err(incompatible) => {
             let mismatch = match incompatible.reason {
