@@ -26,7 +26,12 @@ Keys of a project dict:
         extras          {extra: [requirement, ...]} (adds Provides-Extra + marker)
         requires_python Requires-Python specifier or None
         wheels          list of "python-abi-platform" tag triples (compressed sets ok)
-        sdist           True to also build an sdist
+        sdist           True to also build an sdist (setuptools pyproject, never built by
+                        the tests); "pure" or "native" for an sdist with an in-tree,
+                        stdlib-only PEP 517 backend (see IN_TREE_BACKEND) that pip builds
+                        offline, even with build isolation, into a py3-none-any wheel
+                        ("pure") or a cp3X-cp3X-linux_<machine> wheel holding a dummy
+                        extension module copied from vendor-fixtures/elf/ ("native")
         yanked          reason string (or True) to mark every file of this version yanked
         bad_hash        True to list a wrong sha256 for every file of this version
         stored          True to store (not deflate) wheel entries
@@ -139,8 +144,10 @@ PROJECTS = [
         {"version": "2.0", "requires_python": ">=3.13", "wheels": PURE}]},
     # --- the index lists a sha256 that does not match the file ---
     {"name": "badhash", "versions": [{"version": "1.0", "wheels": PURE, "bad_hash": True}]},
-    # --- only an sdist (pure package) ---
-    {"name": "sdistonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": True}]},
+    # --- only an sdist (pure package), buildable offline by its in-tree PEP 517 backend ---
+    {"name": "sdistonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "pure"}]},
+    # --- only an sdist whose backend builds a cp3X-cp3X-linux_<machine> wheel with a dummy .so ---
+    {"name": "nativeonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "native"}]},
 ]
 
 
@@ -210,15 +217,173 @@ def build_wheel(p, v, tag):
     return f"{st}-{v['version']}-{tag}.whl", buf.getvalue()
 
 
+# The in-tree PEP 517 backend shipped inside "pure"/"native" sdists. Stdlib only,
+# `requires = []`, so pip's isolated build environment needs no download. It
+# reads the name, version and metadata from the sdist's own PKG-INFO, so the
+# sdist stays the single source of truth.
+IN_TREE_BACKEND = r"""# In-tree PEP 517 backend of a grail test fixture (stdlib only, builds offline).
+
+import base64
+import hashlib
+import os
+import sys
+import sysconfig
+import tarfile
+import zipfile
+from email.parser import Parser
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def _pkg_info():
+    with open(os.path.join(HERE, "PKG-INFO"), encoding="utf-8") as f:
+        text = f.read()
+    return text, Parser().parsestr(text)
+
+
+def _stem(name):
+    out, sep = [], False
+    for c in name.lower():
+        if c in "-_.":
+            if not sep:
+                out.append("_")
+            sep = True
+        else:
+            out.append(c)
+            sep = False
+    return "".join(out)
+
+
+def _native():
+    return os.path.exists(os.path.join(HERE, "native", "_native.so"))
+
+
+def _tag():
+    if not _native():
+        return "py3-none-any"
+    impl = "cp%d%d" % sys.version_info[:2]
+    plat = sysconfig.get_platform().replace("-", "_").replace(".", "_")
+    return "%s-%s-%s" % (impl, impl, plat)
+
+
+def _files(module):
+    # Every file of the import package, sorted, plus the "compiled" extension.
+    out = []
+    root = os.path.join(HERE, module)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for fn in sorted(filenames):
+            path = os.path.join(dirpath, fn)
+            arc = os.path.relpath(path, HERE).replace(os.sep, "/")
+            with open(path, "rb") as f:
+                out.append((arc, f.read()))
+    if _native():
+        with open(os.path.join(HERE, "native", "_native.so"), "rb") as f:
+            suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+            out.append(("%s/_native%s" % (module, suffix), f.read()))
+    return out
+
+
+def _dist_info_files(meta_text, name, version):
+    tag = _tag()
+    wheel = ["Wheel-Version: 1.0", "Generator: grail-fixture-backend (1.0)",
+             "Root-Is-Purelib: %s" % ("false" if _native() else "true"), "Tag: %s" % tag]
+    di = "%s-%s.dist-info" % (_stem(name), version)
+    return di, [(di + "/METADATA", meta_text.encode("utf-8")),
+                (di + "/WHEEL", ("\n".join(wheel) + "\n").encode("ascii"))]
+
+
+def _record_hash(data):
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    text, meta = _pkg_info()
+    di, files = _dist_info_files(text, meta["Name"], meta["Version"])
+    for arc, data in files:
+        path = os.path.join(metadata_directory, *arc.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    return di
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    text, meta = _pkg_info()
+    name, version = meta["Name"], meta["Version"]
+    module = _stem(name)
+    di, meta_files = _dist_info_files(text, name, version)
+    files = _files(module) + meta_files
+    record = "".join("%s,%s,%d\n" % (arc, _record_hash(d), len(d)) for arc, d in files)
+    files.append((di + "/RECORD", (record + di + "/RECORD,,\n").encode("utf-8")))
+    filename = "%s-%s-%s.whl" % (_stem(name), version, _tag())
+    with zipfile.ZipFile(os.path.join(wheel_directory, filename), "w") as zf:
+        for arc, data in files:
+            info = zipfile.ZipInfo(arc, DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return filename
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    _, meta = _pkg_info()
+    base = "%s-%s" % (_stem(meta["Name"]), meta["Version"])
+    paths = []
+    for dirpath, dirnames, filenames in os.walk(HERE):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        paths += [os.path.join(dirpath, fn) for fn in sorted(filenames)]
+    filename = base + ".tar.gz"
+    with tarfile.open(os.path.join(sdist_directory, filename), "w:gz",
+                      format=tarfile.PAX_FORMAT) as tf:
+        for path in paths:
+            ti = tf.gettarinfo(path, base + "/" + os.path.relpath(path, HERE).replace(os.sep, "/"))
+            ti.mtime, ti.uid, ti.gid, ti.uname, ti.gname = 0, 0, 0, "", ""
+            with open(path, "rb") as f:
+                tf.addfile(ti, f)
+    return filename
+"""
+
+ELF_FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vendor-fixtures", "elf",
+                           "x86_64-glibc2.17.so")
+
+
 def build_sdist(p, v):
     st = stem(p["name"])
     mod = p.get("module", st)
     base = f"{st}-{v['version']}"
     pkg_info = metadata_text(p, v)
-    pyproject = (f'[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
-                 f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n')
+    kind = v["sdist"]
+    if kind is True:
+        pyproject = (f'[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+                     f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n')
+        extra = []
+    else:
+        if kind not in ("pure", "native"):
+            raise ValueError(f"{p['name']}: sdist must be True, 'pure' or 'native', not {kind!r}")
+        if mod != st:
+            raise ValueError(f"{p['name']}: the in-tree backend installs the module as {st!r}")
+        pyproject = ('[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
+                     f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n'
+                     + (f'requires-python = "{v["requires_python"]}"\n' if v.get("requires_python") else ""))
+        extra = [(f"{base}/backend.py", IN_TREE_BACKEND.encode())]
+        if kind == "native":
+            with open(ELF_FIXTURE, "rb") as f:
+                extra.append((f"{base}/native/_native.so", f.read()))
     files = [(f"{base}/PKG-INFO", pkg_info.encode()), (f"{base}/pyproject.toml", pyproject.encode()),
-             (f"{base}/{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())]
+             (f"{base}/{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())] + extra
+    # Sorted entries, fixed owner/mode/mtime and gzip mtime 0: byte-identical output.
+    files.sort()
     tar_buf = io.BytesIO()
     with tarfile.open(fileobj=tar_buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
         for name, data in files:

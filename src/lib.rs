@@ -12,6 +12,7 @@
 pub mod assemble;
 pub mod audit;
 pub mod budget;
+pub mod build;
 pub mod cache;
 pub mod cli;
 pub mod config;
