@@ -333,36 +333,17 @@ fn layer_package_bytes(layers: &LayerSet, name: &str) -> Option<u64> {
 
 /// The exit-2 message listing every package that cannot be installed.
 pub fn missing_error(missing: &[Missing]) -> String {
-    let mut s = String::from("these dependencies cannot be installed for the target:\n");
-    for m in missing {
-        s.push_str(&format!("  {}: {}\n", m.identifier, m.reason));
-    }
-    s.push_str(
-        "Build them yourself on a Linux machine matching the Lambda runtime and put the wheels \
-         (or their unpacked contents) in vendor/, as in Chalice's Cryptography Example; or pass \
-         --allow-missing to package without them (Chalice's behaviour).",
-    );
-    s
+    let items: Vec<(String, String)> = missing
+        .iter()
+        .map(|m| (m.identifier.clone(), m.reason.clone()))
+        .collect();
+    crate::build::missing_dependencies_error(&items)
 }
 
-/// Chalice's missing-dependency warning, byte for byte (§5.7). Identifiers
-/// are sorted (Chalice prints them in set order) so the output is stable.
+/// Chalice's missing-dependency warning, byte for byte (§5.7).
 pub fn chalice_missing_warning(missing: &[Missing]) -> String {
-    let mut ids: Vec<&str> = missing.iter().map(|m| m.identifier.as_str()).collect();
-    ids.sort();
-    let mut s = String::from("\nCould not install dependencies:\n");
-    for id in ids {
-        s.push_str(id);
-        s.push('\n');
-    }
-    s.push_str(
-        "You will have to build these yourself and vendor them in\n\
-         the chalice vendor folder.\n\n\
-         Your deployment will continue but may not work correctly\n\
-         if missing dependencies are not present. For more information:\n\
-         http://aws.github.io/chalice/topics/packaging.html\n",
-    );
-    s
+    let ids: Vec<String> = missing.iter().map(|m| m.identifier.clone()).collect();
+    crate::build::missing_dependencies_warning(&ids)
 }
 
 /// Build the index client from requirements.txt, `PIP_*` and the CLI.

@@ -345,12 +345,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
         let client = client
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
-        let builder = ctx.interpreter.as_ref().map(|py| PipBuilder {
-            python: py.clone(),
-            settings: settings.clone(),
-            target: ctx.target,
-            tags: &tags,
-            work: client.cache().root().join("builds"),
+        let builder = ctx.interpreter.as_ref().map(|py| {
+            let mut b = PipBuilder::new(py, &settings, &tags, client.cache().root().join("builds"));
+            b.host = crate::build::HostInfo::probe(py).ok();
+            b
         });
         let mut vendor: Vec<(String, Option<pep508_rs::pep440_rs::Version>)> = ctx
             .sources
@@ -922,81 +920,69 @@ pub fn run_layer_scan(args: &ScanArgs) -> anyhow::Result<()> {
 /// and keeps the result only if it can run on the target.
 struct PipBuilder<'a> {
     python: Interpreter,
-    settings: crate::requirements::IndexSettings,
-    #[allow(dead_code)]
-    target: LambdaTarget,
+    host: Option<crate::build::HostInfo>,
+    pip_args: Vec<String>,
     tags: &'a Tags,
     work: PathBuf,
 }
 
+impl<'a> PipBuilder<'a> {
+    fn new(
+        python: &Interpreter,
+        settings: &crate::requirements::IndexSettings,
+        tags: &'a Tags,
+        work: PathBuf,
+    ) -> Self {
+        let mut pip_args = Vec::new();
+        if settings.no_index {
+            pip_args.push("--no-index".to_string());
+        }
+        for (i, u) in settings.index_urls.iter().enumerate() {
+            pip_args.push(
+                if i == 0 {
+                    "--index-url"
+                } else {
+                    "--extra-index-url"
+                }
+                .to_string(),
+            );
+            pip_args.push(u.clone());
+        }
+        for f in &settings.find_links {
+            pip_args.push("--find-links".to_string());
+            pip_args.push(f.clone());
+        }
+        PipBuilder {
+            python: python.clone(),
+            host: None,
+            pip_args,
+            tags,
+            work,
+        }
+    }
+}
+
 impl SdistBuilder for PipBuilder<'_> {
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
-        std::fs::create_dir_all(&self.work).map_err(|e| e.to_string())?;
-        let tmp = tempfile::tempdir_in(&self.work).map_err(|e| e.to_string())?;
-        let named = tmp.path().join(&file.filename);
-        std::fs::copy(sdist, &named).map_err(|e| e.to_string())?;
-        let wheels = tmp.path().join("wheels");
-        let mut cmd = std::process::Command::new(&self.python.path);
-        cmd.args([
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--quiet",
-            "--wheel-dir",
-        ])
-        .arg(&wheels)
-        .arg(&named);
-        if self.settings.no_index {
-            cmd.arg("--no-index");
-        }
-        for (i, u) in self.settings.index_urls.iter().enumerate() {
-            cmd.arg(if i == 0 {
-                "--index-url"
-            } else {
-                "--extra-index-url"
-            })
-            .arg(u);
-        }
-        for f in &self.settings.find_links {
-            cmd.arg("--find-links").arg(f);
-        }
-        let out = cmd
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", self.python.path.display()))?;
-        if !out.status.success() {
-            let err = String::from_utf8_lossy(&out.stderr);
-            let tail: Vec<&str> = err.lines().rev().take(8).collect();
-            return Err(format!(
-                "building the sdist failed: {}",
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ));
-        }
-        let built = std::fs::read_dir(&wheels)
-            .map_err(|e| e.to_string())?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "whl"))
-            .ok_or("pip built no wheel")?;
-        let name = built
+        std::fs::create_dir_all(&self.work).map_err(|e| format!("{}: {e}", self.work.display()))?;
+        let wheel = crate::build::build_wheel(
+            sdist,
+            &file.filename,
+            &self.python,
+            &self.pip_args,
+            &self.work,
+        )
+        .map_err(|e| e.to_string())?;
+        let name = wheel
             .file_name()
             .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
+            .unwrap_or_default();
         let wf: WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
-        match self.tags.compatibility_local(&wf) {
-            Ok(c) if c.warning(&wf, self.tags).is_none() => {}
-            Ok(_) => {
-                return Err(format!(
-                    "it builds only a platform wheel ({name}) on this host, which cannot be trusted to run on {}",
-                    self.tags.target()
-                ))
-            }
-            Err(inc) => return Err(format!("the built wheel cannot run on the target: {inc}")),
-        }
-        let dest = self.work.join(&name);
-        std::fs::rename(&built, &dest).map_err(|e| e.to_string())?;
-        Ok(dest)
+        let host = match &self.host {
+            Some(h) => h.clone(),
+            None => crate::build::HostInfo::probe(&self.python).map_err(|e| e.to_string())?,
+        };
+        crate::build::accept_built_wheel(&wf, self.tags, &host).map_err(|e| e.to_string())?;
+        Ok(wheel)
     }
 }
