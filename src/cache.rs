@@ -130,7 +130,7 @@ impl Cache {
     /// Open (creating if needed) the cache rooted at `dir`.
     pub fn new(dir: impl AsRef<Path>) -> Result<Cache, CacheError> {
         let root = dir.as_ref().join(LAYOUT);
-        for sub in ["blobs/sha256", "urls", "pages", "metadata", "tmp"] {
+        for sub in ["blobs/sha256", "urls", "pages", "metadata", "checks", "tmp"] {
             let path = root.join(sub);
             fs::create_dir_all(&path)
                 .map_err(|e| CacheError::new("cannot create directory", &path, e))?;
@@ -220,6 +220,45 @@ impl Cache {
             CacheError::new("cannot serialise metadata for", &path, io::Error::other(e))
         })?;
         self.write_atomic(&path, &json)
+    }
+
+    /// Whether the check `kind` (Ex: `record`, `audit-python3.12-x86_64`)
+    /// already passed for the blob `sha256_hex`. Blobs are immutable, so a
+    /// passed check never needs repeating.
+    pub fn check_passed(&self, kind: &str, sha256_hex: &str) -> bool {
+        self.check_path(kind, sha256_hex).is_file()
+    }
+
+    /// Record that check `kind` passed for blob `sha256_hex`.
+    pub fn set_check_passed(&self, kind: &str, sha256_hex: &str) -> Result<(), CacheError> {
+        let path = self.check_path(kind, sha256_hex);
+        self.write_atomic(&path, b"ok\n")
+    }
+
+    fn check_path(&self, kind: &str, sha256_hex: &str) -> PathBuf {
+        let kind: String = kind
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.root
+            .join("checks")
+            .join(format!("{kind}-{}", sha256_hex.to_ascii_lowercase()))
+    }
+
+    /// The sha256 of a blob path inside this cache (its file name), if it is one.
+    pub fn blob_sha256(&self, path: &Path) -> Option<String> {
+        let blobs = self.root.join("blobs/sha256");
+        if !path.starts_with(&blobs) {
+            return None;
+        }
+        let name = path.file_name()?.to_str()?;
+        (name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())).then(|| name.to_string())
     }
 
     /// The metadata key of a distribution: its sha256 when known, else a hash of its URL.

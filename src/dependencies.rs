@@ -274,9 +274,20 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
             };
             let archive = WheelArchive::open_named(&path, &filename)
                 .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
-            archive
-                .verify()
-                .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
+            // A cached blob is immutable: once its RECORD checked out, skip
+            // decompressing it again on later runs.
+            let blob = client.cache().blob_sha256(&path);
+            if !blob
+                .as_ref()
+                .is_some_and(|h| client.cache().check_passed("record", h))
+            {
+                archive
+                    .verify()
+                    .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
+                if let Some(h) = &blob {
+                    let _ = client.cache().set_check_passed("record", h);
+                }
+            }
             Ok(ShippedWheel {
                 name,
                 version,

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
 use crate::audit::{audit_shared_object, should_audit, AuditError};
+use crate::cache::Cache;
 use crate::target::LambdaTarget;
 use crate::wheel::{InstallAction, WheelArchive};
 
@@ -96,8 +97,27 @@ pub fn add_wheel(
 /// Audit every shared object in the plan against the target (ELF, machine,
 /// glibc ceiling). Runs on all cores; the first violation (in path order)
 /// is returned.
-pub fn audit_plan(plan: &ZipPlan, target: &LambdaTarget) -> Result<usize, InstallError> {
-    let candidates: Vec<&Entry> = plan.entries().filter(|e| should_audit(&e.name)).collect();
+///
+/// With a cache, wheels from the cache whose shared objects already passed
+/// for this target are skipped, and newly passed ones are remembered.
+pub fn audit_plan(
+    plan: &ZipPlan,
+    target: &LambdaTarget,
+    cache: Option<&Cache>,
+) -> Result<usize, InstallError> {
+    let kind = format!("audit-{}-{}", target.runtime(), target.arch);
+    let blob_of = |e: &Entry| match (&e.source, cache) {
+        (EntrySource::WheelEntry { wheel, .. }, Some(c)) => c.blob_sha256(wheel),
+        _ => None,
+    };
+    let candidates: Vec<&Entry> = plan
+        .entries()
+        .filter(|e| should_audit(&e.name))
+        .filter(|e| match (blob_of(e), cache) {
+            (Some(h), Some(c)) => !c.check_passed(&kind, &h),
+            _ => true,
+        })
+        .collect();
     let results: Vec<Result<(), InstallError>> = candidates
         .par_iter()
         .map(|e| {
@@ -116,6 +136,13 @@ pub fn audit_plan(plan: &ZipPlan, target: &LambdaTarget) -> Result<usize, Instal
         .collect();
     for r in results {
         r?;
+    }
+    if let Some(c) = cache {
+        let blobs: std::collections::BTreeSet<String> =
+            candidates.iter().filter_map(|e| blob_of(e)).collect();
+        for h in blobs {
+            let _ = c.set_check_passed(&kind, &h);
+        }
     }
     Ok(candidates.len())
 }

@@ -229,6 +229,8 @@ pub struct Analysis {
     pub deps: DependencyPlan,
     /// The chalice runtime files (from the interpreter or the index).
     pub chalice: ChaliceRuntime,
+    /// The cache, when the index was needed.
+    pub cache: Option<crate::cache::Cache>,
 }
 
 /// Project → target → layers → resolution → downloads.
@@ -394,6 +396,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
         vendor_wheels,
         deps,
         chalice,
+        cache: client.map(|c| c.cache().clone()),
     })
 }
 
@@ -414,6 +417,7 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         vendor_wheels,
         deps,
         chalice,
+        cache,
     } = analyze(project_dir, &args.build, ui)?;
 
     ui.status("Creating deployment package.");
@@ -429,7 +433,7 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     for w in &vendor_wheels {
         add_wheel(&mut plan, w, true).map_err(usage)?;
     }
-    let audited = audit_plan(&plan, &ctx.target).map_err(|e| match &e {
+    let audited = audit_plan(&plan, &ctx.target, cache.as_ref()).map_err(|e| match &e {
         InstallError::Audit { vendored: true, .. } => usage(e),
         _ => crate::error::deps(e),
     })?;
