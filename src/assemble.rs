@@ -104,15 +104,16 @@ pub enum EntrySource {
     File(PathBuf),
     /// Bytes in memory.
     Bytes(Arc<Vec<u8>>),
-    /// Entry `index` of the wheel at `wheel`. Raw-copied when the name is
-    /// unchanged, recompressed when it is remapped (`.data/purelib/…`).
+    /// Entry `index` of the wheel at `wheel`: raw-copied (its compressed
+    /// bytes reused) unless `recompress` is set, which it must be when the
+    /// entry is remapped (`.data/purelib/…`) or not Stored/Deflated.
     WheelEntry {
         /// The wheel file.
         wheel: Arc<PathBuf>,
         /// Index in the wheel's central directory.
         index: usize,
-        /// Whether the zip name differs from the entry's own name.
-        renamed: bool,
+        /// Decompress and write anew instead of raw-copying.
+        recompress: bool,
     },
 }
 
@@ -345,7 +346,8 @@ impl ZipPlan {
         let mut w = zip.finish().map_err(|e| werr(e.to_string()))?;
         w.flush().map_err(|e| werr(e.to_string()))?;
         drop(w);
-        tmp.as_file().sync_all().map_err(|e| werr(e.to_string()))?;
+        // No fsync: the rename is atomic for readers and for an interrupted
+        // run; durability across power loss is not worth ~100 ms per build.
 
         let (zipped_bytes, sha256) = hash_file(tmp.path()).map_err(|e| werr(e.to_string()))?;
         tmp.persist(dest).map_err(|e| werr(e.error.to_string()))?;
@@ -392,23 +394,12 @@ fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
         EntrySource::WheelEntry {
             wheel,
             index,
-            renamed,
+            recompress,
         } => {
-            let mut archive = open_wheel(wheel)?;
-            let compression = archive
-                .by_index_raw(*index)
-                .map_err(|e| AssembleError::Wheel {
-                    path: wheel.to_path_buf(),
-                    message: e.to_string(),
-                })?
-                .compression();
-            let raw_ok = matches!(
-                compression,
-                CompressionMethod::Stored | CompressionMethod::Deflated
-            );
-            if !renamed && raw_ok {
+            if !recompress {
                 return Ok(None);
             }
+            let mut archive = open_wheel(wheel)?;
             let mut f = archive.by_index(*index).map_err(|e| AssembleError::Wheel {
                 path: wheel.to_path_buf(),
                 message: e.to_string(),
@@ -596,7 +587,7 @@ mod tests {
                 source: EntrySource::WheelEntry {
                     wheel: wheel.clone(),
                     index,
-                    renamed,
+                    recompress: renamed,
                 },
                 mode: 0o644,
                 origin: origin.clone(),

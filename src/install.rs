@@ -74,17 +74,20 @@ pub fn add_wheel(
         let InstallAction::Install(target) = &e.target else {
             continue;
         };
-        let mode = zip
-            .by_index_raw(e.index)
-            .map_err(|err| werr(err.to_string()))?
-            .unix_mode()
-            .unwrap_or(0o644);
+        let raw = zip.by_index_raw(e.index).map_err(|err| werr(err.to_string()))?;
+        let mode = raw.unix_mode().unwrap_or(0o644);
+        // Lambda unzips Stored and Deflated only; anything else is rewritten.
+        let raw_ok = matches!(
+            raw.compression(),
+            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+        );
+        drop(raw);
         plan.add(Entry {
             name: target.clone(),
             source: EntrySource::WheelEntry {
                 wheel: shared.clone(),
                 index: e.index,
-                renamed: *target != e.name,
+                recompress: *target != e.name || !raw_ok,
             },
             mode: if mode & 0o111 != 0 { 0o755 } else { 0o644 },
             origin: origin.clone(),

@@ -130,7 +130,10 @@ pub fn parse_headers(bytes: &[u8]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
+        // Only a truly empty line ends the headers: a whitespace-only line is
+        // a continuation (meson-python and maturin put whole licence texts,
+        // blank lines included, in `License:`), as Python's email parser says.
+        if line.is_empty() {
             break;
         }
         if line.starts_with([' ', '\t']) {
@@ -161,6 +164,16 @@ mod tests {
     fn bad_requirement_names_the_value() {
         let err = CoreMetadata::parse(b"Name: a\nVersion: 1\nRequires-Dist: ???\n").unwrap_err();
         assert!(err.to_string().contains("???"));
+    }
+
+    #[test]
+    fn whitespace_only_lines_continue_a_header() {
+        let m = CoreMetadata::parse(
+            b"Name: x\nVersion: 1\nLicense: MIT\n        \n        text\nRequires-Dist: numpy\n\nbody",
+        )
+        .unwrap();
+        assert_eq!(m.requires_dist.len(), 1);
+        assert_eq!(m.requires_dist[0].name.to_string(), "numpy");
     }
 
     #[test]
