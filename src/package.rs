@@ -9,7 +9,15 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
+use std::collections::BTreeMap;
+
+use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
+use crate::budget::{render_breakdown, Budget, SizeItem};
+use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
+use crate::index::IndexClient;
+use crate::layers::{Catalogue, LayerSet, LayerSetInput};
+use crate::requirements::{effective_index_settings, IndexArgs};
+use crate::source::SdistBuilder;
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, ScanArgs, TemplateFormat, Ui, WhyArgs};
 use crate::config::{Config, UserParams};
 use crate::error::{usage, ExitKind, Failure};
@@ -22,8 +30,6 @@ use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::wheel::{WheelArchive, WheelFilename};
 
-/// The Lambda limit on function code plus layers, unzipped.
-const UNZIPPED_LIMIT: u64 = 262_144_000;
 
 /// A feature that parses but whose work has not landed yet.
 fn not_supported(what: &str) -> anyhow::Error {
@@ -62,27 +68,7 @@ fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
     check_build_flags(&args.build)
 }
 
-fn check_build_flags(b: &BuildArgs) -> anyhow::Result<()> {
-    let pending: [(&str, bool); 10] = [
-        ("--chalice-version", b.chalice_version.is_some()),
-        ("--index-url", b.index_url.is_some()),
-        ("--extra-index-url", !b.extra_index_url.is_empty()),
-        ("--find-links", !b.find_links.is_empty()),
-        ("--no-index", b.no_index),
-        ("--offline", b.offline),
-        ("--cache-dir", b.cache_dir.is_some()),
-        ("--refresh", b.refresh),
-        ("--layer-manifest", !b.layer_manifest.is_empty()),
-        ("--allow-shadow", b.allow_shadow),
-    ];
-    for (flag, given) in pending {
-        if given {
-            return Err(not_supported(flag));
-        }
-    }
-    if b.allow_missing {
-        return Err(not_supported("--allow-missing"));
-    }
+fn check_build_flags(_b: &BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -96,10 +82,15 @@ pub struct BuildContext {
     pub stage: String,
     /// Runtime and architecture.
     pub target: LambdaTarget,
-    /// `chalice/app.py` and `chalice/__init__.py`.
-    pub chalice: ChaliceRuntime,
+    /// The interpreter chalice would run under, if any.
+    pub interpreter: Option<Interpreter>,
+    /// `chalice/app.py` and `chalice/__init__.py` from the interpreter's
+    /// chalice; `None` until fetched from the index.
+    pub chalice: Option<ChaliceRuntime>,
     /// app.py, chalicelib/, vendor/.
     pub sources: ProjectSources,
+    /// The function's layers (stage-level `layers`, Chalice's precedence).
+    pub layer_arns: Vec<String>,
     /// Warnings so far.
     pub warnings: Vec<String>,
 }
@@ -139,38 +130,13 @@ impl BuildContext {
         check_runtime(python)?;
         let target = LambdaTarget::new(python, arch);
 
-        let chalice = match interpreter
-            .as_ref()
-            .and_then(|i| i.chalice.as_ref().map(|c| (i, c)))
-        {
-            Some((_, install)) => ChaliceRuntime::from_install(install)
-                .map_err(|e| Failure::new(ExitKind::Introspection, e))?,
-            None => {
-                let which = interpreter
-                    .as_ref()
-                    .map(|i| {
-                        format!(
-                            "the interpreter {} (Python {})",
-                            i.path.display(),
-                            i.version_string()
-                        )
-                    })
-                    .unwrap_or_else(|| "no Python interpreter was found, and".to_string());
-                return Err(Failure::new(
-                    ExitKind::Introspection,
-                    anyhow::anyhow!(
-                        "chalice is not installed for {which}: grail copies chalice/app.py and chalice/__init__.py \
-                         from it. Install it with `python3 -m pip install chalice` (in the project's virtualenv), \
-                         or point --python at an interpreter that has it"
-                    ),
-                )
-                .into());
-            }
+        let chalice = match interpreter.as_ref().and_then(|i| i.chalice.as_ref()) {
+            Some(install) => Some(
+                ChaliceRuntime::from_install(install)
+                    .map_err(|e| Failure::new(ExitKind::Introspection, e))?,
+            ),
+            None => None,
         };
-        ui.debug(&format!(
-            "chalice {} from {}",
-            chalice.version, chalice.origin
-        ));
 
         let mut warnings = Vec::new();
         for key in config.ignored_keys() {
@@ -182,6 +148,21 @@ impl BuildContext {
             ui.warn(&w);
             warnings.push(w);
         }
+        // One zip serves every function: a package counts as provided only
+        // when the layer is attached to all of them.
+        let layer_arns = scoped.layers();
+        for f in config.function_names(&b.stage) {
+            let theirs = config.scope(&b.stage, &f, &user).layers();
+            if theirs != layer_arns {
+                let w = format!(
+                    "function {f} has its own \"layers\" in .chalice/config.json; grail resolves against \
+                     the stage's layers ({}) because all functions share one deployment.zip",
+                    if layer_arns.is_empty() { "none".to_string() } else { layer_arns.join(", ") }
+                );
+                ui.warn(&w);
+                warnings.push(w);
+            }
+        }
         let sources = project.collect().map_err(usage)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
@@ -191,10 +172,17 @@ impl BuildContext {
             config,
             stage: b.stage.clone(),
             target,
+            interpreter,
             chalice,
             sources,
+            layer_arns,
             warnings,
         })
+    }
+
+    fn warn(&mut self, ui: &Ui, w: String) {
+        ui.warn(&w);
+        self.warnings.push(w);
     }
 }
 
@@ -229,29 +217,207 @@ fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
         .map_err(usage)
 }
 
+/// Everything decided before anything is written: the context, the layers,
+/// the vendored wheels and the dependency plan.
+pub struct Analysis {
+    /// Project, config, target, sources.
+    pub ctx: BuildContext,
+    /// Attached layers and what they provide.
+    pub layers: LayerSet,
+    /// `vendor/*.whl`, opened and verified.
+    pub vendor_wheels: Vec<WheelArchive>,
+    /// Resolved and downloaded dependencies.
+    pub deps: DependencyPlan,
+    /// The chalice runtime files (from the interpreter or the index).
+    pub chalice: ChaliceRuntime,
+}
+
+/// Project → target → layers → resolution → downloads.
+pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Analysis> {
+    let mut ctx = BuildContext::load(project_dir, b, ui)?;
+    ui.info(&format!("packaging for {}", ctx.target));
+    let tags = Tags::for_target(&ctx.target);
+    let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
+
+    // Layers: config `layer_manifests` (relative to .chalice/), then --layer-manifest over them.
+    let scoped = ctx.config.scope(
+        &ctx.stage,
+        "api_handler",
+        &UserParams {
+            profile: b.profile.clone(),
+        },
+    );
+    let mut manifests: BTreeMap<String, PathBuf> = scoped.layer_manifests().into_iter().collect();
+    for spec in &b.layer_manifest {
+        let (arn, path) = spec.split_once('=').ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
+            ))
+        })?;
+        manifests.insert(arn.to_string(), resolve_in_project(&ctx.project, Path::new(path)));
+    }
+    let layers = LayerSet::build(LayerSetInput {
+        attached: &ctx.layer_arns,
+        user_manifests: &manifests,
+        runtime_provided: scoped.runtime_provided(),
+        target: ctx.target,
+        catalogue: Catalogue::embedded(),
+    })
+    .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let exclude_packages = scoped.exclude_packages();
+    for w in &layers.warnings {
+        ctx.warn(ui, w.clone());
+    }
+
+    // requirements.txt, as pip reads it.
+    let req_path = crate::requirements::requirements_path(&ctx.project.dir);
+    let env = |k: &str| std::env::var(k).ok();
+    let has_packages = crate::requirements::has_at_least_one_package_file(&req_path)
+        .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", req_path.display())))?;
+    let requirements = if has_packages {
+        let r = crate::requirements::parse_requirements(&req_path, &env)
+            .map_err(|e| Failure::new(e.exit_kind(), e))?;
+        for w in &r.warnings {
+            ctx.warn(ui, w.to_string());
+        }
+        r.check_hashes(&ctx.target.marker_env())
+            .map_err(|e| Failure::new(e.exit_kind(), e))?;
+        r
+    } else {
+        crate::requirements::RequirementsFile::default()
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let index_args = IndexArgs {
+        index_url: b.index_url.clone(),
+        extra_index_urls: b.extra_index_url.clone(),
+        find_links: b
+            .find_links
+            .iter()
+            .map(|f| match Path::new(f) {
+                p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
+                _ => f.clone(),
+            })
+            .collect(),
+        no_index: b.no_index,
+    };
+    let settings = effective_index_settings(&index_args, &env, &requirements)
+        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+
+    let needs_client = !requirements.requirements.is_empty() || ctx.chalice.is_none();
+    let client = if needs_client {
+        Some(crate::dependencies::client(
+            &settings,
+            b.offline,
+            b.refresh,
+            b.cache_dir.as_deref(),
+        )?)
+    } else {
+        None
+    };
+
+    let chalice = match (ctx.chalice.clone(), &client) {
+        (Some(c), _) => c,
+        (None, Some(client)) => {
+            let c = fetch_chalice_runtime(client, b.chalice_version.as_deref()).map_err(|e| {
+                Failure::new(
+                    ExitKind::Introspection,
+                    e.context(
+                        "chalice is not installed for the project's Python, and its wheel could not be \
+                         fetched from the index; install chalice (`python3 -m pip install chalice`) or \
+                         point --python at an interpreter that has it",
+                    ),
+                )
+            })?;
+            ui.info(&format!("chalice {} runtime files from the index ({})", c.version, c.origin));
+            c
+        }
+        (None, None) => unreachable!("a client exists whenever chalice is missing"),
+    };
+
+    let deps = if requirements.requirements.is_empty() {
+        DependencyPlan::default()
+    } else {
+        let client = client.as_ref().ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
+        let builder = ctx.interpreter.as_ref().map(|py| PipBuilder {
+            python: py.clone(),
+            settings: settings.clone(),
+            target: ctx.target,
+            tags: &tags,
+            work: client.cache().root().join("builds"),
+        });
+        let mut vendor: Vec<(String, Option<pep508_rs::pep440_rs::Version>)> = ctx
+            .sources
+            .vendor_packages
+            .iter()
+            .map(|p| (p.name.clone(), Some(p.version.clone())))
+            .collect();
+        for w in &vendor_wheels {
+            vendor.push((w.filename.normalized_name(), Some(w.filename.version.clone())));
+        }
+        let input = DependencyInput {
+            target: ctx.target,
+            tags: &tags,
+            requirements: &requirements,
+            project_dir: &ctx.project.dir,
+            vendor,
+            layers: &layers,
+            exclude_packages,
+            pre: settings.pre,
+            allow_shadow: b.allow_shadow,
+            allow_missing: b.allow_missing,
+            builder: builder.as_ref().map(|b| b as &dyn SdistBuilder),
+        };
+        crate::dependencies::plan(&input, client)?
+    };
+    for w in deps.warnings.clone() {
+        ctx.warn(ui, w);
+    }
+    if !deps.missing.is_empty() {
+        // --allow-missing: Chalice's text, on stdout, and go on.
+        let text = chalice_missing_warning(&deps.missing);
+        if !ui.quiet {
+            print!("{text}");
+        }
+        ctx.warnings.push(text.trim().to_string());
+    }
+    Ok(Analysis {
+        ctx,
+        layers,
+        vendor_wheels,
+        deps,
+        chalice,
+    })
+}
+
 /// `grail package OUT`.
 pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::Result<()> {
     let started = Instant::now();
     check_flags(args)?;
-    let mut ctx = BuildContext::load(project_dir, &args.build, ui)?;
-    let out_dir = resolve_in_project(&ctx.project, &args.out);
-    prepare_out_dir(&out_dir)?;
-    ui.info(&format!("packaging for {}", ctx.target));
-
-    let requirements = ctx.project.requirements_path();
-    if has_packages(&requirements)? {
-        return Err(not_supported(&format!(
-            "installing requirements ({})",
-            requirements.display()
+    let out_dir = resolve_in_project(&Project::open(project_dir).map_err(usage)?, &args.out);
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "output path {} exists and is not a directory; choose another OUT or remove the file",
+            out_dir.display()
         )));
     }
-    let tags = Tags::for_target(&ctx.target);
-    let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
+    let Analysis {
+        mut ctx,
+        layers,
+        vendor_wheels,
+        deps,
+        chalice,
+    } = analyze(project_dir, &args.build, ui)?;
 
     ui.status("Creating deployment package.");
     let assemble_started = Instant::now();
     let mut plan = ZipPlan::default();
-    add_project_entries(&mut plan, &ctx)?;
+    for w in &deps.wheels {
+        add_wheel(&mut plan, &w.archive, false).map_err(|e| match e {
+            InstallError::Assemble(_) => crate::error::deps(e),
+            other => crate::error::deps(other),
+        })?;
+    }
+    add_project_entries(&mut plan, &ctx, &chalice)?;
     for w in &vendor_wheels {
         add_wheel(&mut plan, w, true).map_err(usage)?;
     }
@@ -260,34 +426,54 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         _ => crate::error::deps(e),
     })?;
     ui.debug(&format!("audited {audited} shared objects"));
+
+    // The budget is known before anything is written: refuse early.
+    let function_unzipped: u64 = plan.entries().map(entry_size).sum();
+    let pre_budget = Budget::compute(function_unzipped, 0, &layers.usages());
+    if let Err(e) = pre_budget.check() {
+        let table = breakdown(&plan, &layers);
+        return Err(Failure::new(e.exit_kind(), anyhow::anyhow!("{e}\n\nLargest packages:\n{table}")).into());
+    }
+
+    prepare_out_dir(&out_dir)?;
     let dest = out_dir.join("deployment.zip");
     let summary = plan.write(&dest).map_err(usage)?;
     for w in plan.warnings() {
-        ui.warn(w);
-        ctx.warnings.push(w.clone());
+        ctx.warn(ui, w.clone());
     }
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
 
-    let budget = budget_json(&summary);
+    let budget = Budget::compute(summary.unzipped_bytes, summary.zipped_bytes, &layers.usages());
+    match budget.check() {
+        Ok(ws) => {
+            for w in ws {
+                ctx.warn(ui, w);
+            }
+        }
+        Err(e) => return Err(Failure::new(e.exit_kind(), e).into()),
+    }
     if args.pkg_format == PkgFormat::Cloudformation {
-        let w = "sam.json is not generated yet by this version of grail: only deployment.zip was written".to_string();
-        ui.warn(&w);
-        ctx.warnings.push(w);
+        ctx.warn(
+            ui,
+            "sam.json is not generated yet by this version of grail: only deployment.zip was written".to_string(),
+        );
     }
     ui.status(&format!(
-        "Wrote {} ({} files, {} unzipped, {} zipped).",
+        "Wrote {} ({} files, {} unzipped, {} zipped; {} packages, {} kept out).",
         display_rel(&dest, &ctx.project.dir),
         summary.entries,
         human_bytes(summary.unzipped_bytes),
-        human_bytes(summary.zipped_bytes)
+        human_bytes(summary.zipped_bytes),
+        deps.wheels.len(),
+        deps.excluded.len(),
     ));
+    if ui.verbose || ui.debug {
+        eprintln!("{}", budget.render_summary());
+        eprintln!("Largest packages:\n{}", breakdown(&plan, &layers));
+    }
 
     if let Some(report_path) = &args.report {
-        let mut report = Report::new(
-            &ctx.stage,
-            &ctx.target.runtime(),
-            &ctx.target.arch.to_string(),
-        );
+        let mut report = Report::new(&ctx.stage, &ctx.target.runtime(), &ctx.target.arch.to_string());
         report.artifacts.push(ArtifactEntry {
             path: "deployment.zip".to_string(),
             zipped_bytes: summary.zipped_bytes,
@@ -295,17 +481,25 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             entries: summary.entries,
             sha256: summary.sha256.clone(),
         });
-        report.budget = budget;
-        report
-            .packages
-            .extend(vendor_report_entries(&ctx, &vendor_wheels));
+        report.budget = serde_json::to_value(&budget).unwrap_or_default();
+        for w in &deps.wheels {
+            report.packages.push(PackageEntry {
+                name: w.name.clone(),
+                version: w.version.to_string(),
+                source: w.source.to_string(),
+                file: Some(w.archive.filename.to_string()),
+                in_zip: "deployment.zip".to_string(),
+                unzipped_bytes: summary.bytes_by_bucket.get(&w.name).copied().unwrap_or(0),
+                required_by: w.required_by.clone(),
+            });
+        }
+        report.packages.extend(vendor_report_entries(&ctx, &vendor_wheels));
+        report.excluded = deps.excluded.clone();
         report.warnings = ctx.warnings.clone();
-        report
-            .chalice_runtime
-            .insert("version".into(), ctx.chalice.version.clone());
-        report
-            .chalice_runtime
-            .insert("source".into(), ctx.chalice.origin.clone());
+        report.chalice_runtime.insert("version".into(), chalice.version.clone());
+        report.chalice_runtime.insert("source".into(), chalice.origin.clone());
+        report.timings_ms.resolve = deps.resolve_ms;
+        report.timings_ms.download = deps.download_ms;
         report.timings_ms.assemble = assemble_ms;
         report.timings_ms.total = started.elapsed().as_millis() as u64;
         let path = resolve_in_project(&ctx.project, report_path);
@@ -315,6 +509,81 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .map_err(usage)?;
     }
     Ok(())
+}
+
+/// Uncompressed size of a planned entry.
+fn entry_size(e: &Entry) -> u64 {
+    match &e.source {
+        EntrySource::Bytes(b) => b.len() as u64,
+        EntrySource::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+        EntrySource::WheelEntry { .. } => e.fingerprint.map(|f| f.1).unwrap_or(0),
+    }
+}
+
+/// The ranked "largest packages" table: the zip's buckets plus each layer.
+fn breakdown(plan: &ZipPlan, layers: &LayerSet) -> String {
+    let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
+    for e in plan.entries() {
+        *buckets.entry(e.origin.bucket()).or_default() += entry_size(e);
+    }
+    let mut items: Vec<SizeItem> = buckets
+        .into_iter()
+        .map(|(name, bytes)| SizeItem {
+            name,
+            bytes,
+            location: "deployment.zip".to_string(),
+        })
+        .collect();
+    items.extend(layers.size_items());
+    render_breakdown(&items, 15)
+}
+
+/// Take `chalice/app.py` and `chalice/__init__.py` from chalice's wheel on
+/// the index: `version`, else the newest final release.
+pub fn fetch_chalice_runtime(client: &IndexClient, version: Option<&str>) -> anyhow::Result<ChaliceRuntime> {
+    use std::str::FromStr;
+    let wanted = version
+        .map(pep508_rs::pep440_rs::Version::from_str)
+        .transpose()
+        .map_err(|e| usage(anyhow::anyhow!("--chalice-version: {e}")))?;
+    let files = client.project("chalice")?;
+    let mut best: Option<(pep508_rs::pep440_rs::Version, crate::index::DistFile)> = None;
+    for f in files {
+        let Ok(w) = f.filename.parse::<WheelFilename>() else { continue };
+        if f.is_yanked() && wanted.is_none() {
+            continue;
+        }
+        let ok = match &wanted {
+            Some(v) => &w.version == v,
+            None => !w.version.any_prerelease(),
+        };
+        if ok && best.as_ref().is_none_or(|(v, _)| w.version > *v) {
+            best = Some((w.version.clone(), f));
+        }
+    }
+    let (v, f) = best.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no chalice wheel{} on the index",
+            version.map(|v| format!(" for version {v}")).unwrap_or_default()
+        )
+    })?;
+    let path = client.download(&f)?;
+    let file = std::fs::File::open(&path)?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))?;
+    let mut read = |name: &str| -> anyhow::Result<Vec<u8>> {
+        let mut e = zip
+            .by_name(name)
+            .with_context(|| format!("{} has no {name}", f.filename))?;
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut buf)?;
+        Ok(buf)
+    };
+    Ok(ChaliceRuntime {
+        version: v.to_string(),
+        origin: f.filename.clone(),
+        app_py: read("chalice/app.py")?,
+        init_py: read("chalice/__init__.py")?,
+    })
 }
 
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
@@ -387,32 +656,19 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
     out
 }
 
-/// Chalice's "has at least one package" test (§5.1): a missing file is empty.
-fn has_packages(path: &Path) -> anyhow::Result<bool> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text
-            .lines()
-            .any(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(usage(anyhow::anyhow!(
-            "cannot read {}: {e}",
-            path.display()
-        ))),
-    }
-}
 
 /// The chalice runtime files and the project's own files.
-fn add_project_entries(plan: &mut ZipPlan, ctx: &BuildContext) -> anyhow::Result<()> {
+fn add_project_entries(plan: &mut ZipPlan, ctx: &BuildContext, chalice: &ChaliceRuntime) -> anyhow::Result<()> {
     plan.add(Entry::bytes(
         "chalice/app.py",
-        ctx.chalice.app_py.clone(),
+        chalice.app_py.clone(),
         0o644,
         Origin::ChaliceRuntime,
     ))
     .map_err(usage)?;
     plan.add(Entry::bytes(
         "chalice/__init__.py",
-        ctx.chalice.init_py.clone(),
+        chalice.init_py.clone(),
         0o644,
         Origin::ChaliceRuntime,
     ))
@@ -429,16 +685,6 @@ fn add_project_entries(plan: &mut ZipPlan, ctx: &BuildContext) -> anyhow::Result
     Ok(())
 }
 
-fn budget_json(summary: &ZipSummary) -> serde_json::Value {
-    let total = summary.unzipped_bytes;
-    serde_json::json!({
-        "limit_bytes": UNZIPPED_LIMIT,
-        "function_unzipped_bytes": summary.unzipped_bytes,
-        "layers": [],
-        "total_bytes": total,
-        "headroom_bytes": UNZIPPED_LIMIT as i64 - total as i64,
-    })
-}
 
 fn display_rel(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
@@ -463,4 +709,68 @@ pub fn run_why(_project_dir: &Path, _args: &WhyArgs, _ui: &Ui) -> anyhow::Result
 /// `grail layer scan`.
 pub fn run_layer_scan(_args: &ScanArgs) -> anyhow::Result<()> {
     Err(not_supported("grail layer scan"))
+}
+
+/// Builds sdist-only projects with the project's Python (`pip wheel --no-deps`)
+/// and keeps the result only if it can run on the target.
+struct PipBuilder<'a> {
+    python: Interpreter,
+    settings: crate::requirements::IndexSettings,
+    #[allow(dead_code)]
+    target: LambdaTarget,
+    tags: &'a Tags,
+    work: PathBuf,
+}
+
+impl SdistBuilder for PipBuilder<'_> {
+    fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
+        std::fs::create_dir_all(&self.work).map_err(|e| e.to_string())?;
+        let tmp = tempfile::tempdir_in(&self.work).map_err(|e| e.to_string())?;
+        let named = tmp.path().join(&file.filename);
+        std::fs::copy(sdist, &named).map_err(|e| e.to_string())?;
+        let wheels = tmp.path().join("wheels");
+        let mut cmd = std::process::Command::new(&self.python.path);
+        cmd.args(["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--quiet", "--wheel-dir"])
+            .arg(&wheels)
+            .arg(&named);
+        if self.settings.no_index {
+            cmd.arg("--no-index");
+        }
+        for (i, u) in self.settings.index_urls.iter().enumerate() {
+            cmd.arg(if i == 0 { "--index-url" } else { "--extra-index-url" }).arg(u);
+        }
+        for f in &self.settings.find_links {
+            cmd.arg("--find-links").arg(f);
+        }
+        let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", self.python.path.display()))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let tail: Vec<&str> = err.lines().rev().take(8).collect();
+            return Err(format!(
+                "building the sdist failed: {}",
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ));
+        }
+        let built = std::fs::read_dir(&wheels)
+            .map_err(|e| e.to_string())?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "whl"))
+            .ok_or("pip built no wheel")?;
+        let name = built.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let wf: WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
+        match self.tags.compatibility_local(&wf) {
+            Ok(c) if c.warning(&wf, self.tags).is_none() => {}
+            Ok(_) => {
+                return Err(format!(
+                    "it builds only a platform wheel ({name}) on this host, which cannot be trusted to run on {}",
+                    self.tags.target()
+                ))
+            }
+            Err(inc) => return Err(format!("the built wheel cannot run on the target: {inc}")),
+        }
+        let dest = self.work.join(&name);
+        std::fs::rename(&built, &dest).map_err(|e| e.to_string())?;
+        Ok(dest)
+    }
 }

@@ -1,0 +1,369 @@
+//! From requirements.txt to checked wheels: resolution for the target with
+//! the fixed inputs (vendor/, layers, the runtime, `exclude_packages`), then
+//! parallel verified downloads into the cache.
+//!
+//! ```text
+//! RequirementsFile + LayerSet + vendor ──resolve──▶ Resolution
+//!     ──download_all_verified──▶ cache blobs ──WheelArchive::open/verify──▶ ShippedWheel
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use pep508_rs::pep440_rs::Version;
+use rayon::prelude::*;
+
+use crate::error::{deps, usage, ExitKind, Failure};
+use crate::index::{DistFile, IndexClient, IndexSettings, Origin};
+use crate::layers::{LayerSet, RUNTIME_PROVIDER};
+use crate::names::normalize;
+use crate::report::ExcludedEntry;
+use crate::requirements::{RequirementSource, RequirementsFile};
+use crate::resolver::{resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement};
+use crate::source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
+use crate::tags::Tags;
+use crate::target::LambdaTarget;
+use crate::wheel::WheelArchive;
+
+/// A package to install from a wheel.
+#[derive(Debug)]
+pub struct ShippedWheel {
+    /// Normalised name.
+    pub name: String,
+    /// Resolved version.
+    pub version: Version,
+    /// The opened, verified wheel.
+    pub archive: WheelArchive,
+    /// The report's `source`.
+    pub source: &'static str,
+    /// The report's `required_by`.
+    pub required_by: Vec<String>,
+}
+
+/// Everything resolution decided.
+#[derive(Debug, Default)]
+pub struct DependencyPlan {
+    /// Wheels to install, sorted by name.
+    pub wheels: Vec<ShippedWheel>,
+    /// Packages kept out, for the report (bytes saved filled in).
+    pub excluded: Vec<ExcludedEntry>,
+    /// Packages that could not be installed (only with `--allow-missing`).
+    pub missing: Vec<Missing>,
+    /// Warnings to print.
+    pub warnings: Vec<String>,
+    /// Milliseconds resolving.
+    pub resolve_ms: u64,
+    /// Milliseconds downloading and verifying.
+    pub download_ms: u64,
+    /// `required_by` per resolved name (for `grail why`).
+    pub required_by: BTreeMap<String, Vec<String>>,
+}
+
+/// What dependency planning needs.
+pub struct DependencyInput<'a> {
+    /// The target.
+    pub target: LambdaTarget,
+    /// Its tags.
+    pub tags: &'a Tags,
+    /// The parsed requirements.txt.
+    pub requirements: &'a RequirementsFile,
+    /// Where requirements.txt is (for `origin` labels relative to the project).
+    pub project_dir: &'a Path,
+    /// Packages vendor/ provides: (normalised name, version).
+    pub vendor: Vec<(String, Option<Version>)>,
+    /// The attached layers.
+    pub layers: &'a LayerSet,
+    /// Config `exclude_packages`.
+    pub exclude_packages: Vec<String>,
+    /// `--pre` from requirements.txt.
+    pub pre: bool,
+    /// `--allow-shadow`.
+    pub allow_shadow: bool,
+    /// `--allow-missing`.
+    pub allow_missing: bool,
+    /// Builds sdist-only projects, when an interpreter is available.
+    pub builder: Option<&'a dyn SdistBuilder>,
+}
+
+/// Resolve (without downloading): the resolution and the source that
+/// remembers which artifact each version maps to.
+pub fn resolve_only<'a>(
+    input: &DependencyInput<'a>,
+    source: &IndexSource<'a>,
+) -> anyhow::Result<(crate::resolver::Resolution, ResolveRequest)> {
+    let mut request = ResolveRequest::new(&input.target);
+    for e in &input.requirements.requirements {
+        let file = e.location.file.strip_prefix(input.project_dir).unwrap_or(&e.location.file);
+        request.requirements.push(RootRequirement {
+            requirement: e.requirement.clone(),
+            origin: format!("{}:{}", file.display(), e.location.line),
+        });
+    }
+    request.constraints = input.requirements.constraints.iter().map(|c| c.requirement.clone()).collect();
+    request.pre = input.pre;
+    request.allow_shadow = input.allow_shadow;
+    for (name, version) in &input.vendor {
+        request.fixed.push(FixedPackage {
+            name: name.clone(),
+            version: version.clone(),
+            kind: FixedKind::Vendor,
+        });
+    }
+    for name in &input.exclude_packages {
+        request.fixed.push(FixedPackage {
+            name: normalize(name),
+            version: None,
+            kind: FixedKind::Excluded,
+        });
+    }
+    for (name, p) in &input.layers.provided {
+        let kind = if p.provided_by == RUNTIME_PROVIDER {
+            FixedKind::Runtime
+        } else {
+            FixedKind::Layer {
+                arn: p.provided_by.clone(),
+            }
+        };
+        request.fixed.push(FixedPackage {
+            name: name.clone(),
+            version: p.version.clone(),
+            kind,
+        });
+    }
+    let resolution = resolve(&request, source).map_err(|e| anyhow::Error::from(e.into_failure()))?;
+    Ok((resolution, request))
+}
+
+/// Direct references of requirements.txt as source overrides.
+pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWheel)> {
+    let mut out = Vec::new();
+    for e in &requirements.requirements {
+        let name = e.requirement.name.to_string();
+        match &e.source {
+            RequirementSource::Registry => {}
+            RequirementSource::LocalWheel { path } => out.push((name, DirectWheel::Path(path.clone()))),
+            RequirementSource::WheelUrl { url, filename } => {
+                let mut hashes = BTreeMap::new();
+                if let Some(h) = &e.url_hash {
+                    hashes.insert(h.algorithm.as_str().to_string(), h.digest.clone());
+                }
+                out.push((
+                    name,
+                    DirectWheel::Url(DistFile {
+                        filename: filename.clone(),
+                        url: url.clone(),
+                        hashes,
+                        requires_python: None,
+                        yanked: None,
+                        core_metadata: None,
+                        size: None,
+                        origin: Origin::Index(url.clone()),
+                    }),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Resolve, download, verify: the full dependency plan.
+pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result<DependencyPlan> {
+    let started = Instant::now();
+    let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
+    if let Some(b) = input.builder {
+        source = source.with_builder(b);
+    }
+    for (name, d) in direct_wheels(input.requirements) {
+        source = source.with_direct(&name, d);
+    }
+    let (resolution, _) = resolve_only(input, &source)?;
+    let mut plan = DependencyPlan {
+        warnings: resolution.warnings.clone(),
+        resolve_ms: started.elapsed().as_millis() as u64,
+        ..Default::default()
+    };
+    for p in &resolution.packages {
+        plan.required_by.insert(p.name.clone(), p.required_by.clone());
+    }
+
+    plan.missing = source.missing();
+    let missing_names: std::collections::BTreeSet<String> = plan
+        .missing
+        .iter()
+        .filter_map(|m| m.identifier.split("==").next().map(str::to_string))
+        .collect();
+    if !plan.missing.is_empty() && !input.allow_missing {
+        return Err(deps(anyhow::anyhow!(missing_error(&plan.missing))));
+    }
+
+    // What to download: every shipped index package with a wheel artifact.
+    let download_started = Instant::now();
+    let mut jobs: Vec<(String, Version, Vec<String>, Artifact)> = Vec::new();
+    for p in &resolution.packages {
+        if p.origin != PackageOrigin::Index || missing_names.contains(&p.name) {
+            continue;
+        }
+        let Some(version) = &p.version else { continue };
+        let artifact = source
+            .artifact(&p.name, version)
+            .ok_or_else(|| deps(anyhow::anyhow!("internal: no file chosen for {}=={version}", p.name)))?;
+        jobs.push((p.name.clone(), version.clone(), p.required_by.clone(), artifact));
+    }
+    let hash_mode = input.requirements.hash_checking();
+    let mut downloads: Vec<(DistFile, Vec<String>)> = Vec::new();
+    for (name, version, _, artifact) in &jobs {
+        if let Artifact::Wheel(f) = artifact {
+            let required: Vec<String> = match pep508_rs::PackageName::new(name.clone()) {
+                Ok(pn) => input.requirements.hashes_for(&pn).iter().map(|h| h.to_string()).collect(),
+                Err(_) => Vec::new(),
+            };
+            if hash_mode && required.is_empty() {
+                return Err(deps(anyhow::anyhow!(
+                    "hash-checking mode is on (requirements.txt has --hash), but {name}=={version} has no --hash: \
+                     pin it with `{name}=={version} --hash=sha256:…` in requirements.txt (as pip requires)"
+                )));
+            }
+            downloads.push((f.clone(), required));
+        }
+    }
+    let results = client.download_all_verified(&downloads);
+    let mut paths: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for ((f, _), r) in downloads.iter().zip(results) {
+        let path = r.map_err(|e| Failure::new(e.exit_kind(), e))?;
+        paths.insert(f.filename.clone(), path);
+    }
+    // Open and verify every wheel against its RECORD, on all cores.
+    let opened: Vec<anyhow::Result<ShippedWheel>> = jobs
+        .into_par_iter()
+        .map(|(name, version, required_by, artifact)| {
+            let filename = artifact.filename();
+            let path = match &artifact {
+                Artifact::Wheel(_) => paths.get(&filename).cloned().context("download missing")?,
+                Artifact::LocalWheel(p) | Artifact::Built { wheel: p, .. } => p.clone(),
+                Artifact::Sdist(_) => anyhow::bail!("internal: sdist {filename} was not built"),
+            };
+            let archive = WheelArchive::open_named(&path, &filename)
+                .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
+            archive
+                .verify()
+                .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
+            Ok(ShippedWheel {
+                name,
+                version,
+                archive,
+                source: artifact.source_label(),
+                required_by,
+            })
+        })
+        .collect();
+    for w in opened {
+        plan.wheels.push(w?);
+    }
+    plan.wheels.sort_by(|a, b| a.name.cmp(&b.name));
+    plan.download_ms = download_started.elapsed().as_millis() as u64;
+
+    for e in &resolution.excluded {
+        let saved = layer_package_bytes(input.layers, &e.name)
+            .or_else(|| e.version.as_ref().and_then(|v| source.unzipped_bytes(&e.name, v)))
+            .unwrap_or(0);
+        let provided_by = e.provided_by.clone().or_else(|| match e.reason {
+            crate::resolver::ExcludeReason::Runtime => Some(RUNTIME_PROVIDER.to_string()),
+            crate::resolver::ExcludeReason::OnlyNeededByExcluded => e.required_by.first().cloned(),
+            _ => None,
+        });
+        plan.excluded.push(ExcludedEntry {
+            name: e.name.clone(),
+            version: e.version.as_ref().map(|v| v.to_string()),
+            reason: e.reason.as_str().to_string(),
+            provided_by,
+            saved_bytes: saved,
+        });
+    }
+    Ok(plan)
+}
+
+/// A scanned layer's per-package size, when it has one.
+fn layer_package_bytes(layers: &LayerSet, name: &str) -> Option<u64> {
+    layers
+        .layers
+        .iter()
+        .filter_map(|l| l.manifest.as_ref())
+        .flat_map(|m| m.packages.iter())
+        .find(|p| p.name == name)
+        .and_then(|p| p.unzipped_bytes)
+}
+
+/// The exit-2 message listing every package that cannot be installed.
+pub fn missing_error(missing: &[Missing]) -> String {
+    let mut s = String::from("these dependencies cannot be installed for the target:\n");
+    for m in missing {
+        s.push_str(&format!("  {}: {}\n", m.identifier, m.reason));
+    }
+    s.push_str(
+        "Build them yourself on a Linux machine matching the Lambda runtime and put the wheels \
+         (or their unpacked contents) in vendor/, as in Chalice's Cryptography Example; or pass \
+         --allow-missing to package without them (Chalice's behaviour).",
+    );
+    s
+}
+
+/// Chalice's missing-dependency warning, byte for byte (§5.7). Identifiers
+/// are sorted (Chalice prints them in set order) so the output is stable.
+pub fn chalice_missing_warning(missing: &[Missing]) -> String {
+    let mut ids: Vec<&str> = missing.iter().map(|m| m.identifier.as_str()).collect();
+    ids.sort();
+    let mut s = String::from("\nCould not install dependencies:\n");
+    for id in ids {
+        s.push_str(id);
+        s.push('\n');
+    }
+    s.push_str(
+        "You will have to build these yourself and vendor them in\n\
+         the chalice vendor folder.\n\n\
+         Your deployment will continue but may not work correctly\n\
+         if missing dependencies are not present. For more information:\n\
+         http://aws.github.io/chalice/topics/packaging.html\n",
+    );
+    s
+}
+
+/// Build the index client from requirements.txt, `PIP_*` and the CLI.
+pub fn client(
+    settings: &crate::requirements::IndexSettings,
+    offline: bool,
+    refresh: bool,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<IndexClient> {
+    let mut index_urls = Vec::new();
+    for u in &settings.index_urls {
+        let mut u = u.clone();
+        if !u.ends_with('/') {
+            u.push('/');
+        }
+        index_urls.push(
+            url::Url::parse(&u).map_err(|e| usage(anyhow::anyhow!("invalid index URL {u:?}: {e}")))?,
+        );
+    }
+    let cache_dir = match cache_dir {
+        Some(d) => d.to_path_buf(),
+        None => crate::cache::Cache::default_dir().ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "no cache directory: set GRAIL_CACHE_DIR or pass --cache-dir DIR"
+            ))
+        })?,
+    };
+    let cache = crate::cache::Cache::new(&cache_dir).map_err(|e| {
+        Failure::new(ExitKind::Usage, anyhow::anyhow!("cache {}: {e}", cache_dir.display()))
+    })?;
+    let s = IndexSettings {
+        index_urls,
+        find_links: settings.find_links.clone(),
+        no_index: settings.no_index,
+        offline,
+        refresh,
+        ..IndexSettings::default()
+    };
+    IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e).into())
+}

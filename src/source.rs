@@ -1,0 +1,438 @@
+//! The resolver's view of the package index for one Lambda target.
+//!
+//! [`IndexSource`] implements [`crate::resolver::PackageSource`] over the
+//! index client: it groups a project's files by version, keeps for each
+//! version the wheel whose tag the target ranks best, and flags versions
+//! without one (so python3.11 never picks a numpy it would have to compile).
+//! Metadata is read lazily (PEP 658 file, else HTTP Range into the wheel)
+//! and prefetched in parallel when the resolver announces what it will try.
+//!
+//! Projects with **no** compatible wheel in any version fall back to their
+//! sdists, which a [`SdistBuilder`] turns into wheels on demand; a build
+//! that fails is recorded in [`IndexSource::missing`] rather than aborting,
+//! so every such package can be listed at once.
+//!
+//! Direct references (`name @ https://…/x.whl`, local `.whl` paths) are
+//! offered as the single candidate under their name.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+
+use crate::index::{DistFile, IndexClient, Origin};
+use crate::metadata::CoreMetadata;
+use crate::names::normalize;
+use crate::resolver::{Candidate, PackageSource, SourceError};
+use crate::tags::{TagPriority, Tags};
+use crate::wheel::{WheelArchive, WheelFilename};
+
+/// Builds a wheel from a downloaded sdist; returns the built wheel's path.
+pub trait SdistBuilder: Sync {
+    /// Build `sdist` (a file on disk whose real name is `file.filename`).
+    fn build(&self, file: &DistFile, sdist: &std::path::Path) -> Result<PathBuf, String>;
+}
+
+/// What the chosen artifact for one version is.
+#[derive(Clone, Debug)]
+pub enum Artifact {
+    /// The best-ranked compatible wheel from the index or find-links.
+    Wheel(DistFile),
+    /// An sdist to build (no compatible wheel exists in any version).
+    Sdist(DistFile),
+    /// A local wheel named by a direct reference.
+    LocalWheel(PathBuf),
+    /// A wheel built from an sdist during resolution.
+    Built {
+        /// The sdist it was built from.
+        sdist: DistFile,
+        /// The built wheel.
+        wheel: PathBuf,
+    },
+}
+
+impl Artifact {
+    /// The file name shown in the report. Ex) `six-1.17.0-py2.py3-none-any.whl`
+    pub fn filename(&self) -> String {
+        match self {
+            Artifact::Wheel(f) | Artifact::Sdist(f) => f.filename.clone(),
+            Artifact::LocalWheel(p) | Artifact::Built { wheel: p, .. } => p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The report's `source`: `index`, `find-links`, `url` or `sdist-build`.
+    pub fn source_label(&self) -> &'static str {
+        match self {
+            Artifact::Wheel(f) => match (&f.origin, f.url.scheme()) {
+                (Origin::FindLinks(_), _) => "find-links",
+                (Origin::Index(_), _) => "index",
+            },
+            Artifact::Sdist(_) | Artifact::Built { .. } => "sdist-build",
+            Artifact::LocalWheel(_) => "url",
+        }
+    }
+}
+
+/// A direct reference from requirements.txt.
+#[derive(Clone, Debug)]
+pub enum DirectWheel {
+    /// `name @ https://…/x.whl` (hashes from `--hash` or the URL fragment).
+    Url(DistFile),
+    /// A local wheel file.
+    Path(PathBuf),
+}
+
+/// A package that could not be turned into a wheel for the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// `name==version` (normalised name), as Chalice prints it.
+    pub identifier: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The index, filtered and ranked for one target.
+pub struct IndexSource<'a> {
+    client: &'a IndexClient,
+    tags: &'a Tags,
+    builder: Option<&'a dyn SdistBuilder>,
+    direct: HashMap<String, DirectWheel>,
+    allow_missing: bool,
+    versions: Mutex<HashMap<String, BTreeMap<Version, Artifact>>>,
+    metadata: Mutex<HashMap<(String, Version), (CoreMetadata, Option<u64>)>>,
+    missing: Mutex<Vec<Missing>>,
+}
+
+impl<'a> IndexSource<'a> {
+    /// A source over `client` for `tags`' target.
+    pub fn new(client: &'a IndexClient, tags: &'a Tags) -> Self {
+        IndexSource {
+            client,
+            tags,
+            builder: None,
+            direct: HashMap::new(),
+            allow_missing: false,
+            versions: Mutex::new(HashMap::new()),
+            metadata: Mutex::new(HashMap::new()),
+            missing: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Build sdist-only projects with `builder`.
+    pub fn with_builder(mut self, builder: &'a dyn SdistBuilder) -> Self {
+        self.builder = Some(builder);
+        self
+    }
+
+    /// Offer `wheel` as the only candidate for `name`.
+    pub fn with_direct(mut self, name: &str, wheel: DirectWheel) -> Self {
+        self.direct.insert(normalize(name), wheel);
+        self
+    }
+
+    /// With `--allow-missing`: a project with no usable version resolves to
+    /// a placeholder that is reported missing instead of failing.
+    pub fn allow_missing(mut self, yes: bool) -> Self {
+        self.allow_missing = yes;
+        self
+    }
+
+    /// The artifact chosen for `name==version`, once resolution has asked for it.
+    pub fn artifact(&self, name: &str, version: &Version) -> Option<Artifact> {
+        let versions = self.versions.lock().ok()?;
+        versions.get(&normalize(name))?.get(version).cloned()
+    }
+
+    /// Unzipped size of `name==version`'s wheel when it is known (from the
+    /// central directory read for its metadata).
+    pub fn unzipped_bytes(&self, name: &str, version: &Version) -> Option<u64> {
+        let meta = self.metadata.lock().ok()?;
+        meta.get(&(normalize(name), version.clone()))?.1
+    }
+
+    /// Packages that could not be built or had no usable file.
+    pub fn missing(&self) -> Vec<Missing> {
+        let mut m = self.missing.lock().map(|m| m.clone()).unwrap_or_default();
+        m.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+        m.dedup();
+        m
+    }
+
+    fn record_missing(&self, name: &str, version: &Version, reason: String) {
+        if let Ok(mut m) = self.missing.lock() {
+            m.push(Missing {
+                identifier: format!("{}=={version}", normalize(name)),
+                reason,
+            });
+        }
+    }
+
+    fn direct_candidates(&self, name: &str, direct: &DirectWheel) -> Result<Vec<Candidate>, SourceError> {
+        let filename = match direct {
+            DirectWheel::Url(f) => f.filename.clone(),
+            DirectWheel::Path(p) => p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default(),
+        };
+        let wf = WheelFilename::from_str(&filename).map_err(SourceError::new)?;
+        let mut c = Candidate::new(wf.version.clone());
+        if let Err(inc) = self.tags.compatibility_local(&wf) {
+            c.has_compatible_wheel = false;
+            c.incompatibility_note = Some(inc.to_string());
+        }
+        let artifact = match direct {
+            DirectWheel::Url(f) => Artifact::Wheel(f.clone()),
+            DirectWheel::Path(p) => Artifact::LocalWheel(p.clone()),
+        };
+        let mut map = BTreeMap::new();
+        map.insert(wf.version.clone(), artifact);
+        if let Ok(mut v) = self.versions.lock() {
+            v.insert(name.to_string(), map);
+        }
+        Ok(vec![c])
+    }
+
+    /// Group a project's files by version and pick each version's artifact.
+    fn rank(&self, name: &str, files: Vec<DistFile>) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
+        struct Best {
+            wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
+            sdist: Option<DistFile>,
+            all_yanked: bool,
+            requires_python: Option<String>,
+            note: Option<String>,
+        }
+        let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
+        for f in files {
+            let (version, wheel) = if f.is_wheel() {
+                match WheelFilename::from_str(&f.filename) {
+                    Ok(w) if w.normalized_name() == name => (w.version.clone(), Some(w)),
+                    _ => continue,
+                }
+            } else if f.is_sdist() {
+                match sdist_version(name, &f.filename) {
+                    Some(v) => (v, None),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            let best = by_version.entry(version).or_insert(Best {
+                wheel: None,
+                sdist: None,
+                all_yanked: true,
+                requires_python: None,
+                note: None,
+            });
+            if !f.is_yanked() {
+                best.all_yanked = false;
+            }
+            match wheel {
+                Some(w) => match self.tags.compatibility(&w) {
+                    Ok(p) => {
+                        let better = match &best.wheel {
+                            None => true,
+                            Some((bp, bb, _)) => (p, w.build.clone()) > (*bp, bb.clone()),
+                        };
+                        if better {
+                            best.requires_python = f.requires_python.clone();
+                            best.wheel = Some((p, w.build.clone(), f));
+                        }
+                    }
+                    Err(inc) => {
+                        if best.note.is_none() {
+                            best.note = Some(inc.reason.to_string());
+                        }
+                    }
+                },
+                None => {
+                    if best.requires_python.is_none() {
+                        best.requires_python = f.requires_python.clone();
+                    }
+                    best.sdist = Some(f);
+                }
+            }
+        }
+        // sdists are only a fallback for projects with no usable wheel at all.
+        let any_wheel = by_version.values().any(|b| b.wheel.is_some());
+        let mut candidates = Vec::new();
+        let mut artifacts = BTreeMap::new();
+        for (version, best) in by_version {
+            let mut c = Candidate::new(version.clone());
+            c.yanked = best.all_yanked;
+            c.requires_python = best
+                .requires_python
+                .as_deref()
+                .and_then(|s| VersionSpecifiers::from_str(s).ok());
+            match (best.wheel, best.sdist) {
+                (Some((_, _, f)), _) => {
+                    artifacts.insert(version, Artifact::Wheel(f));
+                }
+                (None, Some(s)) if !any_wheel && self.builder.is_some() => {
+                    artifacts.insert(version, Artifact::Sdist(s));
+                }
+                (None, sdist) => {
+                    c.has_compatible_wheel = false;
+                    c.incompatibility_note = Some(match (best.note, sdist) {
+                        (Some(n), _) => n,
+                        (None, Some(_)) => "only an sdist".to_string(),
+                        (None, None) => "no usable file".to_string(),
+                    });
+                }
+            }
+            candidates.push(c);
+        }
+        if self.allow_missing && !candidates.iter().any(|c| c.has_compatible_wheel) {
+            // Chalice's behaviour on request: resolve to the newest release
+            // and report it missing, instead of failing.
+            if let Some(c) = candidates.iter_mut().filter(|c| !c.yanked).next_back() {
+                c.has_compatible_wheel = true;
+            }
+        }
+        (candidates, artifacts)
+    }
+
+    fn load_metadata(&self, name: &str, version: &Version) -> Result<(CoreMetadata, Option<u64>), SourceError> {
+        let key = (name.to_string(), version.clone());
+        if let Some(hit) = self.metadata.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let artifact = self.artifact(name, version);
+        let result = match artifact {
+            Some(Artifact::Wheel(f)) => {
+                let remote = self.client.metadata(&f).map_err(SourceError::new)?;
+                let meta = CoreMetadata::parse(&remote.metadata).map_err(SourceError::new)?;
+                (meta, remote.unzipped_bytes)
+            }
+            Some(Artifact::LocalWheel(p)) | Some(Artifact::Built { wheel: p, .. }) => {
+                let w = WheelArchive::open(&p).map_err(SourceError::new)?;
+                let size = w.unzipped_bytes();
+                (w.metadata, Some(size))
+            }
+            Some(Artifact::Sdist(f)) => self.build_sdist(name, version, f)?,
+            None => {
+                // No usable file (only reachable with --allow-missing).
+                self.record_missing(name, version, "no wheel for the target and no sdist to build".to_string());
+                (placeholder(name, version)?, None)
+            }
+        };
+        if let Ok(mut m) = self.metadata.lock() {
+            m.insert(key, result.clone());
+        }
+        Ok(result)
+    }
+
+    fn build_sdist(&self, name: &str, version: &Version, f: DistFile) -> Result<(CoreMetadata, Option<u64>), SourceError> {
+        let Some(builder) = self.builder else {
+            self.record_missing(name, version, "only an sdist is available".to_string());
+            return Ok((placeholder(name, version)?, None));
+        };
+        let sdist = self.client.download(&f).map_err(SourceError::new)?;
+        match builder.build(&f, &sdist) {
+            Ok(wheel) => {
+                let w = WheelArchive::open(&wheel).map_err(SourceError::new)?;
+                let size = w.unzipped_bytes();
+                if let Ok(mut v) = self.versions.lock() {
+                    if let Some(map) = v.get_mut(name) {
+                        map.insert(version.clone(), Artifact::Built { sdist: f, wheel });
+                    }
+                }
+                Ok((w.metadata, Some(size)))
+            }
+            Err(reason) => {
+                self.record_missing(name, version, reason);
+                Ok((placeholder(name, version)?, None))
+            }
+        }
+    }
+}
+
+/// Metadata with no dependencies, for a package that cannot be installed.
+fn placeholder(name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
+    CoreMetadata::parse(format!("Name: {name}\nVersion: {version}\n").as_bytes()).map_err(SourceError::new)
+}
+
+/// The version in an sdist file name. Ex) `foo_bar-1.0.tar.gz` → `1.0`
+pub fn sdist_version(name: &str, filename: &str) -> Option<Version> {
+    let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
+        .iter()
+        .find_map(|ext| filename.strip_suffix(ext))?;
+    let (n, v) = stem.rsplit_once('-')?;
+    if normalize(n) != name {
+        return None;
+    }
+    Version::from_str(v).ok()
+}
+
+impl PackageSource for IndexSource<'_> {
+    fn candidates(&self, name: &str) -> Result<Vec<Candidate>, SourceError> {
+        let name = normalize(name);
+        if let Some(d) = self.direct.get(&name).cloned() {
+            return self.direct_candidates(&name, &d);
+        }
+        let files = self.client.project(&name).map_err(SourceError::new)?;
+        let (candidates, artifacts) = self.rank(&name, files);
+        if let Ok(mut v) = self.versions.lock() {
+            v.insert(name, artifacts);
+        }
+        Ok(candidates)
+    }
+
+    fn metadata(&self, name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
+        self.load_metadata(&normalize(name), version).map(|(m, _)| m)
+    }
+
+    fn prefetch_candidates(&self, names: &[String]) {
+        let todo: Vec<String> = names
+            .iter()
+            .map(|n| normalize(n))
+            .filter(|n| !self.direct.contains_key(n))
+            .collect();
+        // Warm the client's page memo in parallel; errors resurface later.
+        std::thread::scope(|s| {
+            for chunk in todo.chunks(todo.len().div_ceil(8).max(1)) {
+                s.spawn(move || {
+                    for n in chunk {
+                        let _ = self.client.project(n);
+                    }
+                });
+            }
+        });
+    }
+
+    fn prefetch_metadata(&self, items: &[(String, Version)]) {
+        let todo: Vec<(String, Version)> = items
+            .iter()
+            .map(|(n, v)| (normalize(n), v.clone()))
+            .filter(|(n, v)| matches!(self.artifact(n, v), Some(Artifact::Wheel(_))))
+            .filter(|k| self.metadata.lock().map(|m| !m.contains_key(k)).unwrap_or(false))
+            .collect();
+        if todo.len() < 2 {
+            return;
+        }
+        std::thread::scope(|s| {
+            for chunk in todo.chunks(todo.len().div_ceil(8).max(1)) {
+                s.spawn(move || {
+                    for (n, v) in chunk {
+                        let _ = self.load_metadata(n, v);
+                    }
+                });
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdist_versions() {
+        assert_eq!(sdist_version("foo-bar", "foo_bar-1.0.tar.gz").unwrap().to_string(), "1.0");
+        assert_eq!(sdist_version("foo-bar", "Foo.Bar-2.0rc1.zip").unwrap().to_string(), "2.0rc1");
+        assert!(sdist_version("foo", "bar-1.0.tar.gz").is_none());
+        assert!(sdist_version("foo", "foo-1.0.exe").is_none());
+    }
+}
