@@ -74,7 +74,9 @@ pub fn add_wheel(
         let InstallAction::Install(target) = &e.target else {
             continue;
         };
-        let raw = zip.by_index_raw(e.index).map_err(|err| werr(err.to_string()))?;
+        let raw = zip
+            .by_index_raw(e.index)
+            .map_err(|err| werr(err.to_string()))?;
         let mode = raw.unix_mode().unwrap_or(0o644);
         // Lambda unzips Stored and Deflated only; anything else is rewritten.
         let raw_ok = matches!(

@@ -21,7 +21,7 @@ use crate::index::IndexClient;
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::project::{Project, ProjectSources};
-use crate::python::{ChaliceRuntime, Interpreter};
+use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::PackageEntry;
 use crate::report::{ArtifactEntry, Report};
 use crate::requirements::{effective_index_settings, IndexArgs};
@@ -81,11 +81,9 @@ pub struct BuildContext {
     pub stage: String,
     /// Runtime and architecture.
     pub target: LambdaTarget,
-    /// The interpreter chalice would run under, if any.
-    pub interpreter: Option<Interpreter>,
-    /// `chalice/app.py` and `chalice/__init__.py` from the interpreter's
-    /// chalice; `None` until fetched from the index.
-    pub chalice: Option<ChaliceRuntime>,
+    /// The interpreter chalice would run under, if any (probed in the
+    /// background when the runtime does not depend on it).
+    pub interpreter: std::sync::Arc<LazyInterpreter>,
     /// app.py, chalicelib/, vendor/.
     pub sources: ProjectSources,
     /// The function's layers (stage-level `layers`, Chalice's precedence).
@@ -106,36 +104,28 @@ impl BuildContext {
         let scoped = config.scope(&b.stage, "api_handler", &user);
         let arch = b.arch().unwrap_or_else(|| scoped.lambda_architecture());
 
-        let interpreter = Interpreter::discover(b.python.as_deref()).map_err(usage)?;
-        if let Some(py) = &interpreter {
-            ui.debug(&format!(
-                "interpreter: {} (Python {})",
-                py.path.display(),
-                py.version_string()
-            ));
-        }
-        let python = match (b.python_version, scoped.lambda_python_version(), &interpreter) {
-            (Some(v), _, _) => v,
-            (None, Some(v), _) => v,
-            (None, None, Some(py)) => py.python_version().clamp_to_runtime(),
-            (None, None, None) => {
-                return Err(usage(anyhow::anyhow!(
-                    "cannot tell which Lambda runtime to package for: no Python interpreter was found \
-                     (looked at --python, $VIRTUAL_ENV/bin/python and python3 on PATH). \
-                     Pass --python-version 3.12 or set \"lambda_python_version\" in .chalice/config.json"
-                )))
-            }
+        // Probing runs Python (~0.1 s): when the runtime does not depend on
+        // it, let it run in the background while resolution works.
+        let interpreter = std::sync::Arc::new(LazyInterpreter::spawn(b.python.clone()));
+        let python = match (b.python_version, scoped.lambda_python_version()) {
+            (Some(v), _) => v,
+            (None, Some(v)) => v,
+            (None, None) => match interpreter.get().map_err(|e| usage(anyhow::anyhow!(e)))? {
+                Some(py) => {
+                    ui.debug(&format!("interpreter: {} (Python {})", py.path.display(), py.version_string()));
+                    py.python_version().clamp_to_runtime()
+                }
+                None => {
+                    return Err(usage(anyhow::anyhow!(
+                        "cannot tell which Lambda runtime to package for: no Python interpreter was found \
+                         (looked at --python, $VIRTUAL_ENV/bin/python and python3 on PATH). \
+                         Pass --python-version 3.12 or set \"lambda_python_version\" in .chalice/config.json"
+                    )))
+                }
+            },
         };
         check_runtime(python)?;
         let target = LambdaTarget::new(python, arch);
-
-        let chalice = match interpreter.as_ref().and_then(|i| i.chalice.as_ref()) {
-            Some(install) => Some(
-                ChaliceRuntime::from_install(install)
-                    .map_err(|e| Failure::new(ExitKind::Introspection, e))?,
-            ),
-            None => None,
-        };
 
         let mut warnings = Vec::new();
         for key in config.ignored_keys() {
@@ -172,7 +162,6 @@ impl BuildContext {
             stage: b.stage.clone(),
             target,
             interpreter,
-            chalice,
             sources,
             layer_arns,
             warnings,
@@ -307,21 +296,79 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let settings = effective_index_settings(&index_args, &env, &requirements)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
 
-    let needs_client = !requirements.requirements.is_empty() || ctx.chalice.is_none();
-    let client = if needs_client {
-        Some(crate::dependencies::client(
-            &settings,
-            b.offline,
-            b.refresh,
-            b.cache_dir.as_deref(),
-        )?)
-    } else {
+    let make_client =
+        || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
+    let mut client = if requirements.requirements.is_empty() {
         None
+    } else {
+        Some(make_client()?)
     };
 
-    let chalice = match (ctx.chalice.clone(), &client) {
-        (Some(c), _) => c,
-        (None, Some(client)) => {
+    let deps = match &client {
+        None => DependencyPlan::default(),
+        Some(client) => {
+            let builder = PipBuilder::new(
+                ctx.interpreter.clone(),
+                &settings,
+                &tags,
+                client.cache().root().join("builds"),
+            );
+            let mut vendor: Vec<(String, Option<pep508_rs::pep440_rs::Version>)> = ctx
+                .sources
+                .vendor_packages
+                .iter()
+                .map(|p| (p.name.clone(), Some(p.version.clone())))
+                .collect();
+            for w in &vendor_wheels {
+                vendor.push((
+                    w.filename.normalized_name(),
+                    Some(w.filename.version.clone()),
+                ));
+            }
+            let input = DependencyInput {
+                target: ctx.target,
+                tags: &tags,
+                requirements: &requirements,
+                project_dir: &ctx.project.dir,
+                vendor,
+                layers: &layers,
+                exclude_packages,
+                pre: settings.pre,
+                allow_shadow: b.allow_shadow,
+                allow_missing: b.allow_missing,
+                builder: Some(&builder),
+            };
+            crate::dependencies::plan(&input, client)?
+        }
+    };
+
+    // chalice/app.py and chalice/__init__.py: the interpreter's chalice, as
+    // Chalice does, else the chalice wheel on the index.
+    let installed = ctx
+        .interpreter
+        .get()
+        .map_err(|e| usage(anyhow::anyhow!(e)))?;
+    if let Some(py) = installed {
+        ui.debug(&format!(
+            "interpreter: {} (Python {})",
+            py.path.display(),
+            py.version_string()
+        ));
+    }
+    let chalice = match installed.and_then(|i| i.chalice.as_ref()) {
+        Some(install) => {
+            let c = ChaliceRuntime::from_install(install)
+                .map_err(|e| Failure::new(ExitKind::Introspection, e))?;
+            ui.debug(&format!("chalice {} from {}", c.version, c.origin));
+            c
+        }
+        None => {
+            if client.is_none() {
+                client = Some(make_client()?);
+            }
+            let client = client
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
             let c = fetch_chalice_runtime(client, b.chalice_version.as_deref()).map_err(|e| {
                 Failure::new(
                     ExitKind::Introspection,
@@ -338,46 +385,6 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
             ));
             c
         }
-        (None, None) => unreachable!("a client exists whenever chalice is missing"),
-    };
-
-    let deps = if requirements.requirements.is_empty() {
-        DependencyPlan::default()
-    } else {
-        let client = client
-            .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
-        let builder = ctx.interpreter.as_ref().map(|py| {
-            let mut b = PipBuilder::new(py, &settings, &tags, client.cache().root().join("builds"));
-            b.host = crate::build::HostInfo::probe(py).ok();
-            b
-        });
-        let mut vendor: Vec<(String, Option<pep508_rs::pep440_rs::Version>)> = ctx
-            .sources
-            .vendor_packages
-            .iter()
-            .map(|p| (p.name.clone(), Some(p.version.clone())))
-            .collect();
-        for w in &vendor_wheels {
-            vendor.push((
-                w.filename.normalized_name(),
-                Some(w.filename.version.clone()),
-            ));
-        }
-        let input = DependencyInput {
-            target: ctx.target,
-            tags: &tags,
-            requirements: &requirements,
-            project_dir: &ctx.project.dir,
-            vendor,
-            layers: &layers,
-            exclude_packages,
-            pre: settings.pre,
-            allow_shadow: b.allow_shadow,
-            allow_missing: b.allow_missing,
-            builder: builder.as_ref().map(|b| b as &dyn SdistBuilder),
-        };
-        crate::dependencies::plan(&input, client)?
     };
     for w in deps.warnings.clone() {
         ctx.warn(ui, w);
@@ -923,8 +930,9 @@ pub fn run_layer_scan(args: &ScanArgs) -> anyhow::Result<()> {
 /// Builds sdist-only projects with the project's Python (`pip wheel --no-deps`)
 /// and keeps the result only if it can run on the target.
 struct PipBuilder<'a> {
-    python: Interpreter,
-    host: Option<crate::build::HostInfo>,
+    python: std::sync::Arc<LazyInterpreter>,
+    /// Probed on the first build only (it runs the interpreter).
+    host: std::sync::OnceLock<Result<crate::build::HostInfo, String>>,
     pip_args: Vec<String>,
     tags: &'a Tags,
     work: PathBuf,
@@ -932,7 +940,7 @@ struct PipBuilder<'a> {
 
 impl<'a> PipBuilder<'a> {
     fn new(
-        python: &Interpreter,
+        python: std::sync::Arc<LazyInterpreter>,
         settings: &crate::requirements::IndexSettings,
         tags: &'a Tags,
         work: PathBuf,
@@ -957,8 +965,8 @@ impl<'a> PipBuilder<'a> {
             pip_args.push(f.clone());
         }
         PipBuilder {
-            python: python.clone(),
-            host: None,
+            python,
+            host: std::sync::OnceLock::new(),
             pip_args,
             tags,
             work,
@@ -968,24 +976,23 @@ impl<'a> PipBuilder<'a> {
 
 impl SdistBuilder for PipBuilder<'_> {
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
+        let python = self
+            .python
+            .get()?
+            .ok_or("no Python interpreter was found to build it (pass --python PATH)")?;
         std::fs::create_dir_all(&self.work).map_err(|e| format!("{}: {e}", self.work.display()))?;
-        let wheel = crate::build::build_wheel(
-            sdist,
-            &file.filename,
-            &self.python,
-            &self.pip_args,
-            &self.work,
-        )
-        .map_err(|e| e.to_string())?;
+        let wheel =
+            crate::build::build_wheel(sdist, &file.filename, python, &self.pip_args, &self.work)
+                .map_err(|e| e.to_string())?;
         let name = wheel
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let wf: WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
-        let host = match &self.host {
-            Some(h) => h.clone(),
-            None => crate::build::HostInfo::probe(&self.python).map_err(|e| e.to_string())?,
-        };
+        let host = self
+            .host
+            .get_or_init(|| crate::build::HostInfo::probe(python).map_err(|e| e.to_string()))
+            .clone()?;
         crate::build::accept_built_wheel(&wf, self.tags, &host).map_err(|e| e.to_string())?;
         Ok(wheel)
     }

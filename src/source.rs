@@ -226,7 +226,8 @@ impl<'a> IndexSource<'a> {
             sdist: Option<DistFile>,
             all_yanked: bool,
             requires_python: Option<String>,
-            note: Option<String>,
+            /// First refused wheel, explained only if nothing fits.
+            refused: Option<WheelFilename>,
         }
         let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
         for f in files {
@@ -248,14 +249,14 @@ impl<'a> IndexSource<'a> {
                 sdist: None,
                 all_yanked: true,
                 requires_python: None,
-                note: None,
+                refused: None,
             });
             if !f.is_yanked() {
                 best.all_yanked = false;
             }
             match wheel {
-                Some(w) => match self.tags.compatibility(&w) {
-                    Ok(p) => {
+                Some(w) => match self.tags.priority(&w) {
+                    Some(p) => {
                         let better = match &best.wheel {
                             None => true,
                             Some((bp, bb, _)) => (p, w.build.clone()) > (*bp, bb.clone()),
@@ -265,9 +266,9 @@ impl<'a> IndexSource<'a> {
                             best.wheel = Some((p, w.build.clone(), f));
                         }
                     }
-                    Err(inc) => {
-                        if best.note.is_none() {
-                            best.note = Some(inc.reason.to_string());
+                    None => {
+                        if best.refused.is_none() {
+                            best.refused = Some(w);
                         }
                     }
                 },
@@ -299,7 +300,12 @@ impl<'a> IndexSource<'a> {
                 }
                 (None, sdist) => {
                     c.has_compatible_wheel = false;
-                    c.incompatibility_note = Some(match (best.note, sdist) {
+                    let note = best
+                        .refused
+                        .as_ref()
+                        .and_then(|w| self.tags.compatibility(w).err())
+                        .map(|inc| inc.reason.to_string());
+                    c.incompatibility_note = Some(match (note, sdist) {
                         (Some(n), _) => n,
                         (None, Some(_)) => "only an sdist".to_string(),
                         (None, None) => "no usable file".to_string(),

@@ -617,6 +617,12 @@ impl Tags {
             .ok_or_else(|| self.incompatible(wheel))
     }
 
+    /// The wheel's priority for the target, without explaining a refusal
+    /// (cheap: ranking a big index page calls this for every file).
+    pub fn priority(&self, wheel: &WheelFilename) -> Option<TagPriority> {
+        self.best_rank(wheel).map(|rank| TagPriority { rank })
+    }
+
     /// Like [`Tags::compatibility`], for wheels from `vendor/` or built from an
     /// sdist: `linux_<machine>` is also accepted, with a warning due.
     pub fn compatibility_local(
