@@ -165,7 +165,7 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                 }
                 out.push((
                     name,
-                    DirectWheel::Url(DistFile {
+                    DirectWheel::Url(Box::new(DistFile {
                         filename: filename.clone(),
                         url: url.clone(),
                         hashes,
@@ -174,7 +174,7 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                         core_metadata: None,
                         size: None,
                         origin: Origin::Index(url.clone()),
-                    }),
+                    })),
                 ));
             }
         }

@@ -209,6 +209,46 @@ impl ChaliceRuntime {
     }
 }
 
+type ProbeHandle = std::thread::JoinHandle<Result<Option<Interpreter>, PythonError>>;
+
+/// An interpreter probe that may still be running: started early, joined
+/// only when something needs the answer, so Python's start-up overlaps with
+/// resolution.
+pub struct LazyInterpreter {
+    pending: std::sync::Mutex<Option<ProbeHandle>>,
+    done: std::sync::OnceLock<Result<Option<Interpreter>, String>>,
+}
+
+impl LazyInterpreter {
+    /// Start [`Interpreter::discover`] on a background thread.
+    pub fn spawn(explicit: Option<PathBuf>) -> LazyInterpreter {
+        let handle = std::thread::spawn(move || Interpreter::discover(explicit.as_deref()));
+        LazyInterpreter {
+            pending: std::sync::Mutex::new(Some(handle)),
+            done: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The probe's answer (waiting for it if needed). The error is the
+    /// probe's message.
+    pub fn get(&self) -> Result<Option<&Interpreter>, String> {
+        self.done
+            .get_or_init(|| {
+                let handle = self.pending.lock().ok().and_then(|mut p| p.take());
+                match handle {
+                    Some(h) => match h.join() {
+                        Ok(r) => r.map_err(|e| e.to_string()),
+                        Err(_) => Err("the interpreter probe panicked".to_string()),
+                    },
+                    None => Err("the interpreter probe was lost".to_string()),
+                }
+            })
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,41 +290,3 @@ mod tests {
     }
 }
 
-/// An interpreter probe that may still be running: started early, joined
-/// only when something needs the answer, so Python's start-up overlaps with
-/// resolution.
-pub struct LazyInterpreter {
-    pending:
-        std::sync::Mutex<Option<std::thread::JoinHandle<Result<Option<Interpreter>, PythonError>>>>,
-    done: std::sync::OnceLock<Result<Option<Interpreter>, String>>,
-}
-
-impl LazyInterpreter {
-    /// Start [`Interpreter::discover`] on a background thread.
-    pub fn spawn(explicit: Option<PathBuf>) -> LazyInterpreter {
-        let handle = std::thread::spawn(move || Interpreter::discover(explicit.as_deref()));
-        LazyInterpreter {
-            pending: std::sync::Mutex::new(Some(handle)),
-            done: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// The probe's answer (waiting for it if needed). The error is the
-    /// probe's message.
-    pub fn get(&self) -> Result<Option<&Interpreter>, String> {
-        self.done
-            .get_or_init(|| {
-                let handle = self.pending.lock().ok().and_then(|mut p| p.take());
-                match handle {
-                    Some(h) => match h.join() {
-                        Ok(r) => r.map_err(|e| e.to_string()),
-                        Err(_) => Err("the interpreter probe panicked".to_string()),
-                    },
-                    None => Err("the interpreter probe was lost".to_string()),
-                }
-            })
-            .as_ref()
-            .map(Option::as_ref)
-            .map_err(Clone::clone)
-    }
-}

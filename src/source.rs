@@ -82,7 +82,7 @@ impl Artifact {
 #[derive(Clone, Debug)]
 pub enum DirectWheel {
     /// `name @ https://…/x.whl` (hashes from `--hash` or the URL fragment).
-    Url(DistFile),
+    Url(Box<DistFile>),
     /// A local wheel file.
     Path(PathBuf),
 }
@@ -96,6 +96,9 @@ pub struct Missing {
     pub reason: String,
 }
 
+/// Metadata of one version and its wheel's unzipped size, when known.
+type MetadataEntry = (CoreMetadata, Option<u64>);
+
 /// The index, filtered and ranked for one target.
 pub struct IndexSource<'a> {
     client: &'a IndexClient,
@@ -104,7 +107,7 @@ pub struct IndexSource<'a> {
     direct: HashMap<String, DirectWheel>,
     allow_missing: bool,
     versions: Mutex<HashMap<String, BTreeMap<Version, Artifact>>>,
-    metadata: Mutex<HashMap<(String, Version), (CoreMetadata, Option<u64>)>>,
+    metadata: Mutex<HashMap<(String, Version), MetadataEntry>>,
     missing: Mutex<Vec<Missing>>,
 }
 
@@ -204,7 +207,7 @@ impl<'a> IndexSource<'a> {
             c.incompatibility_note = Some(inc.to_string());
         }
         let artifact = match direct {
-            DirectWheel::Url(f) => Artifact::Wheel(f.clone()),
+            DirectWheel::Url(f) => Artifact::Wheel((**f).clone()),
             DirectWheel::Path(p) => Artifact::LocalWheel(p.clone()),
         };
         let mut map = BTreeMap::new();
@@ -317,7 +320,7 @@ impl<'a> IndexSource<'a> {
         if self.allow_missing && !candidates.iter().any(|c| c.has_compatible_wheel) {
             // Chalice's behaviour on request: resolve to the newest release
             // and report it missing, instead of failing.
-            if let Some(c) = candidates.iter_mut().filter(|c| !c.yanked).next_back() {
+            if let Some(c) = candidates.iter_mut().rfind(|c| !c.yanked) {
                 c.has_compatible_wheel = true;
             }
         }
