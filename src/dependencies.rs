@@ -175,7 +175,10 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     if let Some(b) = input.builder {
         source = source.with_builder(b);
     }
+    // The report calls every direct reference `url`, https ones included.
+    let mut direct_names = std::collections::BTreeSet::new();
     for (name, d) in direct_wheels(input.requirements) {
+        direct_names.insert(normalize(&name));
         source = source.with_direct(&name, d);
     }
     let (resolution, _) = resolve_only(input, &source)?;
@@ -249,11 +252,16 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
             archive
                 .verify()
                 .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
+            let source = if direct_names.contains(&name) {
+                "url"
+            } else {
+                artifact.source_label()
+            };
             Ok(ShippedWheel {
                 name,
                 version,
                 archive,
-                source: artifact.source_label(),
+                source,
                 required_by,
             })
         })

@@ -283,7 +283,10 @@ impl<'a> IndexSource<'a> {
                 (Some((_, _, f)), _) => {
                     artifacts.insert(version, Artifact::Wheel(f));
                 }
-                (None, Some(s)) if !any_wheel && self.builder.is_some() => {
+                // Without a builder too: `build_sdist` then records it as
+                // missing, so it is listed with Chalice's advice (or skipped
+                // with --allow-missing) instead of failing resolution.
+                (None, Some(s)) if !any_wheel => {
                     artifacts.insert(version, Artifact::Sdist(s));
                 }
                 (None, sdist) => {
@@ -339,7 +342,12 @@ impl<'a> IndexSource<'a> {
 
     fn build_sdist(&self, name: &str, version: &Version, f: DistFile) -> Result<(CoreMetadata, Option<u64>), SourceError> {
         let Some(builder) = self.builder else {
-            self.record_missing(name, version, "only an sdist is available".to_string());
+            self.record_missing(
+                name,
+                version,
+                "only an sdist is available, and no Python interpreter was found to build it (see --python)"
+                    .to_string(),
+            );
             return Ok((placeholder(name, version)?, None));
         };
         let sdist = self.client.download(&f).map_err(SourceError::new)?;
