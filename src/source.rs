@@ -215,7 +215,8 @@ impl<'a> IndexSource<'a> {
             sdist: Option<DistFile>,
             all_yanked: bool,
             requires_python: Option<String>,
-            note: Option<String>,
+            /// The closest miss among the version's incompatible wheels.
+            note: Option<crate::tags::Mismatch>,
         }
         let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
         for f in files {
@@ -255,8 +256,8 @@ impl<'a> IndexSource<'a> {
                         }
                     }
                     Err(inc) => {
-                        if best.note.is_none() {
-                            best.note = Some(inc.reason.to_string());
+                        if best.note.as_ref().is_none_or(|n| inc.reason < *n) {
+                            best.note = Some(inc.reason);
                         }
                     }
                 },
@@ -292,7 +293,7 @@ impl<'a> IndexSource<'a> {
                 (None, sdist) => {
                     c.has_compatible_wheel = false;
                     c.incompatibility_note = Some(match (best.note, sdist) {
-                        (Some(n), _) => n,
+                        (Some(n), _) => n.to_string(),
                         (None, Some(_)) => "only an sdist".to_string(),
                         (None, None) => "no usable file".to_string(),
                     });

@@ -563,6 +563,9 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
     );
     assert!(err.contains("numpy") && err.contains("2.4.1"), "{err}");
     assert!(err.contains("3.11"), "the target is not named: {err}");
+    // The closest miss (glibc), not the first incompatible file (aarch64).
+    assert!(err.contains("glibc 2.27") && err.contains("2.26"), "{err}");
+    assert!(!err.contains("aarch64"), "{err}");
     assert!(!q.out("out/deployment.zip").exists());
 
     // A project the index does not have.
@@ -851,6 +854,11 @@ fn chalice_runtime_comes_from_the_index_without_python() {
     let p = project("six\n");
     let out = package_without_python(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
     ok(&out);
+    assert!(
+        stdout_of(&out).contains("from chalice 1.34.0 (chalice-1.34.0-py3-none-any.whl"),
+        "which release was used is not said:\n{}",
+        stdout_of(&out)
+    );
     let zip = zip_map(&p.out("out/deployment.zip"));
     assert_eq!(zip["chalice/app.py"], fixture_app("1.34.0").as_bytes());
     assert_eq!(
@@ -884,6 +892,31 @@ fn chalice_runtime_comes_from_the_index_without_python() {
     let zip = zip_map(&q.out("out/deployment.zip"));
     assert_eq!(zip["chalice/app.py"], fixture_app("1.33.0").as_bytes());
     assert_eq!(report(&q)["chalice_runtime"]["version"], "1.33.0");
+
+    // An interpreter without chalice (`-S`: no site-packages) also gets it
+    // from the index, and still sets the runtime when none is given.
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = bin.path().join("python-without-chalice");
+    fs::write(&wrapper, "#!/bin/sh\nexec python3 -S \"$@\"\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let r = project("");
+    let mut cmd = r.grail();
+    hermetic(&mut cmd);
+    cmd.env_remove("PYTHONPATH")
+        .args(["package", "out", "--report", "report.json", "--index-url"])
+        .arg(s.url())
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .arg("--python")
+        .arg(&wrapper);
+    let out = cmd.output().unwrap();
+    ok(&out);
+    let zip = zip_map(&r.out("out/deployment.zip"));
+    assert_eq!(zip["chalice/app.py"], fixture_app("1.34.0").as_bytes());
+    assert_eq!(report(&r)["chalice_runtime"]["version"], "1.34.0");
 
     // An unknown release is an error naming it.
     let out = package_without_python(
