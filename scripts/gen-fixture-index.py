@@ -35,6 +35,8 @@ Keys of a project dict:
         yanked          reason string (or True) to mark every file of this version yanked
         bad_hash        True to list a wrong sha256 for every file of this version
         stored          True to store (not deflate) wheel entries
+        files           [(path, text), ...] to ship instead of ``<module>/__init__.py``
+                        (``{version}`` in the text is replaced by the version)
     module        import name (default: the dist-info stem)
 """
 
@@ -68,6 +70,12 @@ def compiled(pys, fn=manylinux2014):
 
 
 PURE = ["py3-none-any"]
+
+# Stand-ins for chalice/app.py and chalice/__init__.py, marked with the release.
+CHALICE_FILES = [
+    ("chalice/__init__.py", "__version__ = '{version}'\nfrom chalice.app import Chalice\n"),
+    ("chalice/app.py", "# fixture chalice {version} app.py\nclass Chalice:\n    pass\n"),
+]
 
 PROJECTS = [
     # --- the alpaca-py graph (real names, fake content) ---
@@ -148,6 +156,17 @@ PROJECTS = [
     {"name": "sdistonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "pure"}]},
     # --- only an sdist whose backend builds a cp3X-cp3X-linux_<machine> wheel with a dummy .so ---
     {"name": "nativeonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "native"}]},
+    # --- markers on the architecture: one helper per platform_machine ---
+    {"name": "archpick", "versions": [
+        {"version": "1.0", "wheels": PURE, "requires": [
+            'amd64-helper; platform_machine == "x86_64"', 'arm64-helper; platform_machine == "aarch64"']}]},
+    {"name": "amd64-helper", "versions": [{"version": "1.0", "wheels": PURE}]},
+    {"name": "arm64-helper", "versions": [{"version": "1.0", "wheels": PURE}]},
+    # --- chalice's runtime files, for packaging with no Python: newest final
+    # release is 1.34.0 (1.35.0b1 is a pre-release) ---
+    {"name": "chalice", "versions": [
+        {"version": v, "requires_python": ">=3.9", "wheels": PURE, "files": CHALICE_FILES}
+        for v in ("1.33.0", "1.34.0", "1.35.0b1")]},
 ]
 
 
@@ -184,10 +203,28 @@ def record_hash(data):
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
+ELF_FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vendor-fixtures", "elf")
+
+
 def fake_so(p, v, tag):
-    # Deterministic filler standing in for a compiled extension.
+    """A stand-in compiled extension that passes grail's ELF audit: the
+    vendor-fixtures/elf/ shared object for the tag's architecture and glibc
+    level (manylinux_2_17 -> needs GLIBC_2.17, manylinux_2_28 -> GLIBC_2.28;
+    macOS -> Mach-O), plus a per-wheel trailer after the section table so
+    every wheel's file differs."""
     seed = hashlib.sha256(f"{p['name']}-{v['version']}-{tag}".encode()).digest()
-    return b"\x7fELF" + (seed * 8)
+    plat = tag.split("-")[2].split(".")[0]
+    m = re.match(r"manylinux_2_(\d+)_(x86_64|aarch64)$", plat)
+    if m:
+        base = f"{m.group(2)}-glibc{'2.28' if int(m.group(1)) >= 28 else '2.17'}.so"
+    elif plat.startswith("musllinux") and plat.endswith("x86_64"):
+        base = "x86_64-noversions.so"
+    elif plat.startswith("macosx"):
+        base = "macho.so"
+    else:
+        return b"\x7fELF" + (seed * 8)
+    with open(os.path.join(ELF_FIXTURES, base), "rb") as f:
+        return f.read() + seed
 
 
 def build_wheel(p, v, tag):
@@ -195,7 +232,10 @@ def build_wheel(p, v, tag):
     mod = p.get("module", st)
     di = f"{st}-{v['version']}.dist-info"
     py, abi, plat = tag.split("-")
-    files = [(f"{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())]
+    if "files" in v:
+        files = [(path, text.replace("{version}", v["version"]).encode()) for path, text in v["files"]]
+    else:
+        files = [(f"{mod}/__init__.py", f'__version__ = "{v["version"]}"\n'.encode())]
     if plat != "any":
         files.append((f"{mod}/_native.{py}-{plat.split('.')[0]}.so", fake_so(p, v, tag)))
     files.append((f"{di}/METADATA", metadata_text(p, v).encode()))

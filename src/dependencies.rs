@@ -189,7 +189,10 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     if let Some(b) = input.builder {
         source = source.with_builder(b);
     }
+    // The report calls every direct reference `url`, https ones included.
+    let mut direct_names = std::collections::BTreeSet::new();
     for (name, d) in direct_wheels(input.requirements) {
+        direct_names.insert(normalize(&name));
         source = source.with_direct(&name, d);
     }
     let (resolution, _) = resolve_only(input, &source)?;
@@ -288,11 +291,16 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
                     let _ = client.cache().set_check_passed("record", h);
                 }
             }
+            let source = if direct_names.contains(&name) {
+                "url"
+            } else {
+                artifact.source_label()
+            };
             Ok(ShippedWheel {
                 name,
                 version,
                 archive,
-                source: artifact.source_label(),
+                source,
                 required_by,
             })
         })

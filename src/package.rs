@@ -379,8 +379,9 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                     ),
                 )
             })?;
-            ui.info(&format!(
-                "chalice {} runtime files from the index ({})",
+            // The issue asks to say which release was used, so not only with -v.
+            ui.status(&format!(
+                "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
                 c.version, c.origin
             ));
             c

@@ -229,8 +229,8 @@ impl<'a> IndexSource<'a> {
             sdist: Option<DistFile>,
             all_yanked: bool,
             requires_python: Option<String>,
-            /// First refused wheel, explained only if nothing fits.
-            refused: Option<WheelFilename>,
+            /// Refused wheels, explained (closest miss first) only if nothing fits.
+            refused: Vec<WheelFilename>,
         }
         let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
         for f in files {
@@ -252,7 +252,7 @@ impl<'a> IndexSource<'a> {
                 sdist: None,
                 all_yanked: true,
                 requires_python: None,
-                refused: None,
+                refused: Vec::new(),
             });
             if !f.is_yanked() {
                 best.all_yanked = false;
@@ -269,11 +269,7 @@ impl<'a> IndexSource<'a> {
                             best.wheel = Some((p, w.build.clone(), f));
                         }
                     }
-                    None => {
-                        if best.refused.is_none() {
-                            best.refused = Some(w);
-                        }
-                    }
+                    None => best.refused.push(w),
                 },
                 None => {
                     if best.requires_python.is_none() {
@@ -298,18 +294,22 @@ impl<'a> IndexSource<'a> {
                 (Some((_, _, f)), _) => {
                     artifacts.insert(version, Artifact::Wheel(f));
                 }
-                (None, Some(s)) if !any_wheel && self.builder.is_some() => {
+                // Without a builder too: `build_sdist` then records it as
+                // missing, so it is listed with Chalice's advice (or skipped
+                // with --allow-missing) instead of failing resolution.
+                (None, Some(s)) if !any_wheel => {
                     artifacts.insert(version, Artifact::Sdist(s));
                 }
                 (None, sdist) => {
                     c.has_compatible_wheel = false;
                     let note = best
                         .refused
-                        .as_ref()
-                        .and_then(|w| self.tags.compatibility(w).err())
-                        .map(|inc| inc.reason.to_string());
+                        .iter()
+                        .filter_map(|w| self.tags.compatibility(w).err())
+                        .map(|inc| inc.reason)
+                        .min();
                     c.incompatibility_note = Some(match (note, sdist) {
-                        (Some(n), _) => n,
+                        (Some(n), _) => n.to_string(),
                         (None, Some(_)) => "only an sdist".to_string(),
                         (None, None) => "no usable file".to_string(),
                     });
@@ -372,7 +372,12 @@ impl<'a> IndexSource<'a> {
         f: DistFile,
     ) -> Result<(CoreMetadata, Option<u64>), SourceError> {
         let Some(builder) = self.builder else {
-            self.record_missing(name, version, "only an sdist is available".to_string());
+            self.record_missing(
+                name,
+                version,
+                "only an sdist is available, and no Python interpreter was found to build it (see --python)"
+                    .to_string(),
+            );
             return Ok((placeholder(name, version)?, None));
         };
         let sdist = self.client.download(&f).map_err(SourceError::new)?;

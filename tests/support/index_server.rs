@@ -24,7 +24,8 @@
 //! let index = server.url(); // http://127.0.0.1:PORT/simple/
 //! ```
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,7 +34,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use tiny_http::{Header, Response, Server};
 
 /// Which simple-API flavour the project pages use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,39 +112,47 @@ struct State {
 pub struct IndexServer {
     state: Arc<State>,
     stop: Arc<AtomicBool>,
+    addr: SocketAddr,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl IndexServer {
-    /// Start serving on `127.0.0.1:0` with a few worker threads.
+    /// Start serving on `127.0.0.1:0`: one thread per connection, and one
+    /// request per connection (`Connection: close`).
+    ///
+    /// A hand-rolled HTTP/1.1 loop rather than tiny_http: tiny_http 0.12
+    /// serves each keep-alive connection on a pool thread until the client
+    /// hangs up, and its pool can lose a wake-up when several connections
+    /// arrive at once, leaving a request unread until the client times out
+    /// (30 s stalls under grail's parallel prefetch).
     pub fn start(options: IndexServerOptions) -> IndexServer {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind 127.0.0.1:0"));
-        let port = server.server_addr().to_ip().expect("an IP listener").port();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("a bound address");
         let state = Arc::new(State {
             failures_left: AtomicUsize::new(options.fail_first),
             options,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://127.0.0.1:{}", addr.port()),
             log: Mutex::new(Vec::new()),
         });
         let stop = Arc::new(AtomicBool::new(false));
-        let threads = (0..6)
-            .map(|_| {
-                let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-                std::thread::spawn(move || {
-                    while !stop.load(Ordering::SeqCst) {
-                        match server.recv_timeout(Duration::from_millis(50)) {
-                            Ok(Some(request)) => handle(&state, request),
-                            Ok(None) => {}
-                            Err(_) => break,
-                        }
+        let accept = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
                     }
-                })
+                    let Ok(stream) = stream else { continue };
+                    let state = state.clone();
+                    std::thread::spawn(move || serve_connection(&state, stream));
+                }
             })
-            .collect();
+        };
         IndexServer {
             state,
             stop,
-            threads,
+            addr,
+            threads: vec![accept],
         }
     }
 
@@ -193,14 +201,12 @@ impl IndexServer {
 impl Drop for IndexServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so it sees `stop` and closes the listener.
+        let _ = TcpStream::connect(self.addr);
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
-}
-
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
 }
 
 fn normalize(name: &str) -> String {
@@ -220,10 +226,10 @@ fn normalize(name: &str) -> String {
     out
 }
 
-/// A response under construction (tiny_http's type is generic over the body).
+/// A response under construction.
 struct Reply {
     status: u16,
-    headers: Vec<Header>,
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
@@ -237,26 +243,105 @@ impl Reply {
     }
 
     fn with(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push(header(name, value));
+        self.headers.push((name.to_string(), value.to_string()));
         self
     }
 }
 
-fn handle(state: &State, mut request: tiny_http::Request) {
-    let method = request.method().to_string();
-    let path = request.url().to_string();
-    let get = |name: &'static str| {
-        request
-            .headers()
+/// A parsed request head.
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
             .iter()
-            .find(|h| h.field.equiv(name))
-            .map(|h| h.value.as_str().to_string())
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Read the request line and headers (and skip any body).
+fn read_request(reader: &mut impl BufRead) -> Option<Request> {
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            break;
+        }
+        let (n, v) = l.split_once(':')?;
+        headers.push((n.trim().to_string(), v.trim().to_string()));
+    }
+    let request = Request {
+        method,
+        path,
+        headers,
     };
-    let range = get("Range");
-    let if_none_match = get("If-None-Match");
-    let authorization = get("Authorization");
-    let mut body = Vec::new();
-    let _ = request.as_reader().read_to_end(&mut body);
+    let length: u64 = request
+        .header("Content-Length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    std::io::copy(&mut reader.take(length), &mut std::io::sink()).ok()?;
+    Some(request)
+}
+
+fn serve_connection(state: &State, stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let Some(request) = read_request(&mut BufReader::new(read_half)) else {
+        return;
+    };
+    let reply = handle(state, &request);
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (n, v) in &reply.headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let mut stream = stream;
+    let _ = stream.write_all(head.as_bytes());
+    if request.method != "HEAD" {
+        let _ = stream.write_all(&reply.body);
+    }
+    let _ = stream.flush();
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        304 => "Not Modified",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+fn handle(state: &State, request: &Request) -> Reply {
+    let method = request.method.clone();
+    let path = request.path.clone();
+    let range = request.header("Range");
+    let if_none_match = request.header("If-None-Match");
+    let authorization = request.header("Authorization");
 
     let reply = if state
         .failures_left
@@ -280,11 +365,7 @@ fn handle(state: &State, mut request: tiny_http::Request) {
         conditional: if_none_match.is_some(),
         status: reply.status,
     });
-    let mut response = Response::from_data(reply.body).with_status_code(reply.status);
-    for h in reply.headers {
-        response = response.with_header(h);
-    }
-    let _ = request.respond(response);
+    reply
 }
 
 fn authorized(state: &State, authorization: Option<&str>) -> bool {
