@@ -373,9 +373,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                 Failure::new(
                     ExitKind::Introspection,
                     e.context(
-                        "chalice is not installed for the project's Python, and its wheel could not be \
-                         fetched from the index; install chalice (`python3 -m pip install chalice`) or \
-                         point --python at an interpreter that has it",
+                        "no interpreter with chalice was found, and chalice's wheel could not be \
+                         fetched from the index for chalice/app.py and chalice/__init__.py; install \
+                         chalice (`python3 -m pip install chalice`), point --python at an interpreter \
+                         that has it, or check --chalice-version",
                     ),
                 )
             })?;

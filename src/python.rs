@@ -289,4 +289,3 @@ mod tests {
         assert_eq!(rt.app_py, b"# app\n");
     }
 }
-

@@ -392,7 +392,8 @@ pub enum ResolveError {
         /// `the list of versions` or `the metadata of version X`.
         what: String,
         /// The source's error.
-        #[source]
+        /// Printed in the message; not a `#[source]`, so `{:#}` chains do
+        /// not print it twice.
         error: SourceError,
     },
 }
@@ -467,13 +468,41 @@ fn what_if(
     let mut unpinned = request.clone();
     unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
     unpinned.allow_shadow = false;
-    let full = match provider::solve(&unpinned, source) {
+    let mut attempt = provider::solve(&unpinned, source);
+    if attempt.is_err() {
+        // A provided package the index does not have (the runtime's boto3 on
+        // a private index, say) cannot be "unpinned": keep those pinned.
+        let keep: Vec<FixedPackage> = request
+            .fixed
+            .iter()
+            .filter(|f| f.kind != FixedKind::Vendor)
+            .filter(|f| {
+                source
+                    .candidates(&f.name)
+                    .map(|c| !c.iter().any(|c| c.has_compatible_wheel))
+                    .unwrap_or(true)
+            })
+            .cloned()
+            .collect();
+        if !keep.is_empty() {
+            unpinned.fixed.extend(keep);
+            attempt = provider::solve(&unpinned, source);
+        }
+    }
+    let full = match attempt {
         Ok(full) => full,
         Err(e) => {
+            let why: Vec<String> = e
+                .to_string()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
             resolution.warnings.push(format!(
                 "could not work out what the excluded packages would have pulled in \
                  (the excluded list is incomplete): {}",
-                e.to_string().lines().next().unwrap_or_default()
+                why.join(" ")
             ));
             return;
         }

@@ -684,7 +684,7 @@ fn runtime_provided_boto3_need_not_be_on_the_index() {
 /// python-dateutil), saved_bytes are 0 for urllib3 and python-dateutil, and
 /// the warning shows only the first line of the resolver error.
 #[test]
-#[ignore = "bug: what-if resolution fails when a runtime package is not on the index"]
+
 fn runtime_provided_boto3_missing_from_the_index_still_accounts_for_everything() {
     let s = Story::new("alpaca-py\nboto3\n", json!({"runtime_provided": true}));
     let (report, _, _) = s.package_ok("out", &[]);
@@ -806,7 +806,7 @@ fn commas(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::new();
     for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
