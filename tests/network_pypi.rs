@@ -1,0 +1,56 @@
+//! NETWORK TESTS: these talk to the real package index (PyPI), so they are
+//! `#[ignore]`d for a hermetic `cargo test`; `scripts/test` runs them with
+//! `--include-ignored`. Keep this file small: one story, end to end.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+const PANDAS_LAYER: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
+
+/// The headline story against the real index: alpaca-py==0.21.1 with the
+/// AWS SDK for pandas layer attached packages to a few MB instead of ~110 MB,
+/// with no Python needed (chalice's runtime files come from its wheel).
+#[test]
+#[ignore = "network: needs PyPI; run scripts/test"]
+fn alpaca_py_with_the_pandas_layer_from_pypi() {
+    let p = TestProject::new();
+    p.write("requirements.txt", "alpaca-py==0.21.1\n");
+    p.write(
+        ".chalice/config.json",
+        &format!(r#"{{"version": "2.0", "app_name": "t", "layers": ["{PANDAS_LAYER}"]}}"#),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = p.grail();
+    cmd.env_remove("PYTHONPATH")
+        .env_remove("PIP_FIND_LINKS")
+        .env_remove("PIP_INDEX_URL")
+        .env_remove("PIP_EXTRA_INDEX_URL")
+        .env_remove("PIP_NO_INDEX")
+        .args(["package", "out", "--python-version", "3.12", "--report", "out/r.json"])
+        .arg("--cache-dir")
+        .arg(cache.path());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+
+    let names: Vec<String> = zip_contents(&p.out("out/deployment.zip")).into_iter().map(|e| e.0).collect();
+    assert!(names.iter().any(|n| n.starts_with("alpaca/")), "alpaca-py is shipped");
+    assert!(names.iter().any(|n| n.starts_with("pydantic/")), "its small dependencies are shipped");
+    for layer_pkg in ["pandas/", "numpy/", "requests/", "pytz/"] {
+        assert!(!names.iter().any(|n| n.starts_with(layer_pkg)), "{layer_pkg} comes from the layer");
+    }
+    let r: serde_json::Value = serde_json::from_slice(&fs::read(p.out("out/r.json")).unwrap()).unwrap();
+    let unzipped = r["artifacts"][0]["unzipped_bytes"].as_u64().unwrap();
+    assert!(unzipped < 20_000_000, "a few MB, not ~110 MB: {unzipped}");
+    let excluded: Vec<(&str, &str)> = r["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["reason"].as_str().unwrap()))
+        .collect();
+    assert!(excluded.contains(&("pandas", "layer")), "{excluded:?}");
+    assert!(excluded.contains(&("numpy", "layer")), "{excluded:?}");
+    assert!(r["chalice_runtime"]["source"].as_str().unwrap().starts_with("chalice-"));
+}
