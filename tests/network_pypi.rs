@@ -29,19 +29,39 @@ fn alpaca_py_with_the_pandas_layer_from_pypi() {
         .env_remove("PIP_INDEX_URL")
         .env_remove("PIP_EXTRA_INDEX_URL")
         .env_remove("PIP_NO_INDEX")
-        .args(["package", "out", "--python-version", "3.12", "--report", "out/r.json"])
+        .args([
+            "package",
+            "out",
+            "--python-version",
+            "3.12",
+            "--report",
+            "out/r.json",
+        ])
         .arg("--cache-dir")
         .arg(cache.path());
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", stderr_of(&out));
 
-    let names: Vec<String> = zip_contents(&p.out("out/deployment.zip")).into_iter().map(|e| e.0).collect();
-    assert!(names.iter().any(|n| n.starts_with("alpaca/")), "alpaca-py is shipped");
-    assert!(names.iter().any(|n| n.starts_with("pydantic/")), "its small dependencies are shipped");
+    let names: Vec<String> = zip_contents(&p.out("out/deployment.zip"))
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(
+        names.iter().any(|n| n.starts_with("alpaca/")),
+        "alpaca-py is shipped"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("pydantic/")),
+        "its small dependencies are shipped"
+    );
     for layer_pkg in ["pandas/", "numpy/", "requests/", "pytz/"] {
-        assert!(!names.iter().any(|n| n.starts_with(layer_pkg)), "{layer_pkg} comes from the layer");
+        assert!(
+            !names.iter().any(|n| n.starts_with(layer_pkg)),
+            "{layer_pkg} comes from the layer"
+        );
     }
-    let r: serde_json::Value = serde_json::from_slice(&fs::read(p.out("out/r.json")).unwrap()).unwrap();
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(p.out("out/r.json")).unwrap()).unwrap();
     let unzipped = r["artifacts"][0]["unzipped_bytes"].as_u64().unwrap();
     assert!(unzipped < 20_000_000, "a few MB, not ~110 MB: {unzipped}");
     let excluded: Vec<(&str, &str)> = r["excluded"]
@@ -52,5 +72,8 @@ fn alpaca_py_with_the_pandas_layer_from_pypi() {
         .collect();
     assert!(excluded.contains(&("pandas", "layer")), "{excluded:?}");
     assert!(excluded.contains(&("numpy", "layer")), "{excluded:?}");
-    assert!(r["chalice_runtime"]["source"].as_str().unwrap().starts_with("chalice-"));
+    assert!(r["chalice_runtime"]["source"]
+        .as_str()
+        .unwrap()
+        .starts_with("chalice-"));
 }
