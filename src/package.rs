@@ -139,6 +139,11 @@ impl BuildContext {
         }
         // One zip serves every function: a package counts as provided only
         // when the layer is attached to all of them.
+        if scoped.automatic_layer() {
+            return Err(not_supported(
+                "\"automatic_layer\": true in .chalice/config.json (layer-deployment.zip)",
+            ));
+        }
         let layer_arns = scoped.layers();
         for f in config.function_names(&b.stage) {
             let theirs = config.scope(&b.stage, &f, &user).layers();

@@ -365,3 +365,18 @@ fn bad_architecture_in_config() {
         "lambda_architecture must be one of x86_64, arm64",
     );
 }
+
+#[test]
+fn automatic_layer_is_refused_not_ignored() {
+    let p = TestProject::new();
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {"automatic_layer": true}}}"#,
+    );
+    fails_with(
+        &p,
+        &["package", "out", "--python", "python3"],
+        1,
+        "automatic_layer",
+    );
+}
