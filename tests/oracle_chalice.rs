@@ -148,3 +148,30 @@ fn junk_symlinks_modes_and_collisions_match_chalice() {
     assert_eq!(c["chalicelib/deep/er/mod.py"], b"X = 2\n");
     assert_same(&c, &g);
 }
+
+#[test]
+#[ignore = "oracle: needs chalice and PyPI; run scripts/test"]
+fn dependencies_match_chalice_byte_for_byte() {
+    // Pure and compiled wheels with no `.data/` directories: Chalice and grail
+    // must ship exactly the same files with the same bytes. Both resolve for
+    // the venv's Python, from the same index, at the same moment.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    let w = |rel: &str, s: &str| write(&d.join(rel), s);
+    w(
+        "app.py",
+        "from chalice import Chalice\napp = Chalice(app_name='deps')\n\n@app.lambda_function()\ndef f(event, context):\n    return {}\n",
+    );
+    w(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "deps"}"#,
+    );
+    w("requirements.txt", "requests==2.32.3\npyyaml==6.0.2\n");
+    let (c, g) = both(d);
+    assert!(c.contains_key("requests/__init__.py"));
+    assert!(
+        c.keys().any(|k| k.starts_with("yaml/_yaml.")),
+        "a compiled wheel is included"
+    );
+    assert_same(&c, &g);
+}
