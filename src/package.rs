@@ -473,6 +473,16 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     }
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
 
+    if summary.entries > 65_535 {
+        ctx.warn(
+            ui,
+            format!(
+                "deployment.zip has {} entries, more than a plain zip holds: it was written as zip64, \
+                 which Lambda may not accept; trim the package (exclude_packages, a layer)",
+                summary.entries
+            ),
+        );
+    }
     let budget = Budget::compute(
         summary.unzipped_bytes,
         summary.zipped_bytes,
