@@ -310,7 +310,12 @@ fn mb(b: u64) -> String {
 
 /// `262,144,000 bytes`
 fn bytes(b: u64) -> String {
-    let digits = b.to_string();
+    format!("{} bytes", group_digits(b))
+}
+
+/// Thousands separators. Ex) `262,144,000`
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
@@ -318,7 +323,7 @@ fn bytes(b: u64) -> String {
         }
         out.push(c);
     }
-    format!("{out} bytes")
+    out
 }
 
 /// `262,144,000 bytes (250.00 MB)`

@@ -12,7 +12,7 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
-use crate::budget::{render_breakdown, Budget, SizeItem};
+use crate::budget::{group_digits, render_breakdown, Budget, SizeItem};
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, ScanArgs, TemplateFormat, Ui, WhyArgs};
 use crate::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
@@ -723,20 +723,18 @@ fn add_project_entries(
     ctx: &BuildContext,
     chalice: &ChaliceRuntime,
 ) -> anyhow::Result<()> {
-    plan.add(Entry::bytes(
-        "chalice/app.py",
-        chalice.app_py.clone(),
-        0o644,
-        Origin::ChaliceRuntime,
-    ))
-    .map_err(usage)?;
-    plan.add(Entry::bytes(
-        "chalice/__init__.py",
-        chalice.init_py.clone(),
-        0o644,
-        Origin::ChaliceRuntime,
-    ))
-    .map_err(usage)?;
+    for (name, data) in [
+        ("chalice/app.py", &chalice.app_py),
+        ("chalice/__init__.py", &chalice.init_py),
+    ] {
+        plan.add(Entry::bytes(
+            name,
+            data.clone(),
+            0o644,
+            Origin::ChaliceRuntime,
+        ))
+        .map_err(usage)?;
+    }
     for f in &ctx.sources.files {
         plan.add(Entry::file(
             &f.zip_name,
@@ -885,19 +883,6 @@ fn why_chains(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<St
                 .join(" → ")
         })
         .collect()
-}
-
-/// Ex) `1,234,567`
-fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`.
