@@ -855,7 +855,10 @@ fn why_chains(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<St
         let head = &path[path.len() - 1];
         let parents = required_by.get(head).cloned().unwrap_or_default();
         if parents.is_empty() {
-            done.push(path);
+            // A lone name is no chain: nothing requires the package.
+            if path.len() > 1 {
+                done.push(path);
+            }
             continue;
         }
         for p in parents {

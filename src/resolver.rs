@@ -507,6 +507,14 @@ fn what_if(
             return;
         }
     };
+    // exclude_packages pins no version: say which one would have shipped
+    // (the one whose size is the bytes saved). A runtime package without a
+    // version stays unknown: the index's version is not the runtime's.
+    for e in resolution.excluded.iter_mut() {
+        if e.version.is_none() && e.reason == ExcludeReason::ExcludePackages {
+            e.version = full.nodes.get(&e.name).and_then(|n| n.version.clone());
+        }
+    }
     let effective = provider::effective_fixed(&request.fixed);
     let known: BTreeSet<&String> = main.nodes.keys().collect();
     let mut extra: BTreeMap<String, Excluded> = BTreeMap::new();

@@ -731,6 +731,8 @@ fn exclude_packages_and_only_needed_by_excluded() {
         ]
     );
     assert_eq!(excluded(&res, "boto3").required_by, ["<requirements.txt>"]);
+    // The version that would have shipped (its wheel is the bytes saved).
+    assert_eq!(excluded(&res, "boto3").version, Some(v("1.35.0")));
     assert_eq!(excluded(&res, "botocore").version, Some(v("1.35.0")));
     assert_eq!(
         excluded(&res, "jmespath").required_by,
