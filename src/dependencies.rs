@@ -311,18 +311,36 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     plan.wheels.sort_by(|a, b| a.name.cmp(&b.name));
     plan.download_ms = download_started.elapsed().as_millis() as u64;
 
-    for e in &resolution.excluded {
+    // Bytes saved: a scanned layer's own figure, else the size of the wheel
+    // the index has for that version (fetched in parallel when the metadata
+    // path did not reveal it), else any version's size we saw.
+    let sizes: Vec<u64> = resolution
+        .excluded
+        .par_iter()
+        .map(|e| {
+            if let Some(b) = layer_package_bytes(input.layers, &e.name) {
+                return b;
+            }
+            let size_of = |v: &Version| {
+                source
+                    .unzipped_bytes(&e.name, v)
+                    .or_else(|| match source.artifact(&e.name, v) {
+                        Some(Artifact::Wheel(f)) => client.unzipped_size(&f).ok().flatten(),
+                        _ => None,
+                    })
+            };
+            e.version
+                .as_ref()
+                .and_then(size_of)
+                .or_else(|| source.newest_fetched(&e.name).as_ref().and_then(size_of))
+                .or_else(|| source.unzipped_bytes_any(&e.name))
+                .unwrap_or(0)
+        })
+        .collect();
+    for (e, saved) in resolution.excluded.iter().zip(sizes) {
         plan.required_by
             .entry(e.name.clone())
             .or_insert_with(|| e.required_by.clone());
-        let saved = layer_package_bytes(input.layers, &e.name)
-            .or_else(|| {
-                e.version
-                    .as_ref()
-                    .and_then(|v| source.unzipped_bytes(&e.name, v))
-            })
-            .or_else(|| source.unzipped_bytes_any(&e.name))
-            .unwrap_or(0);
         let provided_by = e.provided_by.clone().or_else(|| match e.reason {
             crate::resolver::ExcludeReason::Runtime => Some(RUNTIME_PROVIDER.to_string()),
             crate::resolver::ExcludeReason::OnlyNeededByExcluded => e.required_by.first().cloned(),

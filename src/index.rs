@@ -470,6 +470,35 @@ impl IndexClient {
         Ok(found)
     }
 
+    /// The total unzipped size of a wheel, for "bytes saved" figures. Free
+    /// when its metadata came through Range requests or a download; after a
+    /// PEP 658 `.metadata` fetch it costs Range requests for the central
+    /// directory (remembered in the metadata cache). `None` when unknowable.
+    pub fn unzipped_size(&self, file: &DistFile) -> Result<Option<u64>, IndexError> {
+        let key = Cache::metadata_key(file.sha256(), file.url.as_str());
+        if let Some(size) = self.cache.metadata(&key).and_then(|c| c.unzipped_bytes) {
+            return Ok(Some(size));
+        }
+        if !file.is_wheel() {
+            return Ok(None);
+        }
+        if let Some(path) = file.sha256().and_then(|h| self.cache.blob(h)) {
+            return Ok(read_local_wheel(&path, &file.filename)?.unzipped_bytes);
+        }
+        if self.settings.offline {
+            return Ok(None);
+        }
+        let found = match self.range_metadata(file)? {
+            Some(found) => found,
+            None => return Ok(None),
+        };
+        self.cache.set_metadata(
+            &key,
+            &CachedMetadata::new(&found.metadata, found.unzipped_bytes),
+        )?;
+        Ok(found.unzipped_bytes)
+    }
+
     /// Download `file` into the cache (verifying the listed hashes) and
     /// return the blob path. A cache hit makes no request.
     pub fn download(&self, file: &DistFile) -> Result<PathBuf, IndexError> {

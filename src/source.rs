@@ -171,6 +171,17 @@ impl<'a> IndexSource<'a> {
             .map(|(_, s)| s)
     }
 
+    /// The newest version of `name` whose metadata was read (by either
+    /// resolution): the version that would have shipped.
+    pub fn newest_fetched(&self, name: &str) -> Option<Version> {
+        let meta = self.metadata.lock().ok()?;
+        let name = normalize(name);
+        meta.keys()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .max()
+    }
+
     /// Packages that could not be built or had no usable file.
     pub fn missing(&self) -> Vec<Missing> {
         let mut m = self.missing.lock().map(|m| m.clone()).unwrap_or_default();

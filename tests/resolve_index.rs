@@ -933,3 +933,37 @@ fn chalice_runtime_comes_from_the_index_without_python() {
     let err = failed_with(&out, 1);
     assert!(err.contains("--python-version"), "{err}");
 }
+
+/// Bytes saved are known even when metadata came from PEP 658 `.metadata`
+/// files (as on PyPI), which carry no size: grail reads the wheel's central
+/// directory with Range requests for the excluded packages only.
+#[test]
+fn bytes_saved_are_known_with_pep658_metadata() {
+    let server = server(Mode::Json, true, true);
+    let cache = tempfile::tempdir().unwrap();
+    let p = project("requests\n");
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "runtime_provided": true}"#,
+    );
+    ok(&package(
+        &p,
+        &server.url(),
+        cache.path(),
+        &["--python-version", "3.12"],
+    ));
+    let r = report(&p);
+    let urllib3 = r["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "urllib3")
+        .cloned()
+        .expect("urllib3 is provided by the runtime");
+    assert_eq!(urllib3["reason"], "runtime");
+    assert!(urllib3["saved_bytes"].as_u64().unwrap() > 0, "{urllib3}");
+    // Only urllib3's wheel was read for its size: it is never downloaded whole.
+    let whole = server
+        .count(|r| r.path.contains("urllib3") && r.path.ends_with(".whl") && r.range.is_none());
+    assert_eq!(whole, 0);
+}
