@@ -14,6 +14,7 @@ pub mod audit;
 pub mod budget;
 pub mod build;
 pub mod cache;
+pub mod chalice_cache;
 pub mod cli;
 pub mod config;
 pub mod dependencies;

@@ -61,9 +61,6 @@ fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
     if args.single_file {
         return Err(not_supported("--single-file"));
     }
-    if args.chalice_cache {
-        return Err(not_supported("--chalice-cache"));
-    }
     check_build_flags(&args.build)
 }
 
@@ -472,6 +469,25 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         ctx.warn(ui, w.clone());
     }
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
+    if args.chalice_cache {
+        let name = crate::chalice_cache::deployment_name(
+            &ctx.project.dir,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        )
+        .with_context(|| "cannot compute Chalice's deployment cache name")
+        .map_err(usage)?;
+        let cache_dir = ctx.project.chalice_dir().join("deployments");
+        let cached = cache_dir.join(&name);
+        copy_atomic(&dest, &cached)
+            .with_context(|| format!("cannot write {}", cached.display()))
+            .map_err(usage)?;
+        ui.status(&format!(
+            "Wrote {} (Chalice's deployment cache).",
+            display_rel(&cached, &ctx.project.dir)
+        ));
+    }
 
     if summary.entries > 65_535 {
         ctx.warn(
@@ -562,6 +578,18 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .with_context(|| format!("cannot write the report to {}", path.display()))
             .map_err(usage)?;
     }
+    Ok(())
+}
+
+/// Copy `from` to `to` through a temp file beside `to`, creating its directory.
+fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
+    let dir = to.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".grail-")
+        .tempfile_in(dir)?;
+    std::fs::copy(from, tmp.path())?;
+    tmp.persist(to).map_err(|e| e.error)?;
     Ok(())
 }
 

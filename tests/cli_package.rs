@@ -380,3 +380,33 @@ fn automatic_layer_is_refused_not_ignored() {
         "automatic_layer",
     );
 }
+
+#[test]
+fn chalice_cache_writes_the_zip_under_chalices_name() {
+    let p = TestProject::new();
+    p.grail()
+        .args([
+            "package",
+            "out",
+            "--python",
+            "python3",
+            "--python-version",
+            "3.12",
+            "--arch",
+            "arm64",
+            "--chalice-cache",
+        ])
+        .assert()
+        .success();
+    let names: Vec<String> = fs::read_dir(p.out(".chalice/deployments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with("-python3.12-arm64.zip"), "{names:?}");
+    assert_eq!(names[0].len(), 32 + "-python3.12-arm64.zip".len());
+    assert_eq!(
+        fs::read(p.out(".chalice/deployments").join(&names[0])).unwrap(),
+        fs::read(p.out("out/deployment.zip")).unwrap()
+    );
+}

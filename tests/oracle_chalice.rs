@@ -175,3 +175,63 @@ fn dependencies_match_chalice_byte_for_byte() {
     );
     assert_same(&c, &g);
 }
+
+#[test]
+#[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
+fn chalice_cache_name_matches_chalices_own() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    copy_tree(&src, t.path());
+    // More files in several directories, so walk order matters.
+    for (rel, body) in [
+        ("chalicelib/b.py", "B\n"),
+        ("chalicelib/a.py", "A\n"),
+        ("chalicelib/z/y.py", "Y\n"),
+        ("vendor/extra/m.py", "M\n"),
+        ("requirements.txt", "# none\n"),
+    ] {
+        write(&t.path().join(rel), body);
+    }
+    let venv = venv();
+    let out = Command::new(venv.join("bin/chalice"))
+        .current_dir(t.path())
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args(["package", "chalice-out"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deployments = t.path().join(".chalice/deployments");
+    let names = || -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(&deployments)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let chalice_names = names();
+    assert_eq!(chalice_names.len(), 1, "{chalice_names:?}");
+    let out = assert_cmd::Command::cargo_bin("grail")
+        .unwrap()
+        .arg("--project-dir")
+        .arg(t.path())
+        .args(["package", "grail-out", "--chalice-cache", "--python"])
+        .arg(venv.join("bin/python"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(), chalice_names, "grail wrote under Chalice's name");
+    let cached = fs::read(deployments.join(&chalice_names[0])).unwrap();
+    assert_eq!(
+        cached,
+        fs::read(t.path().join("grail-out/deployment.zip")).unwrap()
+    );
+}
