@@ -61,10 +61,6 @@ fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
     if args.single_file {
         return Err(not_supported("--single-file"));
     }
-    check_build_flags(&args.build)
-}
-
-fn check_build_flags(_b: &BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
