@@ -646,6 +646,76 @@ pub fn missing_dependencies_error(items: &[(String, String)]) -> String {
     out
 }
 
+/// Builds sdist-only projects with the project's Python (`pip wheel --no-deps`)
+/// and keeps the result only if it can run on the target.
+pub struct PipBuilder<'a> {
+    python: std::sync::Arc<crate::python::LazyInterpreter>,
+    /// Probed on the first build only (it runs the interpreter).
+    host: std::sync::OnceLock<Result<HostInfo, String>>,
+    pip_args: Vec<String>,
+    tags: &'a crate::tags::Tags,
+    work: PathBuf,
+}
+
+impl<'a> PipBuilder<'a> {
+    pub fn new(
+        python: std::sync::Arc<crate::python::LazyInterpreter>,
+        settings: &crate::requirements::IndexSettings,
+        tags: &'a crate::tags::Tags,
+        work: PathBuf,
+    ) -> Self {
+        let mut pip_args = Vec::new();
+        if settings.no_index {
+            pip_args.push("--no-index".to_string());
+        }
+        for (i, u) in settings.index_urls.iter().enumerate() {
+            pip_args.push(
+                if i == 0 {
+                    "--index-url"
+                } else {
+                    "--extra-index-url"
+                }
+                .to_string(),
+            );
+            pip_args.push(u.clone());
+        }
+        for f in &settings.find_links {
+            pip_args.push("--find-links".to_string());
+            pip_args.push(f.clone());
+        }
+        PipBuilder {
+            python,
+            host: std::sync::OnceLock::new(),
+            pip_args,
+            tags,
+            work,
+        }
+    }
+}
+
+impl crate::source::SdistBuilder for PipBuilder<'_> {
+    fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
+        let python = self
+            .python
+            .get()?
+            .ok_or("no Python interpreter was found to build it (pass --python PATH)")?;
+        std::fs::create_dir_all(&self.work).map_err(|e| format!("{}: {e}", self.work.display()))?;
+        let wheel = build_wheel(sdist, &file.filename, python, &self.pip_args, &self.work)
+            .map_err(|e| e.to_string())?;
+        let name = wheel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let wf: crate::wheel::WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
+        let host = self
+            .host
+            .get_or_init(|| HostInfo::probe(python).map_err(|e| e.to_string()))
+            .clone()?;
+        accept_built_wheel(&wf, self.tags, &host).map_err(|e| e.to_string())?;
+        Ok(wheel)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

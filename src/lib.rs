@@ -34,3 +34,4 @@ pub mod source;
 pub mod tags;
 pub mod target;
 pub mod wheel;
+pub mod why;

@@ -12,12 +12,11 @@ use anyhow::Context;
 use std::collections::BTreeMap;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
-use crate::budget::{group_digits, render_breakdown, Budget, SizeItem};
-use crate::cli::{BuildArgs, PackageArgs, PkgFormat, ScanArgs, TemplateFormat, Ui, WhyArgs};
+use crate::budget::{render_breakdown, Budget, SizeItem};
+use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
 use crate::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{usage, ExitKind, Failure};
-use crate::index::IndexClient;
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::project::{Project, ProjectSources};
@@ -25,7 +24,6 @@ use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::PackageEntry;
 use crate::report::{ArtifactEntry, Report};
 use crate::requirements::{effective_index_settings, IndexArgs};
-use crate::source::SdistBuilder;
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::wheel::{WheelArchive, WheelFilename};
@@ -305,7 +303,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
-            let builder = PipBuilder::new(
+            let builder = crate::build::PipBuilder::new(
                 ctx.interpreter.clone(),
                 &settings,
                 &tags,
@@ -367,7 +365,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
             let client = client
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
-            let c = fetch_chalice_runtime(client, b.chalice_version.as_deref()).map_err(|e| {
+            let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref()).map_err(|e| {
                 Failure::new(
                     ExitKind::Introspection,
                     e.context(
@@ -616,61 +614,6 @@ fn breakdown(plan: &ZipPlan, layers: &LayerSet) -> String {
     render_breakdown(&items, 15)
 }
 
-/// Take `chalice/app.py` and `chalice/__init__.py` from chalice's wheel on
-/// the index: `version`, else the newest final release.
-pub fn fetch_chalice_runtime(
-    client: &IndexClient,
-    version: Option<&str>,
-) -> anyhow::Result<ChaliceRuntime> {
-    use std::str::FromStr;
-    let wanted = version
-        .map(pep508_rs::pep440_rs::Version::from_str)
-        .transpose()
-        .map_err(|e| usage(anyhow::anyhow!("--chalice-version: {e}")))?;
-    let files = client.project("chalice")?;
-    let mut best: Option<(pep508_rs::pep440_rs::Version, crate::index::DistFile)> = None;
-    for f in files {
-        let Ok(w) = f.filename.parse::<WheelFilename>() else {
-            continue;
-        };
-        if f.is_yanked() && wanted.is_none() {
-            continue;
-        }
-        let ok = match &wanted {
-            Some(v) => &w.version == v,
-            None => !w.version.any_prerelease(),
-        };
-        if ok && best.as_ref().is_none_or(|(v, _)| w.version > *v) {
-            best = Some((w.version.clone(), f));
-        }
-    }
-    let (v, f) = best.ok_or_else(|| {
-        anyhow::anyhow!(
-            "no chalice wheel{} on the index",
-            version
-                .map(|v| format!(" for version {v}"))
-                .unwrap_or_default()
-        )
-    })?;
-    let path = client.download(&f)?;
-    let file = std::fs::File::open(&path)?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))?;
-    let mut read = |name: &str| -> anyhow::Result<Vec<u8>> {
-        let mut e = zip
-            .by_name(name)
-            .with_context(|| format!("{} has no {name}", f.filename))?;
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut buf)?;
-        Ok(buf)
-    };
-    Ok(ChaliceRuntime {
-        version: v.to_string(),
-        origin: f.filename.clone(),
-        app_py: read("chalice/app.py")?,
-        init_py: read("chalice/__init__.py")?,
-    })
-}
-
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
 /// input (exit 1) naming the file, its tags and what the target accepts.
 fn open_vendor_wheels(
@@ -783,246 +726,5 @@ pub fn human_bytes(n: u64) -> String {
         format!("{:.1} kB", n as f64 / 1_000.0)
     } else {
         format!("{n} B")
-    }
-}
-
-/// `grail why PACKAGE`: which requirement chain pulled it in, its version,
-/// where it comes from and what it costs.
-pub fn run_why(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
-    let quiet_ui = Ui { quiet: true, ..*ui };
-    let a = analyze(project_dir, &args.build, &quiet_ui)?;
-    let name = crate::names::normalize(&args.package);
-    let target = a.ctx.target;
-    let chains = why_chains(&a.deps.required_by, &name);
-    let mut out = String::new();
-    if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
-        out.push_str(&format!(
-            "{name} {}: shipped in deployment.zip ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
-            w.version,
-            group_digits(w.archive.unzipped_bytes()),
-            w.archive.filename,
-            w.source,
-        ));
-    } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
-        let what = match e.reason.as_str() {
-            "layer" => format!(
-                "provided by layer {}",
-                e.provided_by.clone().unwrap_or_default()
-            ),
-            "runtime" => "provided by the Lambda runtime (runtime_provided)".to_string(),
-            "exclude_packages" => "named in exclude_packages (.chalice/config.json)".to_string(),
-            _ => format!(
-                "only needed by packages that are not shipped ({})",
-                e.provided_by.clone().unwrap_or_default()
-            ),
-        };
-        out.push_str(&format!(
-            "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
-            e.version
-                .clone()
-                .unwrap_or_else(|| "(any version)".to_string()),
-            group_digits(e.saved_bytes),
-            if e.saved_bytes == 0 {
-                " (size unknown)"
-            } else {
-                ""
-            },
-        ));
-    } else if let Some(w) = a
-        .vendor_wheels
-        .iter()
-        .find(|w| w.filename.normalized_name() == name)
-    {
-        out.push_str(&format!(
-            "{name} {}: shipped from vendor/{} ({} bytes unzipped); vendor/ is the user's choice and is never resolved\n",
-            w.filename.version,
-            w.filename,
-            group_digits(w.unzipped_bytes())
-        ));
-    } else if let Some(p) = a
-        .ctx
-        .sources
-        .vendor_packages
-        .iter()
-        .find(|p| p.name == name)
-    {
-        out.push_str(&format!(
-            "{name} {}: shipped from vendor/{} ({} bytes unzipped)\n",
-            p.version,
-            p.dist_info,
-            group_digits(p.unzipped_bytes)
-        ));
-    } else {
-        out.push_str(&format!(
-            "{name} is not part of the package for {target}: nothing in requirements.txt needs it\n"
-        ));
-    }
-    if !chains.is_empty() {
-        out.push_str("  required by:\n");
-        for c in chains {
-            out.push_str(&format!("    {c}\n"));
-        }
-    }
-    print!("{out}");
-    Ok(())
-}
-
-/// Every path from the requirements file down to `name`, rendered
-/// `requirements.txt → a → b → name`; at most 10, shortest first.
-fn why_chains(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<String> {
-    let mut done: Vec<Vec<String>> = Vec::new();
-    let mut stack: Vec<Vec<String>> = vec![vec![name.to_string()]];
-    while let Some(path) = stack.pop() {
-        if done.len() >= 10 {
-            break;
-        }
-        let head = &path[path.len() - 1];
-        let parents = required_by.get(head).cloned().unwrap_or_default();
-        if parents.is_empty() {
-            // A lone name is no chain: nothing requires the package.
-            if path.len() > 1 {
-                done.push(path);
-            }
-            continue;
-        }
-        for p in parents {
-            if path.contains(&p) {
-                continue;
-            }
-            let mut next = path.clone();
-            next.push(p);
-            stack.push(next);
-        }
-    }
-    done.sort_by_key(|p| (p.len(), p.clone()));
-    done.into_iter()
-        .map(|mut p| {
-            p.reverse();
-            p.iter()
-                .map(|s| {
-                    if s.starts_with('<') {
-                        s.trim_matches(|c| c == '<' || c == '>').to_string()
-                    } else {
-                        s.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" → ")
-        })
-        .collect()
-}
-
-/// `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`.
-pub fn run_layer_scan(args: &ScanArgs) -> anyhow::Result<()> {
-    let arn = args
-        .arn
-        .as_deref()
-        .map(str::parse::<crate::layers::LayerArn>)
-        .transpose()
-        .map_err(|e| usage(anyhow::anyhow!("--arn: {e}")))?;
-    let scanned = crate::layers::scan_layer_zip(&args.layer_zip, arn.as_ref())
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
-    for w in &scanned.warnings {
-        eprintln!("warning: {w}");
-    }
-    let json = scanned.manifest.to_json();
-    match &args.output {
-        None => print!("{json}"),
-        Some(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let write = || -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                let mut tmp = tempfile::Builder::new()
-                    .prefix(".grail-manifest-")
-                    .tempfile_in(&dir)?;
-                std::io::Write::write_all(&mut tmp, json.as_bytes())?;
-                tmp.persist(path).map_err(|e| e.error)?;
-                Ok(())
-            };
-            write()
-                .with_context(|| format!("cannot write {}", path.display()))
-                .map_err(usage)?;
-            eprintln!(
-                "Wrote {} ({} packages, {} bytes unzipped).",
-                path.display(),
-                scanned.manifest.packages.len(),
-                group_digits(scanned.manifest.unzipped_bytes)
-            );
-        }
-    }
-    Ok(())
-}
-
-/// Builds sdist-only projects with the project's Python (`pip wheel --no-deps`)
-/// and keeps the result only if it can run on the target.
-struct PipBuilder<'a> {
-    python: std::sync::Arc<LazyInterpreter>,
-    /// Probed on the first build only (it runs the interpreter).
-    host: std::sync::OnceLock<Result<crate::build::HostInfo, String>>,
-    pip_args: Vec<String>,
-    tags: &'a Tags,
-    work: PathBuf,
-}
-
-impl<'a> PipBuilder<'a> {
-    fn new(
-        python: std::sync::Arc<LazyInterpreter>,
-        settings: &crate::requirements::IndexSettings,
-        tags: &'a Tags,
-        work: PathBuf,
-    ) -> Self {
-        let mut pip_args = Vec::new();
-        if settings.no_index {
-            pip_args.push("--no-index".to_string());
-        }
-        for (i, u) in settings.index_urls.iter().enumerate() {
-            pip_args.push(
-                if i == 0 {
-                    "--index-url"
-                } else {
-                    "--extra-index-url"
-                }
-                .to_string(),
-            );
-            pip_args.push(u.clone());
-        }
-        for f in &settings.find_links {
-            pip_args.push("--find-links".to_string());
-            pip_args.push(f.clone());
-        }
-        PipBuilder {
-            python,
-            host: std::sync::OnceLock::new(),
-            pip_args,
-            tags,
-            work,
-        }
-    }
-}
-
-impl SdistBuilder for PipBuilder<'_> {
-    fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
-        let python = self
-            .python
-            .get()?
-            .ok_or("no Python interpreter was found to build it (pass --python PATH)")?;
-        std::fs::create_dir_all(&self.work).map_err(|e| format!("{}: {e}", self.work.display()))?;
-        let wheel =
-            crate::build::build_wheel(sdist, &file.filename, python, &self.pip_args, &self.work)
-                .map_err(|e| e.to_string())?;
-        let name = wheel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let wf: WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
-        let host = self
-            .host
-            .get_or_init(|| crate::build::HostInfo::probe(python).map_err(|e| e.to_string()))
-            .clone()?;
-        crate::build::accept_built_wheel(&wf, self.tags, &host).map_err(|e| e.to_string())?;
-        Ok(wheel)
     }
 }

@@ -19,6 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use anyhow::Context;
 use serde::Deserialize;
 
 use crate::target::PythonVersion;
@@ -207,6 +208,61 @@ impl ChaliceRuntime {
             init_py: read("__init__.py")?,
         })
     }
+}
+
+/// Take `chalice/app.py` and `chalice/__init__.py` from chalice's wheel on
+/// the index: `version`, else the newest final release.
+pub fn fetch_chalice_runtime(
+    client: &crate::index::IndexClient,
+    version: Option<&str>,
+) -> anyhow::Result<ChaliceRuntime> {
+    use std::str::FromStr;
+    let wanted = version
+        .map(pep508_rs::pep440_rs::Version::from_str)
+        .transpose()
+        .map_err(|e| crate::error::usage(anyhow::anyhow!("--chalice-version: {e}")))?;
+    let files = client.project("chalice")?;
+    let mut best: Option<(pep508_rs::pep440_rs::Version, crate::index::DistFile)> = None;
+    for f in files {
+        let Ok(w) = f.filename.parse::<crate::wheel::WheelFilename>() else {
+            continue;
+        };
+        if f.is_yanked() && wanted.is_none() {
+            continue;
+        }
+        let ok = match &wanted {
+            Some(v) => &w.version == v,
+            None => !w.version.any_prerelease(),
+        };
+        if ok && best.as_ref().is_none_or(|(v, _)| w.version > *v) {
+            best = Some((w.version.clone(), f));
+        }
+    }
+    let (v, f) = best.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no chalice wheel{} on the index",
+            version
+                .map(|v| format!(" for version {v}"))
+                .unwrap_or_default()
+        )
+    })?;
+    let path = client.download(&f)?;
+    let file = std::fs::File::open(&path)?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))?;
+    let mut read = |name: &str| -> anyhow::Result<Vec<u8>> {
+        let mut e = zip
+            .by_name(name)
+            .with_context(|| format!("{} has no {name}", f.filename))?;
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut buf)?;
+        Ok(buf)
+    };
+    Ok(ChaliceRuntime {
+        version: v.to_string(),
+        origin: f.filename.clone(),
+        app_py: read("chalice/app.py")?,
+        init_py: read("chalice/__init__.py")?,
+    })
 }
 
 type ProbeHandle = std::thread::JoinHandle<Result<Option<Interpreter>, PythonError>>;

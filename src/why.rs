@@ -1,0 +1,139 @@
+//! `grail why PACKAGE`: which requirement chain pulled a package in, its
+//! version, where it comes from (the zip, a layer, vendor/, the runtime, or
+//! kept out) and what it costs in bytes.
+//!
+//! It runs the same analysis as `grail package` (resolution, layers,
+//! downloads into the cache) and writes nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::budget::group_digits;
+use crate::cli::{Ui, WhyArgs};
+use crate::package::analyze;
+
+/// `grail why PACKAGE`: which requirement chain pulled it in, its version,
+/// where it comes from and what it costs.
+pub fn run(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
+    let quiet_ui = Ui { quiet: true, ..*ui };
+    let a = analyze(project_dir, &args.build, &quiet_ui)?;
+    let name = crate::names::normalize(&args.package);
+    let target = a.ctx.target;
+    let chains = why_chains(&a.deps.required_by, &name);
+    let mut out = String::new();
+    if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
+        out.push_str(&format!(
+            "{name} {}: shipped in deployment.zip ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
+            w.version,
+            group_digits(w.archive.unzipped_bytes()),
+            w.archive.filename,
+            w.source,
+        ));
+    } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
+        let what = match e.reason.as_str() {
+            "layer" => format!(
+                "provided by layer {}",
+                e.provided_by.clone().unwrap_or_default()
+            ),
+            "runtime" => "provided by the Lambda runtime (runtime_provided)".to_string(),
+            "exclude_packages" => "named in exclude_packages (.chalice/config.json)".to_string(),
+            _ => format!(
+                "only needed by packages that are not shipped ({})",
+                e.provided_by.clone().unwrap_or_default()
+            ),
+        };
+        out.push_str(&format!(
+            "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
+            e.version
+                .clone()
+                .unwrap_or_else(|| "(any version)".to_string()),
+            group_digits(e.saved_bytes),
+            if e.saved_bytes == 0 {
+                " (size unknown)"
+            } else {
+                ""
+            },
+        ));
+    } else if let Some(w) = a
+        .vendor_wheels
+        .iter()
+        .find(|w| w.filename.normalized_name() == name)
+    {
+        out.push_str(&format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped); vendor/ is the user's choice and is never resolved\n",
+            w.filename.version,
+            w.filename,
+            group_digits(w.unzipped_bytes())
+        ));
+    } else if let Some(p) = a
+        .ctx
+        .sources
+        .vendor_packages
+        .iter()
+        .find(|p| p.name == name)
+    {
+        out.push_str(&format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped)\n",
+            p.version,
+            p.dist_info,
+            group_digits(p.unzipped_bytes)
+        ));
+    } else {
+        out.push_str(&format!(
+            "{name} is not part of the package for {target}: nothing in requirements.txt needs it\n"
+        ));
+    }
+    if !chains.is_empty() {
+        out.push_str("  required by:\n");
+        for c in chains {
+            out.push_str(&format!("    {c}\n"));
+        }
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// Every path from the requirements file down to `name`, rendered
+/// `requirements.txt → a → b → name`; at most 10, shortest first.
+fn why_chains(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> Vec<String> {
+    let mut done: Vec<Vec<String>> = Vec::new();
+    let mut stack: Vec<Vec<String>> = vec![vec![name.to_string()]];
+    while let Some(path) = stack.pop() {
+        if done.len() >= 10 {
+            break;
+        }
+        let head = &path[path.len() - 1];
+        let parents = required_by.get(head).cloned().unwrap_or_default();
+        if parents.is_empty() {
+            // A lone name is no chain: nothing requires the package.
+            if path.len() > 1 {
+                done.push(path);
+            }
+            continue;
+        }
+        for p in parents {
+            if path.contains(&p) {
+                continue;
+            }
+            let mut next = path.clone();
+            next.push(p);
+            stack.push(next);
+        }
+    }
+    done.sort_by_key(|p| (p.len(), p.clone()));
+    done.into_iter()
+        .map(|mut p| {
+            p.reverse();
+            p.iter()
+                .map(|s| {
+                    if s.starts_with('<') {
+                        s.trim_matches(|c| c == '<' || c == '>').to_string()
+                    } else {
+                        s.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" → ")
+        })
+        .collect()
+}
