@@ -33,5 +33,6 @@ pub mod resolver;
 pub mod source;
 pub mod tags;
 pub mod target;
+pub mod templates;
 pub mod wheel;
 pub mod why;

@@ -47,18 +47,6 @@ fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
             "Terraform format does not support --merge-template, --single-file, or --template-format"
         )));
     }
-    if args.pkg_format == PkgFormat::Terraform {
-        return Err(not_supported("--pkg-format terraform"));
-    }
-    if args.template_format == TemplateFormat::Yaml {
-        return Err(not_supported("--template-format yaml"));
-    }
-    if args.merge_template.is_some() {
-        return Err(not_supported("--merge-template"));
-    }
-    if args.single_file {
-        return Err(not_supported("--single-file"));
-    }
     Ok(())
 }
 
@@ -410,9 +398,15 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     let started = Instant::now();
     check_flags(args)?;
     let out_dir = resolve_in_project(&Project::open(project_dir).map_err(usage)?, &args.out);
-    if out_dir.exists() && !out_dir.is_dir() {
+    if !args.single_file && out_dir.exists() && !out_dir.is_dir() {
         return Err(usage(anyhow::anyhow!(
             "output path {} exists and is not a directory; choose another OUT or remove the file",
+            out_dir.display()
+        )));
+    }
+    if args.single_file && out_dir.is_dir() {
+        return Err(usage(anyhow::anyhow!(
+            "with --single-file, OUT is the zip to write, but {} is a directory",
             out_dir.display()
         )));
     }
@@ -456,12 +450,64 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         .into());
     }
 
-    prepare_out_dir(&out_dir)?;
-    let dest = out_dir.join("deployment.zip");
-    let summary = plan.write(&dest).map_err(usage)?;
+    // Everything is staged beside OUT and renamed into place at the end, so
+    // a failure (a bad merge template, say) leaves OUT as it was.
+    let parent = out_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))
+        .map_err(usage)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".grail-out-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a staging directory in {}", parent.display()))
+        .map_err(usage)?;
+    let staged_zip = staging.path().join("deployment.zip");
+    let summary = plan.write(&staged_zip).map_err(usage)?;
     for w in plan.warnings() {
         ctx.warn(ui, w.clone());
     }
+    let staged_templates = staging.path().join("package");
+    let single = args.single_file.then(|| staging.path().join("single.zip"));
+    write_templates(
+        &mut ctx,
+        args,
+        ui,
+        &staged_zip,
+        &staged_templates,
+        single.as_deref(),
+    )?;
+
+    // Into place: OUT (a directory, or the single zip).
+    let dest = if let Some(single) = &single {
+        std::fs::rename(single, &out_dir)
+            .with_context(|| format!("cannot write {}", out_dir.display()))
+            .map_err(usage)?;
+        out_dir.clone()
+    } else {
+        prepare_out_dir(&out_dir)?;
+        if staged_templates.is_dir() {
+            for entry in
+                std::fs::read_dir(&staged_templates).map_err(|e| usage(anyhow::anyhow!(e)))?
+            {
+                let entry = entry.map_err(|e| usage(anyhow::anyhow!(e)))?;
+                if entry.file_name() == "deployment.zip" {
+                    continue; // chalice's copy of grail's zip
+                }
+                let to = out_dir.join(entry.file_name());
+                std::fs::rename(entry.path(), &to)
+                    .with_context(|| format!("cannot write {}", to.display()))
+                    .map_err(usage)?;
+            }
+        }
+        let dest = out_dir.join("deployment.zip");
+        std::fs::rename(&staged_zip, &dest)
+            .with_context(|| format!("cannot write {}", dest.display()))
+            .map_err(usage)?;
+        dest
+    };
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
         let name = crate::chalice_cache::deployment_name(
@@ -474,7 +520,9 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         .map_err(usage)?;
         let cache_dir = ctx.project.chalice_dir().join("deployments");
         let cached = cache_dir.join(&name);
-        copy_atomic(&dest, &cached)
+        // With --single-file the zip is still in staging; else it is at dest.
+        let zip_path = if args.single_file { &staged_zip } else { &dest };
+        copy_atomic(zip_path, &cached)
             .with_context(|| format!("cannot write {}", cached.display()))
             .map_err(usage)?;
         ui.status(&format!(
@@ -505,12 +553,6 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             }
         }
         Err(e) => return Err(Failure::new(e.exit_kind(), e).into()),
-    }
-    if args.pkg_format == PkgFormat::Cloudformation {
-        ctx.warn(
-            ui,
-            "sam.json is not generated yet by this version of grail: only deployment.zip was written".to_string(),
-        );
     }
     ui.status(&format!(
         "Wrote {} ({} files, {} unzipped, {} zipped; {} packages, {} kept out).",
@@ -571,6 +613,97 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .write(&path)
             .with_context(|| format!("cannot write the report to {}", path.display()))
             .map_err(usage)?;
+    }
+    Ok(())
+}
+
+/// Templates from the project's chalice (see [`crate::templates`]). Without
+/// an interpreter that has chalice, the default CloudFormation run still
+/// writes deployment.zip (and says why sam.json is missing); anything that
+/// asks for a template feature explicitly needs chalice (exit 4).
+fn write_templates(
+    ctx: &mut BuildContext,
+    args: &PackageArgs,
+    ui: &Ui,
+    zip: &Path,
+    out: &Path,
+    single: Option<&Path>,
+) -> anyhow::Result<()> {
+    let python = ctx
+        .interpreter
+        .get()
+        .ok()
+        .flatten()
+        .filter(|i| i.chalice.is_some())
+        .map(|i| i.path.clone());
+    let explicit = args.pkg_format != PkgFormat::Cloudformation
+        || args.template_format != TemplateFormat::Json
+        || args.merge_template.is_some()
+        || args.single_file;
+    let Some(python) = python else {
+        let why =
+            "the templates are written by the project's chalice, and no interpreter with chalice \
+                   was found (pass --python PATH, or install chalice in the project's virtualenv)";
+        if explicit {
+            return Err(Failure::new(ExitKind::Introspection, anyhow::anyhow!("{why}")).into());
+        }
+        ctx.warn(
+            ui,
+            format!("sam.json was not written: {why}; deployment.zip was"),
+        );
+        return Ok(());
+    };
+    let req = crate::templates::TemplateRequest {
+        project_dir: ctx.project.dir.clone(),
+        out_dir: out.to_path_buf(),
+        zip: zip.to_path_buf(),
+        runtime: ctx.target.runtime(),
+        architecture: ctx.target.arch.to_string(),
+        stage: ctx.stage.clone(),
+        pkg_format: match args.pkg_format {
+            PkgFormat::Cloudformation => "cloudformation".into(),
+            PkgFormat::Terraform => "terraform".into(),
+        },
+        template_format: match args.template_format {
+            TemplateFormat::Json => "json".into(),
+            TemplateFormat::Yaml => "yaml".into(),
+        },
+        merge_template: args.merge_template.clone(),
+        single_file: single.map(Path::to_path_buf),
+        profile: args.build.profile.clone(),
+        debug: ui.debug,
+        default_region: Some("us-east-1".into()),
+    };
+    let outcome = match crate::templates::generate(&python, &req) {
+        Ok(o) => o,
+        // An importable-but-unusable chalice (a stand-in, a broken install)
+        // is treated like no chalice at all when no template was asked for.
+        Err(e @ crate::templates::TemplateError::ChaliceMissing { .. }) if !explicit => {
+            ctx.warn(
+                ui,
+                format!("sam.json was not written: {e}; deployment.zip was"),
+            );
+            return Ok(());
+        }
+        Err(e) => {
+            if ui.debug {
+                if let crate::templates::TemplateError::Package { traceback, .. } = &e {
+                    eprintln!("{traceback}");
+                }
+            }
+            return Err(Failure::new(e.exit_kind(), e).into());
+        }
+    };
+    for line in &outcome.chalice_output {
+        ui.status(line);
+    }
+    if outcome.region_defaulted {
+        ctx.warn(
+            ui,
+            "no AWS region is configured: templates use us-east-1's service principals \
+             (set AWS_DEFAULT_REGION or --profile for China or GovCloud; chalice would refuse)"
+                .to_string(),
+        );
     }
     Ok(())
 }

@@ -75,6 +75,10 @@ fn both(project: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>
         "grail package failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The templates come from chalice itself: byte for byte the same.
+    let c_sam = fs::read(chalice_out.path().join("sam.json")).unwrap();
+    let g_sam = fs::read(grail_out.path().join("sam.json")).expect("grail wrote sam.json");
+    assert!(c_sam == g_sam, "sam.json differs");
     let mut c = zip_map(&chalice_out.path().join("deployment.zip"));
     c.retain(|k, _| !is_junk(k));
     let g = zip_map(&grail_out.path().join("deployment.zip"));
@@ -234,4 +238,98 @@ fn chalice_cache_name_matches_chalices_own() {
         cached,
         fs::read(t.path().join("grail-out/deployment.zip")).unwrap()
     );
+}
+
+/// Every template option, through chalice's own packager, gives chalice's
+/// bytes; a failing app.py is exit 4.
+#[test]
+#[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
+fn template_options_match_chalice() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    copy_tree(&src, t.path());
+    write(
+        &t.path().join("merge.json"),
+        r#"{"Resources": {"Extra": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"X": {"Value": "y"}}}"#,
+    );
+    let venv = venv();
+    let run_chalice = |args: &[&str]| {
+        let out = Command::new(venv.join("bin/chalice"))
+            .current_dir(t.path())
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .arg("package")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let run_grail = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("grail")
+            .unwrap()
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .arg("--project-dir")
+            .arg(t.path())
+            .arg("package")
+            .args(args)
+            .arg("--python")
+            .arg(venv.join("bin/python"))
+            .output()
+            .unwrap()
+    };
+    for (flags, file) in [
+        (vec!["--template-format", "yaml"], "sam.yaml"),
+        (vec!["--pkg-format", "terraform"], "chalice.tf.json"),
+        (vec!["--merge-template", "merge.json"], "sam.json"),
+        (vec!["--stage", "prod"], "sam.json"),
+    ] {
+        let (c, g) = (
+            format!("c-{file}-{}", flags.len()),
+            format!("g-{file}-{}", flags.len()),
+        );
+        let mut a = flags.clone();
+        a.push(&c);
+        run_chalice(&a);
+        let mut b = flags.clone();
+        b.push(&g);
+        let out = run_grail(&b);
+        assert!(
+            out.status.success(),
+            "{flags:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cb = fs::read(t.path().join(&c).join(file)).unwrap();
+        let gb = fs::read(t.path().join(&g).join(file)).unwrap();
+        assert!(cb == gb, "{flags:?}: {file} differs");
+    }
+    // --single-file: the same members, the same template.
+    run_chalice(&["--single-file", "c.zip"]);
+    let out = run_grail(&["--single-file", "g.zip"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = zip_map(&t.path().join("c.zip"));
+    let g = zip_map(&t.path().join("g.zip"));
+    assert_eq!(c.keys().collect::<Vec<_>>(), g.keys().collect::<Vec<_>>());
+    assert!(c["sam.json"] == g["sam.json"]);
+
+    // An app that raises on import: exit 4, OUT untouched.
+    write(
+        &t.path().join("app.py"),
+        "raise RuntimeError('boom at import')\n",
+    );
+    let out = run_grail(&["g-fail"]);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("boom at import"));
+    assert!(!t.path().join("g-fail").exists());
 }
