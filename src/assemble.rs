@@ -263,6 +263,27 @@ impl ZipPlan {
         })
     }
 
+    /// The same plan with every path under `prefix` (a Lambda layer's
+    /// `python/lib/python3.X/site-packages/`). Wheel entries are then
+    /// recompressed: a raw copy cannot both rename and re-time an entry.
+    pub fn into_prefixed(self, prefix: &str) -> ZipPlan {
+        let entries = self
+            .entries
+            .into_values()
+            .map(|mut e| {
+                e.name = format!("{prefix}{}", e.name);
+                if let EntrySource::WheelEntry { recompress, .. } = &mut e.source {
+                    *recompress = true;
+                }
+                (e.name.clone(), e)
+            })
+            .collect();
+        ZipPlan {
+            entries,
+            warnings: self.warnings,
+        }
+    }
+
     /// Warnings produced by collisions so far.
     pub fn warnings(&self) -> &[String] {
         &self.warnings

@@ -59,6 +59,51 @@ pub fn deployment_name(
     ))
 }
 
+/// With `automatic_layer`: the app-only zip's name,
+/// `appcode-<md5>-<runtime>.zip` (Chalice 1.34 adds no architecture suffix
+/// here): md5 of the chalice files, app.py and chalicelib/.
+pub fn app_only_name(
+    project_dir: &Path,
+    chalice_app_py: &[u8],
+    chalice_init_py: &[u8],
+    target: &LambdaTarget,
+) -> io::Result<String> {
+    let mut h = Md5::new();
+    h.update(chalice_app_py);
+    h.update(chalice_init_py);
+    hash_file(&mut h, &project_dir.join("app.py"))?;
+    let chalicelib = project_dir.join("chalicelib");
+    if chalicelib.is_dir() {
+        walk(&mut h, &chalicelib, false)?;
+    }
+    Ok(format!(
+        "appcode-{}-{}.zip",
+        hex::encode(h.finalize()),
+        target.runtime()
+    ))
+}
+
+/// With `automatic_layer`: the managed layer's name,
+/// `managed-layer-<md5>-<runtime><arch>.zip`: md5 of requirements.txt and vendor/.
+pub fn layer_name(project_dir: &Path, target: &LambdaTarget) -> io::Result<String> {
+    let mut h = Md5::new();
+    match fs::read(project_dir.join("requirements.txt")) {
+        Ok(b) => h.update(&b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let vendor = project_dir.join("vendor");
+    if vendor.is_dir() {
+        walk(&mut h, &vendor, true)?;
+    }
+    Ok(format!(
+        "managed-layer-{}-{}{}.zip",
+        hex::encode(h.finalize()),
+        target.runtime(),
+        target.arch.chalice_suffix()
+    ))
+}
+
 fn hash_file(h: &mut Md5, path: &Path) -> io::Result<()> {
     let mut f = fs::File::open(path)?;
     let mut buf = vec![0u8; 1 << 20];

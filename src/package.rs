@@ -19,7 +19,7 @@ use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPl
 use crate::error::{usage, ExitKind, Failure};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
-use crate::project::{Project, ProjectSources};
+use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::PackageEntry;
 use crate::report::{ArtifactEntry, Report};
@@ -27,13 +27,6 @@ use crate::requirements::{effective_index_settings, IndexArgs};
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::wheel::{WheelArchive, WheelFilename};
-
-/// A feature that parses but whose work has not landed yet.
-fn not_supported(what: &str) -> anyhow::Error {
-    usage(anyhow::anyhow!(
-        "{what} is not supported yet by this version of grail; run without it (or use `chalice package` for now)"
-    ))
-}
 
 /// Chalice's refusal of Terraform-incompatible flags, then grail's own
 /// "not yet" list. Nothing is silently ignored.
@@ -65,6 +58,9 @@ pub struct BuildContext {
     pub interpreter: std::sync::Arc<LazyInterpreter>,
     /// app.py, chalicelib/, vendor/.
     pub sources: ProjectSources,
+    /// `automatic_layer`: dependencies and vendor/ go into a managed layer
+    /// (`layer-deployment.zip`), the app into `deployment.zip`.
+    pub automatic_layer: bool,
     /// The function's layers (stage-level `layers`, Chalice's precedence).
     pub layer_arns: Vec<String>,
     /// Warnings so far.
@@ -118,11 +114,7 @@ impl BuildContext {
         }
         // One zip serves every function: a package counts as provided only
         // when the layer is attached to all of them.
-        if scoped.automatic_layer() {
-            return Err(not_supported(
-                "\"automatic_layer\": true in .chalice/config.json (layer-deployment.zip)",
-            ));
-        }
+        let automatic_layer = scoped.automatic_layer();
         let layer_arns = scoped.layers();
         for f in config.function_names(&b.stage) {
             let theirs = config.scope(&b.stage, &f, &user).layers();
@@ -147,6 +139,7 @@ impl BuildContext {
             target,
             interpreter,
             sources,
+            automatic_layer,
             layer_arns,
             warnings,
         })
@@ -419,30 +412,58 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         cache,
     } = analyze(project_dir, &args.build, ui)?;
 
-    ui.status("Creating deployment package.");
+    let managed = ctx.automatic_layer;
+    if managed {
+        ui.status("Creating shared layer deployment package.");
+        ui.status("Creating app deployment package.");
+    } else {
+        ui.status("Creating deployment package.");
+    }
     let assemble_started = Instant::now();
+    // Without automatic_layer everything goes into one zip; with it the
+    // dependencies and vendor/ go into the managed layer, under
+    // python/lib/<runtime>/site-packages/ as Chalice lays it out.
     let mut plan = ZipPlan::default();
-    for w in &deps.wheels {
-        add_wheel(&mut plan, &w.archive, false).map_err(|e| match e {
-            InstallError::Assemble(_) => crate::error::deps(e),
-            other => crate::error::deps(other),
+    let mut layer_plan = ZipPlan::default();
+    {
+        let deps_plan = if managed { &mut layer_plan } else { &mut plan };
+        for w in &deps.wheels {
+            add_wheel(deps_plan, &w.archive, false).map_err(crate::error::deps)?;
+        }
+    }
+    add_app_entries(&mut plan, &ctx, &chalice)?;
+    {
+        let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
+        add_vendor_entries(vendor_plan, &ctx)?;
+        for w in &vendor_wheels {
+            add_wheel(vendor_plan, w, true).map_err(usage)?;
+        }
+    }
+    let layer_plan = managed.then(|| {
+        layer_plan.into_prefixed(&format!(
+            "python/lib/{}/site-packages/",
+            ctx.target.runtime()
+        ))
+    });
+    for p in std::iter::once(&plan).chain(layer_plan.as_ref()) {
+        let audited = audit_plan(p, &ctx.target, cache.as_ref()).map_err(|e| match &e {
+            InstallError::Audit { vendored: true, .. } => usage(e),
+            _ => crate::error::deps(e),
         })?;
+        ui.debug(&format!("audited {audited} shared objects"));
     }
-    add_project_entries(&mut plan, &ctx, &chalice)?;
-    for w in &vendor_wheels {
-        add_wheel(&mut plan, w, true).map_err(usage)?;
-    }
-    let audited = audit_plan(&plan, &ctx.target, cache.as_ref()).map_err(|e| match &e {
-        InstallError::Audit { vendored: true, .. } => usage(e),
-        _ => crate::error::deps(e),
-    })?;
-    ui.debug(&format!("audited {audited} shared objects"));
+    // An empty managed layer is dropped, as Chalice does.
+    let layer_plan = layer_plan.filter(|p| p.entries().map(entry_size).sum::<u64>() > 0);
 
     // The budget is known before anything is written: refuse early.
     let function_unzipped: u64 = plan.entries().map(entry_size).sum();
-    let pre_budget = Budget::compute(function_unzipped, 0, &layers.usages());
+    let mut usages = layers.usages();
+    if let Some(lp) = &layer_plan {
+        usages.insert(0, managed_layer_usage(lp.entries().map(entry_size).sum()));
+    }
+    let pre_budget = Budget::compute(function_unzipped, 0, &usages);
     if let Err(e) = pre_budget.check() {
-        let table = breakdown(&plan, &layers);
+        let table = breakdown(&plan, layer_plan.as_ref(), &layers);
         return Err(Failure::new(
             e.exit_kind(),
             anyhow::anyhow!("{e}\n\nLargest packages:\n{table}"),
@@ -466,7 +487,16 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         .map_err(usage)?;
     let staged_zip = staging.path().join("deployment.zip");
     let summary = plan.write(&staged_zip).map_err(usage)?;
-    for w in plan.warnings() {
+    let staged_layer = staging.path().join("layer-deployment.zip");
+    let layer_summary = match &layer_plan {
+        Some(lp) => Some(lp.write(&staged_layer).map_err(usage)?),
+        None => None,
+    };
+    for w in plan
+        .warnings()
+        .iter()
+        .chain(layer_plan.iter().flat_map(|p| p.warnings()))
+    {
         ctx.warn(ui, w.clone());
     }
     let staged_templates = staging.path().join("package");
@@ -476,6 +506,7 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         args,
         ui,
         &staged_zip,
+        layer_summary.as_ref().map(|_| staged_layer.as_path()),
         &staged_templates,
         single.as_deref(),
     )?;
@@ -493,14 +524,22 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
                 std::fs::read_dir(&staged_templates).map_err(|e| usage(anyhow::anyhow!(e)))?
             {
                 let entry = entry.map_err(|e| usage(anyhow::anyhow!(e)))?;
-                if entry.file_name() == "deployment.zip" {
-                    continue; // chalice's copy of grail's zip
+                if entry.file_name() == "deployment.zip"
+                    || entry.file_name() == "layer-deployment.zip"
+                {
+                    continue; // chalice's copies of grail's zips
                 }
                 let to = out_dir.join(entry.file_name());
                 std::fs::rename(entry.path(), &to)
                     .with_context(|| format!("cannot write {}", to.display()))
                     .map_err(usage)?;
             }
+        }
+        if layer_summary.is_some() {
+            let to = out_dir.join("layer-deployment.zip");
+            std::fs::rename(&staged_layer, &to)
+                .with_context(|| format!("cannot write {}", to.display()))
+                .map_err(usage)?;
         }
         let dest = out_dir.join("deployment.zip");
         std::fs::rename(&staged_zip, &dest)
@@ -510,25 +549,47 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     };
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
-        let name = crate::chalice_cache::deployment_name(
-            &ctx.project.dir,
-            &chalice.app_py,
-            &chalice.init_py,
-            &ctx.target,
-        )
-        .with_context(|| "cannot compute Chalice's deployment cache name")
-        .map_err(usage)?;
-        let cache_dir = ctx.project.chalice_dir().join("deployments");
-        let cached = cache_dir.join(&name);
-        // With --single-file the zip is still in staging; else it is at dest.
-        let zip_path = if args.single_file { &staged_zip } else { &dest };
-        copy_atomic(zip_path, &cached)
-            .with_context(|| format!("cannot write {}", cached.display()))
-            .map_err(usage)?;
-        ui.status(&format!(
-            "Wrote {} (Chalice's deployment cache).",
-            display_rel(&cached, &ctx.project.dir)
-        ));
+        // With --single-file the zips are still in staging; else in OUT.
+        let (zip, layer) = if args.single_file {
+            (staged_zip.clone(), staged_layer.clone())
+        } else {
+            (dest.clone(), out_dir.join("layer-deployment.zip"))
+        };
+        let p = &ctx.project.dir;
+        let mut copies = Vec::new();
+        if managed {
+            let app = crate::chalice_cache::app_only_name(
+                p,
+                &chalice.app_py,
+                &chalice.init_py,
+                &ctx.target,
+            );
+            copies.push((zip, app));
+            if layer_summary.is_some() {
+                copies.push((layer, crate::chalice_cache::layer_name(p, &ctx.target)));
+            }
+        } else {
+            let name = crate::chalice_cache::deployment_name(
+                p,
+                &chalice.app_py,
+                &chalice.init_py,
+                &ctx.target,
+            );
+            copies.push((zip, name));
+        }
+        for (from, name) in copies {
+            let name = name
+                .with_context(|| "cannot compute Chalice's deployment cache name")
+                .map_err(usage)?;
+            let cached = ctx.project.chalice_dir().join("deployments").join(name);
+            copy_atomic(&from, &cached)
+                .with_context(|| format!("cannot write {}", cached.display()))
+                .map_err(usage)?;
+            ui.status(&format!(
+                "Wrote {} (Chalice's deployment cache).",
+                display_rel(&cached, &ctx.project.dir)
+            ));
+        }
     }
 
     if summary.entries > 65_535 {
@@ -541,11 +602,7 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             ),
         );
     }
-    let budget = Budget::compute(
-        summary.unzipped_bytes,
-        summary.zipped_bytes,
-        &layers.usages(),
-    );
+    let budget = Budget::compute(summary.unzipped_bytes, summary.zipped_bytes, &usages);
     match budget.check() {
         Ok(ws) => {
             for w in ws {
@@ -553,6 +610,15 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             }
         }
         Err(e) => return Err(Failure::new(e.exit_kind(), e).into()),
+    }
+    if let Some(l) = &layer_summary {
+        ui.status(&format!(
+            "Wrote {} ({} files, {} unzipped, {} zipped).",
+            display_rel(&out_dir.join("layer-deployment.zip"), &ctx.project.dir),
+            l.entries,
+            human_bytes(l.unzipped_bytes),
+            human_bytes(l.zipped_bytes),
+        ));
     }
     ui.status(&format!(
         "Wrote {} ({} files, {} unzipped, {} zipped; {} packages, {} kept out).",
@@ -565,7 +631,10 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     ));
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
-        eprintln!("Largest packages:\n{}", breakdown(&plan, &layers));
+        eprintln!(
+            "Largest packages:\n{}",
+            breakdown(&plan, layer_plan.as_ref(), &layers)
+        );
     }
 
     if let Some(report_path) = &args.report {
@@ -581,21 +650,46 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             entries: summary.entries,
             sha256: summary.sha256.clone(),
         });
+        if let Some(l) = &layer_summary {
+            report.artifacts.push(ArtifactEntry {
+                path: "layer-deployment.zip".to_string(),
+                zipped_bytes: l.zipped_bytes,
+                unzipped_bytes: l.unzipped_bytes,
+                entries: l.entries,
+                sha256: l.sha256.clone(),
+            });
+        }
         report.budget = serde_json::to_value(&budget).unwrap_or_default();
+        // Dependencies and vendor/ live in the managed layer with automatic_layer.
+        let (deps_zip, deps_summary) = match &layer_summary {
+            Some(l) => ("layer-deployment.zip", l),
+            None => ("deployment.zip", &summary),
+        };
         for w in &deps.wheels {
             report.packages.push(PackageEntry {
                 name: w.name.clone(),
                 version: w.version.to_string(),
                 source: w.source.to_string(),
                 file: Some(w.archive.filename.to_string()),
-                in_zip: "deployment.zip".to_string(),
-                unzipped_bytes: summary.bytes_by_bucket.get(&w.name).copied().unwrap_or(0),
+                in_zip: deps_zip.to_string(),
+                unzipped_bytes: deps_summary
+                    .bytes_by_bucket
+                    .get(&w.name)
+                    .copied()
+                    .unwrap_or(0),
                 required_by: w.required_by.clone(),
             });
         }
         report
             .packages
-            .extend(vendor_report_entries(&ctx, &vendor_wheels));
+            .extend(
+                vendor_report_entries(&ctx, &vendor_wheels)
+                    .into_iter()
+                    .map(|mut p| {
+                        p.in_zip = deps_zip.to_string();
+                        p
+                    }),
+            );
         report.excluded = deps.excluded.clone();
         report.warnings = ctx.warnings.clone();
         report
@@ -626,6 +720,7 @@ fn write_templates(
     args: &PackageArgs,
     ui: &Ui,
     zip: &Path,
+    layer_zip: Option<&Path>,
     out: &Path,
     single: Option<&Path>,
 ) -> anyhow::Result<()> {
@@ -657,6 +752,7 @@ fn write_templates(
         project_dir: ctx.project.dir.clone(),
         out_dir: out.to_path_buf(),
         zip: zip.to_path_buf(),
+        layer_zip: layer_zip.map(Path::to_path_buf),
         runtime: ctx.target.runtime(),
         architecture: ctx.target.arch.to_string(),
         stage: ctx.stage.clone(),
@@ -730,19 +826,21 @@ fn entry_size(e: &Entry) -> u64 {
 }
 
 /// The ranked "largest packages" table: the zip's buckets plus each layer.
-fn breakdown(plan: &ZipPlan, layers: &LayerSet) -> String {
-    let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
-    for e in plan.entries() {
-        *buckets.entry(e.origin.bucket()).or_default() += entry_size(e);
-    }
-    let mut items: Vec<SizeItem> = buckets
-        .into_iter()
-        .map(|(name, bytes)| SizeItem {
+fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> String {
+    let mut items: Vec<SizeItem> = Vec::new();
+    for (p, location) in std::iter::once((plan, "deployment.zip"))
+        .chain(managed.map(|m| (m, "layer-deployment.zip")))
+    {
+        let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
+        for e in p.entries() {
+            *buckets.entry(e.origin.bucket()).or_default() += entry_size(e);
+        }
+        items.extend(buckets.into_iter().map(|(name, bytes)| SizeItem {
             name,
             bytes,
-            location: "deployment.zip".to_string(),
-        })
-        .collect();
+            location: location.to_string(),
+        }));
+    }
     items.extend(layers.size_items());
     render_breakdown(&items, 15)
 }
@@ -817,8 +915,9 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
     out
 }
 
-/// The chalice runtime files and the project's own files.
-fn add_project_entries(
+/// The chalice runtime files, app.py and chalicelib/ (the whole
+/// deployment.zip with `automatic_layer`).
+fn add_app_entries(
     plan: &mut ZipPlan,
     ctx: &BuildContext,
     chalice: &ChaliceRuntime,
@@ -835,7 +934,20 @@ fn add_project_entries(
         ))
         .map_err(usage)?;
     }
-    for f in &ctx.sources.files {
+    add_project_files(plan, ctx, |o| o != FileOrigin::Vendor)
+}
+
+/// vendor/'s loose files (at the root of whichever zip they go into).
+fn add_vendor_entries(plan: &mut ZipPlan, ctx: &BuildContext) -> anyhow::Result<()> {
+    add_project_files(plan, ctx, |o| o == FileOrigin::Vendor)
+}
+
+fn add_project_files(
+    plan: &mut ZipPlan,
+    ctx: &BuildContext,
+    keep: impl Fn(FileOrigin) -> bool,
+) -> anyhow::Result<()> {
+    for f in ctx.sources.files.iter().filter(|f| keep(f.origin)) {
         plan.add(Entry::file(
             &f.zip_name,
             f.path.clone(),
@@ -845,6 +957,15 @@ fn add_project_entries(
         .map_err(usage)?;
     }
     Ok(())
+}
+
+/// The managed layer's line in the budget.
+fn managed_layer_usage(unzipped: u64) -> crate::budget::LayerUsage {
+    crate::budget::LayerUsage {
+        arn: "managed-layer (layer-deployment.zip)".to_string(),
+        unzipped_bytes: Some(unzipped),
+        approximate: false,
+    }
 }
 
 fn display_rel(p: &Path, base: &Path) -> String {

@@ -15,6 +15,7 @@
 //!     project_dir: "myapp".into(),
 //!     out_dir: "/tmp/stage/pkg".into(),
 //!     zip: "/tmp/stage/deployment.zip".into(),
+//!     layer_zip: None,
 //!     runtime: "python3.12".into(),
 //!     architecture: "x86_64".into(),
 //!     stage: "dev".into(),
@@ -50,8 +51,11 @@ pub struct TemplateRequest {
     pub project_dir: PathBuf,
     /// Where Chalice writes the template and its copy of the zip.
     pub out_dir: PathBuf,
-    /// grail's deployment zip.
+    /// grail's deployment zip (the app-only zip with `automatic_layer`).
     pub zip: PathBuf,
+    /// With `automatic_layer`: grail's managed-layer zip, `None` when empty
+    /// (Chalice then drops the layer from the templates).
+    pub layer_zip: Option<PathBuf>,
     /// Ex) `python3.12`
     pub runtime: String,
     /// `x86_64` or `arm64`.

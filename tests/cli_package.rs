@@ -367,18 +367,70 @@ fn bad_architecture_in_config() {
 }
 
 #[test]
-fn automatic_layer_is_refused_not_ignored() {
+fn automatic_layer_splits_app_and_managed_layer() {
     let p = TestProject::new();
     p.write(
         ".chalice/config.json",
         r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {"automatic_layer": true}}}"#,
     );
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "automatic_layer",
+    p.write("chalicelib/db.py", "DB = 1\n");
+    // No dependencies and no vendor/: the layer is empty and dropped, as in Chalice.
+    p.grail()
+        .args([
+            "package",
+            "out",
+            "--python",
+            "python3",
+            "--python-version",
+            "3.12",
+            "--report",
+            "r.json",
+        ])
+        .assert()
+        .success();
+    assert!(!p.out("out/layer-deployment.zip").exists());
+    // vendor/ goes into the layer under python/lib/python3.12/site-packages/.
+    p.write("vendor/six.py", "# six\n");
+    p.grail()
+        .args([
+            "package",
+            "out",
+            "--python",
+            "python3",
+            "--python-version",
+            "3.12",
+            "--report",
+            "r.json",
+        ])
+        .assert()
+        .success();
+    let app: Vec<String> = zip_contents(&p.out("out/deployment.zip"))
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        app,
+        [
+            "app.py",
+            "chalice/__init__.py",
+            "chalice/app.py",
+            "chalicelib/db.py"
+        ]
     );
+    let layer: Vec<String> = zip_contents(&p.out("out/layer-deployment.zip"))
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(layer, ["python/lib/python3.12/site-packages/six.py"]);
+    let r: serde_json::Value = serde_json::from_slice(&fs::read(p.out("r.json")).unwrap()).unwrap();
+    let arts: Vec<&str> = r["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(arts, ["deployment.zip", "layer-deployment.zip"]);
+    assert_eq!(r["budget"]["layers"][0]["unzipped_bytes"], 6);
 }
 
 #[test]

@@ -333,3 +333,64 @@ fn template_options_match_chalice() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("boom at import"));
     assert!(!t.path().join("g-fail").exists());
 }
+
+/// `automatic_layer`: the app zip, the managed layer zip, the template and
+/// Chalice's cache names all match chalice's.
+#[test]
+#[ignore = "oracle: needs chalice and PyPI; run scripts/test"]
+fn automatic_layer_matches_chalice() {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    copy_tree(&src, t.path());
+    write(&t.path().join("requirements.txt"), "six==1.17.0\n");
+    write(
+        &t.path().join(".chalice/config.json"),
+        r#"{"version": "2.0", "app_name": "hello", "stages": {"dev": {"automatic_layer": true}}}"#,
+    );
+    let venv = venv();
+    let out = Command::new(venv.join("bin/chalice"))
+        .current_dir(t.path())
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args(["package", "c-out"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let deployments = t.path().join(".chalice/deployments");
+    let names = || -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(&deployments)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let chalice_names = names();
+    let out = assert_cmd::Command::cargo_bin("grail")
+        .unwrap()
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .arg("--project-dir")
+        .arg(t.path())
+        .args(["package", "g-out", "--chalice-cache", "--python"])
+        .arg(venv.join("bin/python"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(names(), chalice_names, "grail wrote under Chalice's names");
+    for f in ["deployment.zip", "layer-deployment.zip"] {
+        let c = zip_map(&t.path().join("c-out").join(f));
+        let g = zip_map(&t.path().join("g-out").join(f));
+        assert_same(&c, &g);
+    }
+    assert!(
+        fs::read(t.path().join("c-out/sam.json")).unwrap()
+            == fs::read(t.path().join("g-out/sam.json")).unwrap()
+    );
+}

@@ -54,10 +54,19 @@ def main():
     if hasattr(Config, "lambda_architecture"):
         Config.lambda_architecture = property(lambda self: arch)
 
+    layer_zip = req.get("layer_zip")
+
     def use_grails_zip(self, project_dir, python_version):
         return zip_path
 
+    def use_grails_layer(self, project_dir, python_version):
+        if not layer_zip:
+            raise chalice_packager.EmptyPackageError(project_dir)
+        return layer_zip
+
     chalice_packager.LambdaDeploymentPackager.create_deployment_package = use_grails_zip
+    chalice_packager.AppOnlyDeploymentPackager.create_deployment_package = use_grails_zip
+    chalice_packager.LayerDeploymentPackager.create_deployment_package = use_grails_layer
 
     factory = CLIFactory(project_dir, req.get("debug", False), profile=req.get("profile"),
                          environ=os.environ)
