@@ -20,10 +20,16 @@ pub fn run(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
     let name = crate::names::normalize(&args.package);
     let target = a.ctx.target;
     let chains = why_chains(&a.deps.required_by, &name);
+    // With automatic_layer, dependencies ship in the managed layer.
+    let zip = if a.ctx.automatic_layer {
+        "layer-deployment.zip"
+    } else {
+        "deployment.zip"
+    };
     let mut out = String::new();
     if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
         out.push_str(&format!(
-            "{name} {}: shipped in deployment.zip ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
+            "{name} {}: shipped in {zip} ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
             w.version,
             group_digits(w.archive.unzipped_bytes()),
             w.archive.filename,
