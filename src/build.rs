@@ -658,6 +658,8 @@ pub struct PipBuilder<'a> {
 }
 
 impl<'a> PipBuilder<'a> {
+    /// A builder running `python` with the effective index settings (so
+    /// pip's build isolation uses the same indexes), keeping built wheels in `work`.
     pub fn new(
         python: std::sync::Arc<crate::python::LazyInterpreter>,
         settings: &crate::requirements::IndexSettings,

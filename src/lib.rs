@@ -9,6 +9,8 @@
 //!
 //! The binary (`src/main.rs`) is a thin `anyhow` edge around [`cli::run`].
 
+#![deny(missing_docs)]
+
 pub mod assemble;
 pub mod audit;
 pub mod budget;
