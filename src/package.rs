@@ -61,8 +61,11 @@ pub struct BuildContext {
     /// `automatic_layer`: dependencies and vendor/ go into a managed layer
     /// (`layer-deployment.zip`), the app into `deployment.zip`.
     pub automatic_layer: bool,
-    /// The function's layers (stage-level `layers`, Chalice's precedence).
+    /// Every layer any function has (stage-level `layers` first, Chalice's
+    /// precedence): what the budget counts.
     pub layer_arns: Vec<String>,
+    /// The layers every function has: only these keep packages out of the zip.
+    pub common_layer_arns: Vec<String>,
     /// Warnings so far.
     pub warnings: Vec<String>,
 }
@@ -115,17 +118,28 @@ impl BuildContext {
         // One zip serves every function: a package counts as provided only
         // when the layer is attached to all of them.
         let automatic_layer = scoped.automatic_layer();
-        let layer_arns = scoped.layers();
+        // One zip serves every function: a layer's packages count as provided
+        // only when every function has that layer (the stage's list, and each
+        // function's own); the budget counts every layer any function has.
+        let stage_layers = scoped.layers();
+        let mut layer_arns = stage_layers.clone();
+        let mut common_layer_arns = stage_layers.clone();
         for f in config.function_names(&b.stage) {
             let theirs = config.scope(&b.stage, &f, &user).layers();
-            if theirs != layer_arns {
+            if theirs != stage_layers {
                 let w = format!(
-                    "function {f} has its own \"layers\" in .chalice/config.json; grail resolves against \
-                     the stage's layers ({}) because all functions share one deployment.zip",
-                    if layer_arns.is_empty() { "none".to_string() } else { layer_arns.join(", ") }
+                    "function {f} has its own \"layers\" in .chalice/config.json: all functions share \
+                     one deployment.zip, so only layers every function has keep packages out of it, \
+                     and the size budget counts every layer"
                 );
                 ui.warn(&w);
                 warnings.push(w);
+            }
+            common_layer_arns.retain(|a| theirs.contains(a));
+            for a in theirs {
+                if !layer_arns.contains(&a) {
+                    layer_arns.push(a);
+                }
             }
         }
         let sources = project.collect().map_err(usage)?;
@@ -141,6 +155,7 @@ impl BuildContext {
             sources,
             automatic_layer,
             layer_arns,
+            common_layer_arns,
             warnings,
         })
     }
@@ -235,6 +250,19 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     })
     .map_err(|e| Failure::new(e.exit_kind(), e))?;
     let exclude_packages = scoped.exclude_packages();
+    // What resolution may count as provided: the layers every function has.
+    let common_layers = if ctx.common_layer_arns == ctx.layer_arns {
+        layers.clone()
+    } else {
+        LayerSet::build(LayerSetInput {
+            attached: &ctx.common_layer_arns,
+            user_manifests: &manifests,
+            runtime_provided: scoped.runtime_provided(),
+            target: ctx.target,
+            catalogue: Catalogue::embedded(),
+        })
+        .map_err(|e| Failure::new(e.exit_kind(), e))?
+    };
     for w in &layers.warnings {
         ctx.warn(ui, w.clone());
     }
@@ -308,7 +336,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                 requirements: &requirements,
                 project_dir: &ctx.project.dir,
                 vendor,
-                layers: &layers,
+                layers: &common_layers,
                 exclude_packages,
                 pre: settings.pre,
                 allow_shadow: b.allow_shadow,

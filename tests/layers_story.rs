@@ -909,3 +909,30 @@ fn a_malformed_layer_manifest_flag_is_bad_input() {
     let err = s.package_fails("out", &["--layer-manifest", &missing], 1);
     assert!(err.contains("nowhere.json"), "{err}");
 }
+
+#[test]
+fn a_function_without_the_layer_keeps_its_packages_in_the_shared_zip() {
+    // The stage attaches the pandas layer, but `worker` overrides `layers`
+    // with none: one deployment.zip serves both, so pandas must ship; the
+    // budget still counts the layer (api_handler has it).
+    let s = Story::new(
+        "alpaca-py\n",
+        json!({
+            "layers": [PANDAS_312],
+            "layer_manifests": {PANDAS_312: "layers/pandas.json"},
+            "lambda_functions": {"worker": {"layers": []}},
+        }),
+    );
+    s.manifest(".chalice/layers/pandas.json", &fixture_manifest());
+    let (report, dists, stderr) = s.package_ok("out", &[]);
+    assert!(
+        dists.contains("pandas") && dists.contains("numpy"),
+        "{dists:?}"
+    );
+    assert!(
+        stderr.contains("function worker has its own \"layers\""),
+        "{stderr}"
+    );
+    assert_eq!(report["budget"]["layers"][0]["arn"], PANDAS_312);
+    assert!(!names(&report, "excluded").contains("pandas"));
+}
