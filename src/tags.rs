@@ -560,7 +560,7 @@ fn cp3_minor(python: &str) -> Option<u8> {
 
 impl Tags {
     /// The tags of `target`, best first, equal to `packaging.tags` for
-    /// CPython 3.N on linux/<machine> with the runtime's glibc, without
+    /// CPython 3.N on `linux/<machine>` with the runtime's glibc, without
     /// `linux_<machine>`.
     pub fn for_target(target: &LambdaTarget) -> Tags {
         Self::build(target, false)
