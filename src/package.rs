@@ -4,14 +4,13 @@
 //! Each step lives in its own module; this one only wires them together,
 //! decides the exit code for each kind of failure and prints what happened.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 
-use std::collections::BTreeMap;
-
-use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
+use crate::assemble::{Entry, EntrySource, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, SizeItem};
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
 use crate::config::{Config, UserParams};
@@ -21,8 +20,7 @@ use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
-use crate::report::PackageEntry;
-use crate::report::{ArtifactEntry, Report};
+use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
 use crate::requirements::{effective_index_settings, IndexArgs};
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
@@ -539,42 +537,13 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         single.as_deref(),
     )?;
 
-    // Into place: OUT (a directory, or the single zip).
-    let dest = if let Some(single) = &single {
-        std::fs::rename(single, &out_dir)
-            .with_context(|| format!("cannot write {}", out_dir.display()))
-            .map_err(usage)?;
-        out_dir.clone()
-    } else {
-        prepare_out_dir(&out_dir)?;
-        if staged_templates.is_dir() {
-            for entry in
-                std::fs::read_dir(&staged_templates).map_err(|e| usage(anyhow::anyhow!(e)))?
-            {
-                let entry = entry.map_err(|e| usage(anyhow::anyhow!(e)))?;
-                if entry.file_name() == "deployment.zip"
-                    || entry.file_name() == "layer-deployment.zip"
-                {
-                    continue; // chalice's copies of grail's zips
-                }
-                let to = out_dir.join(entry.file_name());
-                std::fs::rename(entry.path(), &to)
-                    .with_context(|| format!("cannot write {}", to.display()))
-                    .map_err(usage)?;
-            }
-        }
-        if layer_summary.is_some() {
-            let to = out_dir.join("layer-deployment.zip");
-            std::fs::rename(&staged_layer, &to)
-                .with_context(|| format!("cannot write {}", to.display()))
-                .map_err(usage)?;
-        }
-        let dest = out_dir.join("deployment.zip");
-        std::fs::rename(&staged_zip, &dest)
-            .with_context(|| format!("cannot write {}", dest.display()))
-            .map_err(usage)?;
-        dest
-    };
+    let dest = publish(
+        &out_dir,
+        single.as_deref(),
+        &staged_templates,
+        &staged_zip,
+        layer_summary.is_some().then_some(staged_layer.as_path()),
+    )?;
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
         // With --single-file the zips are still in staging; else in OUT.
@@ -583,41 +552,13 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         } else {
             (dest.clone(), out_dir.join("layer-deployment.zip"))
         };
-        let p = &ctx.project.dir;
-        let mut copies = Vec::new();
-        if managed {
-            let app = crate::chalice_cache::app_only_name(
-                p,
-                &chalice.app_py,
-                &chalice.init_py,
-                &ctx.target,
-            );
-            copies.push((zip, app));
-            if layer_summary.is_some() {
-                copies.push((layer, crate::chalice_cache::layer_name(p, &ctx.target)));
-            }
-        } else {
-            let name = crate::chalice_cache::deployment_name(
-                p,
-                &chalice.app_py,
-                &chalice.init_py,
-                &ctx.target,
-            );
-            copies.push((zip, name));
-        }
-        for (from, name) in copies {
-            let name = name
-                .with_context(|| "cannot compute Chalice's deployment cache name")
-                .map_err(usage)?;
-            let cached = ctx.project.chalice_dir().join("deployments").join(name);
-            copy_atomic(&from, &cached)
-                .with_context(|| format!("cannot write {}", cached.display()))
-                .map_err(usage)?;
-            ui.status(&format!(
-                "Wrote {} (Chalice's deployment cache).",
-                display_rel(&cached, &ctx.project.dir)
-            ));
-        }
+        write_chalice_cache(
+            &ctx,
+            &chalice,
+            &zip,
+            layer_summary.is_some().then_some(layer.as_path()),
+            ui,
+        )?;
     }
 
     if summary.entries > 65_535 {
@@ -666,70 +607,22 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     }
 
     if let Some(report_path) = &args.report {
-        let mut report = Report::new(
-            &ctx.stage,
-            &ctx.target.runtime(),
-            &ctx.target.arch.to_string(),
-        );
-        report.artifacts.push(ArtifactEntry {
-            path: "deployment.zip".to_string(),
-            zipped_bytes: summary.zipped_bytes,
-            unzipped_bytes: summary.unzipped_bytes,
-            entries: summary.entries,
-            sha256: summary.sha256.clone(),
-        });
-        if let Some(l) = &layer_summary {
-            report.artifacts.push(ArtifactEntry {
-                path: "layer-deployment.zip".to_string(),
-                zipped_bytes: l.zipped_bytes,
-                unzipped_bytes: l.unzipped_bytes,
-                entries: l.entries,
-                sha256: l.sha256.clone(),
-            });
-        }
-        report.budget = serde_json::to_value(&budget).unwrap_or_default();
-        // Dependencies and vendor/ live in the managed layer with automatic_layer.
-        let (deps_zip, deps_summary) = match &layer_summary {
-            Some(l) => ("layer-deployment.zip", l),
-            None => ("deployment.zip", &summary),
+        let timings = Timings {
+            resolve: deps.resolve_ms,
+            download: deps.download_ms,
+            assemble: assemble_ms,
+            total: started.elapsed().as_millis() as u64,
         };
-        for w in &deps.wheels {
-            report.packages.push(PackageEntry {
-                name: w.name.clone(),
-                version: w.version.to_string(),
-                source: w.source.to_string(),
-                file: Some(w.archive.filename.to_string()),
-                in_zip: deps_zip.to_string(),
-                unzipped_bytes: deps_summary
-                    .bytes_by_bucket
-                    .get(&w.name)
-                    .copied()
-                    .unwrap_or(0),
-                required_by: w.required_by.clone(),
-            });
-        }
-        report
-            .packages
-            .extend(
-                vendor_report_entries(&ctx, &vendor_wheels)
-                    .into_iter()
-                    .map(|mut p| {
-                        p.in_zip = deps_zip.to_string();
-                        p
-                    }),
-            );
-        report.excluded = deps.excluded.clone();
-        report.warnings = ctx.warnings.clone();
-        report
-            .chalice_runtime
-            .insert("version".into(), chalice.version.clone());
-        report
-            .chalice_runtime
-            .insert("source".into(), chalice.origin.clone());
-        report.timings_ms.resolve = deps.resolve_ms;
-        report.timings_ms.download = deps.download_ms;
-        report.timings_ms.assemble = assemble_ms;
-        report.timings_ms.total = started.elapsed().as_millis() as u64;
+        let report = build_report(
+            &ctx,
+            &summary,
+            layer_summary.as_ref(),
+            &budget,
+            &deps,
+            &vendor_wheels,
+            &chalice,
+            timings,
+        );
         let path = resolve_in_project(&ctx.project, report_path);
         report
             .write(&path)
@@ -737,6 +630,151 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .map_err(usage)?;
     }
     Ok(())
+}
+
+/// Move the staged outputs into place: OUT is a directory (the zips and the
+/// template) or, with `--single-file`, the one zip. Returns the path of the
+/// deployment zip (OUT itself with `--single-file`).
+fn publish(
+    out_dir: &Path,
+    single: Option<&Path>,
+    templates: &Path,
+    zip: &Path,
+    layer: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    let rename = |from: &Path, to: &Path| {
+        std::fs::rename(from, to)
+            .with_context(|| format!("cannot write {}", to.display()))
+            .map_err(usage)
+    };
+    if let Some(single) = single {
+        rename(single, out_dir)?;
+        return Ok(out_dir.to_path_buf());
+    }
+    prepare_out_dir(out_dir)?;
+    if templates.is_dir() {
+        for entry in std::fs::read_dir(templates).map_err(|e| usage(anyhow::anyhow!(e)))? {
+            let entry = entry.map_err(|e| usage(anyhow::anyhow!(e)))?;
+            let name = entry.file_name();
+            if name == "deployment.zip" || name == "layer-deployment.zip" {
+                continue; // chalice's copies of grail's zips
+            }
+            rename(&entry.path(), &out_dir.join(name))?;
+        }
+    }
+    if let Some(layer) = layer {
+        rename(layer, &out_dir.join("layer-deployment.zip"))?;
+    }
+    let dest = out_dir.join("deployment.zip");
+    rename(zip, &dest)?;
+    Ok(dest)
+}
+
+/// `--chalice-cache`: copy the zip(s) under the names Chalice computes.
+fn write_chalice_cache(
+    ctx: &BuildContext,
+    chalice: &ChaliceRuntime,
+    zip: &Path,
+    layer: Option<&Path>,
+    ui: &Ui,
+) -> anyhow::Result<()> {
+    let p = &ctx.project.dir;
+    let mut copies = Vec::new();
+    if ctx.automatic_layer {
+        let app =
+            crate::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        copies.push((zip, app));
+        if let Some(layer) = layer {
+            copies.push((layer, crate::chalice_cache::layer_name(p, &ctx.target)));
+        }
+    } else {
+        let name = crate::chalice_cache::deployment_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
+        copies.push((zip, name));
+    }
+    for (from, name) in copies {
+        let name = name
+            .with_context(|| "cannot compute Chalice's deployment cache name")
+            .map_err(usage)?;
+        let cached = ctx.project.chalice_dir().join("deployments").join(name);
+        copy_atomic(from, &cached)
+            .with_context(|| format!("cannot write {}", cached.display()))
+            .map_err(usage)?;
+        ui.status(&format!(
+            "Wrote {} (Chalice's deployment cache).",
+            display_rel(&cached, &ctx.project.dir)
+        ));
+    }
+    Ok(())
+}
+
+/// The `grail-report/1` document for a finished run.
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    ctx: &BuildContext,
+    summary: &ZipSummary,
+    layer_summary: Option<&ZipSummary>,
+    budget: &Budget,
+    deps: &DependencyPlan,
+    vendor_wheels: &[WheelArchive],
+    chalice: &ChaliceRuntime,
+    timings: Timings,
+) -> Report {
+    let artifact = |path: &str, s: &ZipSummary| ArtifactEntry {
+        path: path.to_string(),
+        zipped_bytes: s.zipped_bytes,
+        unzipped_bytes: s.unzipped_bytes,
+        entries: s.entries,
+        sha256: s.sha256.clone(),
+    };
+    let mut report = Report::new(
+        &ctx.stage,
+        &ctx.target.runtime(),
+        &ctx.target.arch.to_string(),
+    );
+    report.artifacts.push(artifact("deployment.zip", summary));
+    if let Some(l) = layer_summary {
+        report.artifacts.push(artifact("layer-deployment.zip", l));
+    }
+    report.budget = serde_json::to_value(budget).unwrap_or_default();
+    // Dependencies and vendor/ live in the managed layer with automatic_layer.
+    let (deps_zip, deps_summary) = match layer_summary {
+        Some(l) => ("layer-deployment.zip", l),
+        None => ("deployment.zip", summary),
+    };
+    for w in &deps.wheels {
+        report.packages.push(PackageEntry {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            source: w.source.to_string(),
+            file: Some(w.archive.filename.to_string()),
+            in_zip: deps_zip.to_string(),
+            unzipped_bytes: deps_summary
+                .bytes_by_bucket
+                .get(&w.name)
+                .copied()
+                .unwrap_or(0),
+            required_by: w.required_by.clone(),
+        });
+    }
+    for mut p in vendor_report_entries(ctx, vendor_wheels) {
+        p.in_zip = deps_zip.to_string();
+        report.packages.push(p);
+    }
+    report.excluded = deps.excluded.clone();
+    report.warnings = ctx.warnings.clone();
+    report
+        .chalice_runtime
+        .insert("version".into(), chalice.version.clone());
+    report
+        .chalice_runtime
+        .insert("source".into(), chalice.origin.clone());
+    report.timings_ms = timings;
+    report
 }
 
 /// Templates from the project's chalice (see [`crate::templates`]). Without
