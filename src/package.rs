@@ -219,84 +219,10 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
 
-    // Layers: config `layer_manifests` (relative to .chalice/), then --layer-manifest over them.
-    let scoped = ctx.config.scope(
-        &ctx.stage,
-        "api_handler",
-        &UserParams {
-            profile: b.profile.clone(),
-        },
-    );
-    let mut manifests: BTreeMap<String, PathBuf> = scoped.layer_manifests().into_iter().collect();
-    for spec in &b.layer_manifest {
-        let (arn, path) = spec.split_once('=').ok_or_else(|| {
-            usage(anyhow::anyhow!(
-                "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
-            ))
-        })?;
-        manifests.insert(
-            arn.to_string(),
-            resolve_in_project(&ctx.project, Path::new(path)),
-        );
-    }
-    let layers = LayerSet::build(LayerSetInput {
-        attached: &ctx.layer_arns,
-        user_manifests: &manifests,
-        runtime_provided: scoped.runtime_provided(),
-        target: ctx.target,
-        catalogue: Catalogue::embedded(),
-    })
-    .map_err(|e| Failure::new(e.exit_kind(), e))?;
-    let exclude_packages = scoped.exclude_packages();
-    // What resolution may count as provided: the layers every function has.
-    let common_layers = if ctx.common_layer_arns == ctx.layer_arns {
-        layers.clone()
-    } else {
-        LayerSet::build(LayerSetInput {
-            attached: &ctx.common_layer_arns,
-            user_manifests: &manifests,
-            runtime_provided: scoped.runtime_provided(),
-            target: ctx.target,
-            catalogue: Catalogue::embedded(),
-        })
-        .map_err(|e| Failure::new(e.exit_kind(), e))?
-    };
-    for w in &layers.warnings {
-        ctx.warn(ui, w.clone());
-    }
-
-    // requirements.txt, as pip reads it.
-    let req_path = crate::requirements::requirements_path(&ctx.project.dir);
+    let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
+    let requirements = load_requirements(&mut ctx, ui)?;
     let env = |k: &str| std::env::var(k).ok();
-    let has_packages = crate::requirements::has_at_least_one_package_file(&req_path)
-        .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", req_path.display())))?;
-    let requirements = if has_packages {
-        let r = crate::requirements::parse_requirements(&req_path, &env)
-            .map_err(|e| Failure::new(e.exit_kind(), e))?;
-        for w in &r.warnings {
-            ctx.warn(ui, w.to_string());
-        }
-        r.check_hashes(&ctx.target.marker_env())
-            .map_err(|e| Failure::new(e.exit_kind(), e))?;
-        r
-    } else {
-        crate::requirements::RequirementsFile::default()
-    };
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let index_args = IndexArgs {
-        index_url: b.index_url.clone(),
-        extra_index_urls: b.extra_index_url.clone(),
-        find_links: b
-            .find_links
-            .iter()
-            .map(|f| match Path::new(f) {
-                p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
-                _ => f.clone(),
-            })
-            .collect(),
-        no_index: b.no_index,
-    };
-    let settings = effective_index_settings(&index_args, &env, &requirements)
+    let settings = effective_index_settings(&index_args(b), &env, &requirements)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
 
     let make_client =
@@ -410,6 +336,96 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
         chalice,
         cache: client.map(|c| c.cache().clone()),
     })
+}
+
+/// The attached layers (every function's, for the budget), the layers every
+/// function has (what resolution may count as provided) and `exclude_packages`.
+/// Manifests: config `layer_manifests` (relative to .chalice/), then
+/// `--layer-manifest ARN=PATH` over them.
+fn load_layers(
+    ctx: &mut BuildContext,
+    b: &BuildArgs,
+    ui: &Ui,
+) -> anyhow::Result<(LayerSet, LayerSet, Vec<String>)> {
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    let scoped = ctx.config.scope(&ctx.stage, "api_handler", &user);
+    let mut manifests: BTreeMap<String, PathBuf> = scoped.layer_manifests().into_iter().collect();
+    for spec in &b.layer_manifest {
+        let (arn, path) = spec.split_once('=').ok_or_else(|| {
+            usage(anyhow::anyhow!(
+                "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
+            ))
+        })?;
+        manifests.insert(
+            arn.to_string(),
+            resolve_in_project(&ctx.project, Path::new(path)),
+        );
+    }
+    let runtime_provided = scoped.runtime_provided();
+    let exclude_packages = scoped.exclude_packages();
+    let build = |attached: &[String]| {
+        LayerSet::build(LayerSetInput {
+            attached,
+            user_manifests: &manifests,
+            runtime_provided,
+            target: ctx.target,
+            catalogue: Catalogue::embedded(),
+        })
+        .map_err(|e| anyhow::Error::from(Failure::new(e.exit_kind(), e)))
+    };
+    let layers = build(&ctx.layer_arns)?;
+    let common = if ctx.common_layer_arns == ctx.layer_arns {
+        layers.clone()
+    } else {
+        build(&ctx.common_layer_arns)?
+    };
+    for w in &layers.warnings {
+        ctx.warn(ui, w.clone());
+    }
+    Ok((layers, common, exclude_packages))
+}
+
+/// requirements.txt as pip reads it (empty when Chalice would not run pip).
+fn load_requirements(
+    ctx: &mut BuildContext,
+    ui: &Ui,
+) -> anyhow::Result<crate::requirements::RequirementsFile> {
+    let path = crate::requirements::requirements_path(&ctx.project.dir);
+    let has_packages = crate::requirements::has_at_least_one_package_file(&path)
+        .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+    if !has_packages {
+        return Ok(crate::requirements::RequirementsFile::default());
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let r = crate::requirements::parse_requirements(&path, &env)
+        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    for w in &r.warnings {
+        ctx.warn(ui, w.to_string());
+    }
+    r.check_hashes(&ctx.target.marker_env())
+        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    Ok(r)
+}
+
+/// The CLI's index options; relative `--find-links` that exist are made
+/// absolute against the working directory, as pip does.
+fn index_args(b: &BuildArgs) -> IndexArgs {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    IndexArgs {
+        index_url: b.index_url.clone(),
+        extra_index_urls: b.extra_index_url.clone(),
+        find_links: b
+            .find_links
+            .iter()
+            .map(|f| match Path::new(f) {
+                p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
+                _ => f.clone(),
+            })
+            .collect(),
+        no_index: b.no_index,
+    }
 }
 
 /// `grail package OUT`.
