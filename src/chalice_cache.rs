@@ -35,22 +35,11 @@ pub fn deployment_name(
     target: &LambdaTarget,
 ) -> io::Result<String> {
     let mut h = Md5::new();
-    match fs::read(project_dir.join("requirements.txt")) {
-        Ok(b) => h.update(&b),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
+    hash_requirements(&mut h, project_dir)?;
     h.update(chalice_app_py);
     h.update(chalice_init_py);
-    hash_file(&mut h, &project_dir.join("app.py"))?;
-    let chalicelib = project_dir.join("chalicelib");
-    if chalicelib.is_dir() {
-        walk(&mut h, &chalicelib, false)?;
-    }
-    let vendor = project_dir.join("vendor");
-    if vendor.is_dir() {
-        walk(&mut h, &vendor, true)?;
-    }
+    hash_app(&mut h, project_dir)?;
+    hash_vendor(&mut h, project_dir)?;
     Ok(format!(
         "{}-{}{}.zip",
         hex::encode(h.finalize()),
@@ -71,11 +60,7 @@ pub fn app_only_name(
     let mut h = Md5::new();
     h.update(chalice_app_py);
     h.update(chalice_init_py);
-    hash_file(&mut h, &project_dir.join("app.py"))?;
-    let chalicelib = project_dir.join("chalicelib");
-    if chalicelib.is_dir() {
-        walk(&mut h, &chalicelib, false)?;
-    }
+    hash_app(&mut h, project_dir)?;
     Ok(format!(
         "appcode-{}-{}.zip",
         hex::encode(h.finalize()),
@@ -87,21 +72,43 @@ pub fn app_only_name(
 /// `managed-layer-<md5>-<runtime><arch>.zip`: md5 of requirements.txt and vendor/.
 pub fn layer_name(project_dir: &Path, target: &LambdaTarget) -> io::Result<String> {
     let mut h = Md5::new();
-    match fs::read(project_dir.join("requirements.txt")) {
-        Ok(b) => h.update(&b),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let vendor = project_dir.join("vendor");
-    if vendor.is_dir() {
-        walk(&mut h, &vendor, true)?;
-    }
+    hash_requirements(&mut h, project_dir)?;
+    hash_vendor(&mut h, project_dir)?;
     Ok(format!(
         "managed-layer-{}-{}{}.zip",
         hex::encode(h.finalize()),
         target.runtime(),
         target.arch.chalice_suffix()
     ))
+}
+
+/// requirements.txt's bytes, or nothing when it is missing.
+fn hash_requirements(h: &mut Md5, project_dir: &Path) -> io::Result<()> {
+    match fs::read(project_dir.join("requirements.txt")) {
+        Ok(b) => h.update(&b),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// app.py, then chalicelib/ (linked directories not entered).
+fn hash_app(h: &mut Md5, project_dir: &Path) -> io::Result<()> {
+    hash_file(h, &project_dir.join("app.py"))?;
+    let chalicelib = project_dir.join("chalicelib");
+    if chalicelib.is_dir() {
+        walk(h, &chalicelib, false)?;
+    }
+    Ok(())
+}
+
+/// vendor/, following links.
+fn hash_vendor(h: &mut Md5, project_dir: &Path) -> io::Result<()> {
+    let vendor = project_dir.join("vendor");
+    if vendor.is_dir() {
+        walk(h, &vendor, true)?;
+    }
+    Ok(())
 }
 
 fn hash_file(h: &mut Md5, path: &Path) -> io::Result<()> {

@@ -43,38 +43,69 @@ fn is_junk(name: &str) -> bool {
         || name.ends_with(".DS_Store")
 }
 
-/// Package `project` with chalice and with grail; return both zips' contents.
-fn both(project: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
-    let venv = venv();
-    let chalice_out = tempfile::tempdir().unwrap();
-    let out = Command::new(venv.join("bin/chalice"))
+/// A copy of integration/examples/hello in a temp dir.
+fn hello_copy() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    copy_tree(&src, t.path());
+    t
+}
+
+/// `chalice package ARGS` in `project` (must succeed).
+fn run_chalice(project: &Path, args: &[&str]) {
+    let out = Command::new(venv().join("bin/chalice"))
         .current_dir(project)
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .arg("package")
-        .arg(chalice_out.path())
+        .args(args)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "chalice package failed: {}",
+        "chalice package {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let grail_out = tempfile::tempdir().unwrap();
-    let out = assert_cmd::Command::cargo_bin("grail")
+}
+
+/// `grail --project-dir PROJECT package ARGS --python <venv python>`.
+fn run_grail(project: &Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("grail")
         .unwrap()
+        .env("AWS_DEFAULT_REGION", "us-east-1")
         .arg("--project-dir")
         .arg(project)
         .arg("package")
-        .arg(grail_out.path())
+        .args(args)
         .arg("--python")
-        .arg(venv.join("bin/python"))
+        .arg(venv().join("bin/python"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn assert_ok(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "grail package failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The file names in `project/.chalice/deployments/`, sorted.
+fn deployment_names(project: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(project.join(".chalice/deployments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Package `project` with chalice and with grail; return both zips' contents.
+fn both(project: &Path) -> (BTreeMap<String, Vec<u8>>, BTreeMap<String, Vec<u8>>) {
+    let chalice_out = tempfile::tempdir().unwrap();
+    run_chalice(project, &[chalice_out.path().to_str().unwrap()]);
+    let grail_out = tempfile::tempdir().unwrap();
+    assert_ok(&run_grail(project, &[grail_out.path().to_str().unwrap()]));
     // The templates come from chalice itself: byte for byte the same.
     let c_sam = fs::read(chalice_out.path().join("sam.json")).unwrap();
     let g_sam = fs::read(grail_out.path().join("sam.json")).expect("grail wrote sam.json");
@@ -97,9 +128,7 @@ fn assert_same(c: &BTreeMap<String, Vec<u8>>, g: &BTreeMap<String, Vec<u8>>) {
 #[test]
 #[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
 fn bundled_example_matches_chalice() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
-    copy_tree(&src, t.path());
+    let t = hello_copy();
     let (c, g) = both(t.path());
     assert!(c.contains_key("tinyvendored/__init__.py"));
     assert_same(&c, &g);
@@ -183,9 +212,7 @@ fn dependencies_match_chalice_byte_for_byte() {
 #[test]
 #[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
 fn chalice_cache_name_matches_chalices_own() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
-    copy_tree(&src, t.path());
+    let t = hello_copy();
     // More files in several directories, so walk order matters.
     for (rel, body) in [
         ("chalicelib/b.py", "B\n"),
@@ -196,44 +223,21 @@ fn chalice_cache_name_matches_chalices_own() {
     ] {
         write(&t.path().join(rel), body);
     }
-    let venv = venv();
-    let out = Command::new(venv.join("bin/chalice"))
-        .current_dir(t.path())
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .args(["package", "chalice-out"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let deployments = t.path().join(".chalice/deployments");
-    let names = || -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(&deployments)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-            .collect();
-        v.sort();
-        v
-    };
-    let chalice_names = names();
+    run_chalice(t.path(), &["chalice-out"]);
+    let chalice_names = deployment_names(t.path());
     assert_eq!(chalice_names.len(), 1, "{chalice_names:?}");
-    let out = assert_cmd::Command::cargo_bin("grail")
-        .unwrap()
-        .arg("--project-dir")
-        .arg(t.path())
-        .args(["package", "grail-out", "--chalice-cache", "--python"])
-        .arg(venv.join("bin/python"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert_ok(&run_grail(t.path(), &["grail-out", "--chalice-cache"]));
+    assert_eq!(
+        deployment_names(t.path()),
+        chalice_names,
+        "grail wrote under Chalice's name"
     );
-    assert_eq!(names(), chalice_names, "grail wrote under Chalice's name");
-    let cached = fs::read(deployments.join(&chalice_names[0])).unwrap();
+    let cached = fs::read(
+        t.path()
+            .join(".chalice/deployments")
+            .join(&chalice_names[0]),
+    )
+    .unwrap();
     assert_eq!(
         cached,
         fs::read(t.path().join("grail-out/deployment.zip")).unwrap()
@@ -245,41 +249,11 @@ fn chalice_cache_name_matches_chalices_own() {
 #[test]
 #[ignore = "oracle: needs chalice from PyPI; run scripts/test"]
 fn template_options_match_chalice() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
-    copy_tree(&src, t.path());
+    let t = hello_copy();
     write(
         &t.path().join("merge.json"),
         r#"{"Resources": {"Extra": {"Type": "AWS::SNS::Topic"}}, "Outputs": {"X": {"Value": "y"}}}"#,
     );
-    let venv = venv();
-    let run_chalice = |args: &[&str]| {
-        let out = Command::new(venv.join("bin/chalice"))
-            .current_dir(t.path())
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .arg("package")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let run_grail = |args: &[&str]| {
-        assert_cmd::Command::cargo_bin("grail")
-            .unwrap()
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .arg("--project-dir")
-            .arg(t.path())
-            .arg("package")
-            .args(args)
-            .arg("--python")
-            .arg(venv.join("bin/python"))
-            .output()
-            .unwrap()
-    };
     for (flags, file) in [
         (vec!["--template-format", "yaml"], "sam.yaml"),
         (vec!["--pkg-format", "terraform"], "chalice.tf.json"),
@@ -292,27 +266,17 @@ fn template_options_match_chalice() {
         );
         let mut a = flags.clone();
         a.push(&c);
-        run_chalice(&a);
+        run_chalice(t.path(), &a);
         let mut b = flags.clone();
         b.push(&g);
-        let out = run_grail(&b);
-        assert!(
-            out.status.success(),
-            "{flags:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&run_grail(t.path(), &b));
         let cb = fs::read(t.path().join(&c).join(file)).unwrap();
         let gb = fs::read(t.path().join(&g).join(file)).unwrap();
         assert!(cb == gb, "{flags:?}: {file} differs");
     }
     // --single-file: the same members, the same template.
-    run_chalice(&["--single-file", "c.zip"]);
-    let out = run_grail(&["--single-file", "g.zip"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_chalice(t.path(), &["--single-file", "c.zip"]);
+    assert_ok(&run_grail(t.path(), &["--single-file", "g.zip"]));
     let c = zip_map(&t.path().join("c.zip"));
     let g = zip_map(&t.path().join("g.zip"));
     assert_eq!(c.keys().collect::<Vec<_>>(), g.keys().collect::<Vec<_>>());
@@ -323,7 +287,7 @@ fn template_options_match_chalice() {
         &t.path().join("app.py"),
         "raise RuntimeError('boom at import')\n",
     );
-    let out = run_grail(&["g-fail"]);
+    let out = run_grail(t.path(), &["g-fail"]);
     assert_eq!(
         out.status.code(),
         Some(4),
@@ -339,51 +303,20 @@ fn template_options_match_chalice() {
 #[test]
 #[ignore = "oracle: needs chalice and PyPI; run scripts/test"]
 fn automatic_layer_matches_chalice() {
-    let t = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
-    copy_tree(&src, t.path());
+    let t = hello_copy();
     write(&t.path().join("requirements.txt"), "six==1.17.0\n");
     write(
         &t.path().join(".chalice/config.json"),
         r#"{"version": "2.0", "app_name": "hello", "stages": {"dev": {"automatic_layer": true}}}"#,
     );
-    let venv = venv();
-    let out = Command::new(venv.join("bin/chalice"))
-        .current_dir(t.path())
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .args(["package", "c-out"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_chalice(t.path(), &["c-out"]);
+    let chalice_names = deployment_names(t.path());
+    assert_ok(&run_grail(t.path(), &["g-out", "--chalice-cache"]));
+    assert_eq!(
+        deployment_names(t.path()),
+        chalice_names,
+        "grail wrote under Chalice's names"
     );
-    let deployments = t.path().join(".chalice/deployments");
-    let names = || -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(&deployments)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-            .collect();
-        v.sort();
-        v
-    };
-    let chalice_names = names();
-    let out = assert_cmd::Command::cargo_bin("grail")
-        .unwrap()
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .arg("--project-dir")
-        .arg(t.path())
-        .args(["package", "g-out", "--chalice-cache", "--python"])
-        .arg(venv.join("bin/python"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(names(), chalice_names, "grail wrote under Chalice's names");
     for f in ["deployment.zip", "layer-deployment.zip"] {
         let c = zip_map(&t.path().join("c-out").join(f));
         let g = zip_map(&t.path().join("g-out").join(f));
