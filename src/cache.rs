@@ -135,6 +135,7 @@ impl Cache {
             fs::create_dir_all(&path)
                 .map_err(|e| CacheError::new("cannot create directory", &path, e))?;
         }
+        remove_stale_temp_files(&root.join("tmp"));
         Ok(Cache { root })
     }
 
@@ -289,6 +290,26 @@ impl Cache {
         file.persist(path)
             .map_err(|e| CacheError::new("cannot rename into", path, e.error))?;
         Ok(())
+    }
+}
+
+/// Temp files of killed runs (a live write finishes in seconds): remove those
+/// older than an hour. Best effort.
+fn remove_stale_temp_files(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if old {
+            let _ = fs::remove_file(e.path());
+        }
     }
 }
 

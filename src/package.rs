@@ -522,6 +522,7 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
     std::fs::create_dir_all(&parent)
         .with_context(|| format!("cannot create {}", parent.display()))
         .map_err(usage)?;
+    remove_stale_staging(&parent);
     let staging = tempfile::Builder::new()
         .prefix(".grail-out-")
         .tempdir_in(&parent)
@@ -646,6 +647,27 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             .map_err(usage)?;
     }
     Ok(())
+}
+
+/// A run killed mid-way (SIGKILL, power loss) leaves its `.grail-out-*`
+/// staging directory behind; remove those older than an hour (a live run's
+/// staging lives for seconds, so concurrent runs are safe).
+fn remove_stale_staging(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let stale = e.file_name().to_string_lossy().starts_with(".grail-out-")
+            && e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > hour);
+        if stale {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Move the staged outputs into place: OUT is a directory (the zips and the

@@ -462,3 +462,36 @@ fn chalice_cache_writes_the_zip_under_chalices_name() {
         fs::read(p.out("out/deployment.zip")).unwrap()
     );
 }
+
+#[test]
+fn stale_staging_dirs_of_killed_runs_are_cleaned_up() {
+    let p = TestProject::new();
+    fs::create_dir_all(p.out(".grail-out-killed/package")).unwrap();
+    fs::create_dir_all(p.out(".grail-out-live")).unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    fs::File::open(p.out(".grail-out-killed"))
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    p.grail()
+        .args(["package", "out", "--python", "python3"])
+        .assert()
+        .success();
+    assert!(
+        !p.out(".grail-out-killed").exists(),
+        "an hour-old staging dir is removed"
+    );
+    assert!(
+        p.out(".grail-out-live").exists(),
+        "a recent one (maybe a concurrent run) is kept"
+    );
+    let leftovers: Vec<String> = fs::read_dir(p.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".grail-out-") && n != ".grail-out-live")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "this run cleaned up its own staging: {leftovers:?}"
+    );
+}
