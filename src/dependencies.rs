@@ -173,7 +173,7 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                         yanked: None,
                         core_metadata: None,
                         size: None,
-                        origin: Origin::Index(url.clone()),
+                        origin: Origin::Direct(url.clone()),
                     })),
                 ));
             }
@@ -189,10 +189,7 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     if let Some(b) = input.builder {
         source = source.with_builder(b);
     }
-    // The report calls every direct reference `url`, https ones included.
-    let mut direct_names = std::collections::BTreeSet::new();
     for (name, d) in direct_wheels(input.requirements) {
-        direct_names.insert(normalize(&name));
         source = source.with_direct(&name, d);
     }
     let (resolution, _) = resolve_only(input, &source)?;
@@ -291,11 +288,7 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
                     let _ = client.cache().set_check_passed("record", h);
                 }
             }
-            let source = if direct_names.contains(&name) {
-                "url"
-            } else {
-                artifact.source_label()
-            };
+            let source = artifact.source_label();
             Ok(ShippedWheel {
                 name,
                 version,

@@ -123,6 +123,9 @@ pub enum Origin {
     /// A find-links directory or page, as given (credentials stripped).
     /// Ex) `./wheelhouse`
     FindLinks(String),
+    /// A direct reference in requirements.txt, not listed by any index.
+    /// Ex) `https://example.org/wheels/foo-1.0-py3-none-any.whl`
+    Direct(Url),
 }
 
 impl fmt::Display for Origin {
@@ -130,6 +133,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Index(url) => write!(f, "index {url}"),
             Origin::FindLinks(s) => write!(f, "find-links {s}"),
+            Origin::Direct(url) => write!(f, "direct reference {url}"),
         }
     }
 }

@@ -68,9 +68,10 @@ impl Artifact {
     /// The report's `source`: `index`, `find-links`, `url` or `sdist-build`.
     pub fn source_label(&self) -> &'static str {
         match self {
-            Artifact::Wheel(f) => match (&f.origin, f.url.scheme()) {
-                (Origin::FindLinks(_), _) => "find-links",
-                (Origin::Index(_), _) => "index",
+            Artifact::Wheel(f) => match &f.origin {
+                Origin::FindLinks(_) => "find-links",
+                Origin::Index(_) => "index",
+                Origin::Direct(_) => "url",
             },
             Artifact::Sdist(_) | Artifact::Built { .. } => "sdist-build",
             Artifact::LocalWheel(_) => "url",
