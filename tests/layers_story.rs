@@ -22,82 +22,6 @@ use common::TestProject;
 use support::index_server::fixtures_root;
 use support::{IndexServer, IndexServerOptions, Mode};
 
-/// The fixture index with every fake `_native*.so` (the generator writes
-/// `\x7fELF` + noise, which the ELF audit rightly rejects) replaced by a real
-/// tiny ELF for the wheel's architecture, and RECORD rewritten to match.
-fn index_root() -> &'static Path {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("layers_story-index");
-        let _ = fs::remove_dir_all(&root);
-        for entry in walkdir::WalkDir::new(fixtures_root()) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(fixtures_root()).unwrap();
-            let dest = root.join(rel);
-            if entry.file_type().is_dir() {
-                fs::create_dir_all(&dest).unwrap();
-            } else if rel.extension().is_some_and(|e| e == "whl") {
-                patch_wheel(entry.path(), &dest);
-            } else {
-                fs::copy(entry.path(), &dest).unwrap();
-            }
-        }
-        root
-    })
-}
-
-fn patch_wheel(src: &Path, dest: &Path) {
-    use base64::Engine;
-    use sha2::Digest;
-    use std::io::{Read, Write};
-    let name = src.file_name().unwrap().to_str().unwrap();
-    let elf = if name.contains("x86_64") {
-        Some(common::elf_fixture("x86_64-glibc2.17.so"))
-    } else if name.contains("aarch64") {
-        Some(common::elf_fixture("aarch64-glibc2.17.so"))
-    } else {
-        None
-    };
-    let mut a = zip::ZipArchive::new(fs::File::open(src).unwrap()).unwrap();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    for i in 0..a.len() {
-        let mut f = a.by_index(i).unwrap();
-        let n = f.name().unwrap().to_string();
-        let mut buf = Vec::new();
-        f.read_to_end(&mut buf).unwrap();
-        if n.ends_with(".so") {
-            if let Some(e) = &elf {
-                buf = e.clone();
-            }
-        }
-        files.push((n, buf));
-    }
-    let record_name = files
-        .iter()
-        .find(|(n, _)| n.ends_with(".dist-info/RECORD"))
-        .unwrap()
-        .0
-        .clone();
-    let mut record = String::new();
-    for (n, b) in files.iter().filter(|(n, _)| *n != record_name) {
-        let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(b));
-        record.push_str(&format!("{n},sha256={h},{}\n", b.len()));
-    }
-    record.push_str(&format!("{record_name},,\n"));
-    let mut z = zip::ZipWriter::new(fs::File::create(dest).unwrap());
-    for (n, b) in &files {
-        let b = if *n == record_name {
-            record.as_bytes()
-        } else {
-            b.as_slice()
-        };
-        z.start_file(n.as_str(), zip::write::SimpleFileOptions::DEFAULT)
-            .unwrap();
-        z.write_all(b).unwrap();
-    }
-    z.finish().unwrap();
-}
-
 /// The AWS SDK for pandas layer of the story (awswrangler 3.17.0, py3.12, x86_64).
 const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 /// Lambda's unzipped limit, function plus layers.
@@ -163,7 +87,7 @@ fn server() -> &'static IndexServer {
     static SERVER: OnceLock<IndexServer> = OnceLock::new();
     SERVER.get_or_init(|| {
         IndexServer::start(IndexServerOptions {
-            root: index_root().to_path_buf(),
+            root: fixtures_root(),
             mode: Mode::Json,
             ..IndexServerOptions::default()
         })
@@ -215,27 +139,27 @@ impl Story {
 
     /// `grail package OUT --report OUT.json` with the hermetic flags.
     fn package(&self, out: &str, extra: &[&str]) -> Output {
-        self.p
-            .grail()
-            .args([
-                "package",
-                out,
-                "--index-url",
-                &self.server.url(),
-                "--cache-dir",
-            ])
-            .arg(self.cache.path())
-            .args([
-                "--python",
-                "python3",
-                "--python-version",
-                "3.12",
-                "--report",
-            ])
-            .arg(format!("{out}.json"))
-            .args(extra)
-            .output()
-            .unwrap()
+        let mut cmd = self.p.grail();
+        common::without(&mut cmd, common::PROXY_ENV);
+        cmd.args([
+            "package",
+            out,
+            "--index-url",
+            &self.server.url(),
+            "--cache-dir",
+        ])
+        .arg(self.cache.path())
+        .args([
+            "--python",
+            "python3",
+            "--python-version",
+            "3.12",
+            "--report",
+        ])
+        .arg(format!("{out}.json"))
+        .args(extra)
+        .output()
+        .unwrap()
     }
 
     /// Run and require exit 0; returns (report, distributions in the zip, stderr).
@@ -490,13 +414,13 @@ fn story_with_the_embedded_catalogue_needs_no_pins_on_the_index() {
     assert_eq!(b["approximate"], true, "{b}");
     // Sizes of what the layer saves come from reading a wheel's central
     // directory (a ranged read), never from downloading a layer package.
-    let alpaca = index_root().join("alpaca-py/alpaca_py-0.43.2-py3-none-any.whl");
+    let alpaca = fixtures_root().join("alpaca-py/alpaca_py-0.43.2-py3-none-any.whl");
     assert!(
         !cached_copies(s.cache.path(), &alpaca).is_empty(),
         "the cache layout changed"
     );
     for project in ["pandas", "numpy", "requests"] {
-        for wheel in fs::read_dir(index_root().join(project)).unwrap() {
+        for wheel in fs::read_dir(fixtures_root().join(project)).unwrap() {
             let wheel = wheel.unwrap().path();
             let copies = cached_copies(s.cache.path(), &wheel);
             assert!(

@@ -25,10 +25,6 @@ fn alpaca_py_with_the_pandas_layer_from_pypi() {
     let cache = tempfile::tempdir().unwrap();
     let mut cmd = p.grail();
     cmd.env_remove("PYTHONPATH")
-        .env_remove("PIP_FIND_LINKS")
-        .env_remove("PIP_INDEX_URL")
-        .env_remove("PIP_EXTRA_INDEX_URL")
-        .env_remove("PIP_NO_INDEX")
         .args([
             "package",
             "out",

@@ -21,23 +21,6 @@ use support::{IndexServer, IndexServerOptions, Mode};
 /// The alpaca-py release in the fixture index.
 const ALPACA: &str = "alpaca-py==0.43.2";
 
-/// What the index client reads from the environment; cleared for hermeticity.
-const LEAKY_ENV: &[&str] = &[
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_NO_INDEX",
-    "PIP_PRE",
-    "GRAIL_CACHE_DIR",
-    "VIRTUAL_ENV",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
 fn server(mode: Mode, metadata_files: bool, range: bool) -> IndexServer {
     IndexServer::start(IndexServerOptions {
         mode,
@@ -94,9 +77,8 @@ fn package_without_python(p: &TestProject, index_url: &str, cache: &Path, args: 
 }
 
 fn hermetic(cmd: &mut Command) {
-    for k in LEAKY_ENV {
-        cmd.env_remove(k);
-    }
+    without(cmd, GRAIL_ENV);
+    without(cmd, PROXY_ENV);
 }
 
 fn run(mut cmd: Command, index_url: &str, cache: &Path, args: &[&str]) -> Output {
@@ -681,7 +663,7 @@ fn concurrent_runs_share_one_cache() {
         .iter()
         .map(|p| {
             let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("grail"));
-            for k in LEAKY_ENV {
+            for k in GRAIL_ENV.iter().chain(PROXY_ENV) {
                 cmd.env_remove(k);
             }
             cmd.env("PYTHONPATH", p.fake_chalice.path())

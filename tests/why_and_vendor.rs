@@ -19,23 +19,6 @@ use support::{IndexServer, IndexServerOptions, Mode};
 /// The AWS SDK for pandas layer of vendor-fixtures/layers/fixture-pandas-layer.json.
 const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 
-/// What the index client reads from the environment; cleared for hermeticity
-/// (this machine sets `PIP_FIND_LINKS`).
-const LEAKY_ENV: &[&str] = &[
-    "PIP_INDEX_URL",
-    "PIP_EXTRA_INDEX_URL",
-    "PIP_FIND_LINKS",
-    "PIP_NO_INDEX",
-    "PIP_PRE",
-    "GRAIL_CACHE_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
 /// A JSON (PEP 691) index answering range requests but serving no PEP 658
 /// metadata files, so grail learns every wheel's unzipped size from its
 /// central directory without downloading it.
@@ -80,9 +63,7 @@ impl World {
     /// --python-version 3.12 <extra>` with the stand-in chalice.
     fn grail(&self, command: &str, first: &str, extra: &[&str]) -> Output {
         let mut cmd = self.p.grail();
-        for k in LEAKY_ENV {
-            cmd.env_remove(k);
-        }
+        without(&mut cmd, PROXY_ENV);
         cmd.args([
             command,
             first,

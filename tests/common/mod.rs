@@ -50,11 +50,12 @@ impl TestProject {
         write(&self.dir.path().join(rel), content);
     }
 
-    /// `grail --project-dir <project> package <args…>` with the stand-in chalice.
+    /// `grail --project-dir <project> …` with the stand-in chalice and none
+    /// of the [`GRAIL_ENV`] variables of the machine running the tests.
     pub fn grail(&self) -> Command {
         let mut cmd = Command::cargo_bin("grail").unwrap();
+        without(&mut cmd, GRAIL_ENV);
         cmd.env("PYTHONPATH", self.fake_chalice.path())
-            .env_remove("VIRTUAL_ENV")
             .env("NO_COLOR", "1")
             .arg("--project-dir")
             .arg(self.dir.path());
@@ -63,6 +64,36 @@ impl TestProject {
 
     pub fn out(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+}
+
+/// What grail reads from the environment besides the project: pip's index
+/// variables (this machine sets `PIP_FIND_LINKS`), the cache dir and the venv.
+pub const GRAIL_ENV: &[&str] = &[
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_NO_INDEX",
+    "PIP_PRE",
+    "GRAIL_CACHE_DIR",
+    "VIRTUAL_ENV",
+];
+
+/// Proxy variables: cleared for tests that talk to a loopback index (kept
+/// for the network tests, which may need them).
+pub const PROXY_ENV: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
+/// Remove `vars` from `cmd`'s environment.
+pub fn without(cmd: &mut Command, vars: &[&str]) {
+    for k in vars {
+        cmd.env_remove(k);
     }
 }
 
