@@ -157,6 +157,19 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// Uncompressed size, known before writing: in-memory length, the wheel's
+    /// central directory, or the file's metadata (0 if it cannot be read; the
+    /// write then reports the error).
+    pub fn unzipped_size(&self) -> u64 {
+        match &self.source {
+            EntrySource::Bytes(b) => b.len() as u64,
+            EntrySource::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            EntrySource::WheelEntry { .. } => self.fingerprint.map(|f| f.1).unwrap_or(0),
+        }
+    }
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut h = flate2::Crc::new();
     h.update(data);
@@ -292,6 +305,12 @@ impl ZipPlan {
     /// The planned entries, sorted by path.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.entries.values()
+    }
+
+    /// Sum of the planned entries' uncompressed sizes (for the budget,
+    /// before anything is written).
+    pub fn unzipped_bytes(&self) -> u64 {
+        self.entries.values().map(Entry::unzipped_size).sum()
     }
 
     /// Number of planned entries.

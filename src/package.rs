@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::assemble::{Entry, EntrySource, Origin, ZipPlan, ZipSummary};
+use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, SizeItem};
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
 use crate::config::{Config, UserParams};
@@ -495,15 +495,17 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
         ui.debug(&format!("audited {audited} shared objects"));
     }
     // An empty managed layer is dropped, as Chalice does.
-    let layer_plan = layer_plan.filter(|p| p.entries().map(entry_size).sum::<u64>() > 0);
+    let managed_layer = layer_plan
+        .map(|p| (p.unzipped_bytes(), p))
+        .filter(|(bytes, _)| *bytes > 0);
 
     // The budget is known before anything is written: refuse early.
-    let function_unzipped: u64 = plan.entries().map(entry_size).sum();
     let mut usages = layers.usages();
-    if let Some(lp) = &layer_plan {
-        usages.insert(0, managed_layer_usage(lp.entries().map(entry_size).sum()));
+    if let Some((bytes, _)) = &managed_layer {
+        usages.insert(0, managed_layer_usage(*bytes));
     }
-    let pre_budget = Budget::compute(function_unzipped, 0, &usages);
+    let layer_plan = managed_layer.map(|(_, p)| p);
+    let pre_budget = Budget::compute(plan.unzipped_bytes(), 0, &usages);
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&plan, layer_plan.as_ref(), &layers);
         return Err(Failure::new(
@@ -920,15 +922,6 @@ fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Uncompressed size of a planned entry.
-fn entry_size(e: &Entry) -> u64 {
-    match &e.source {
-        EntrySource::Bytes(b) => b.len() as u64,
-        EntrySource::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-        EntrySource::WheelEntry { .. } => e.fingerprint.map(|f| f.1).unwrap_or(0),
-    }
-}
-
 /// The ranked "largest packages" table: the zip's buckets plus each layer.
 fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> String {
     let mut items: Vec<SizeItem> = Vec::new();
@@ -937,7 +930,7 @@ fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> St
     {
         let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
         for e in p.entries() {
-            *buckets.entry(e.origin.bucket()).or_default() += entry_size(e);
+            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
         }
         items.extend(buckets.into_iter().map(|(name, bytes)| SizeItem {
             name,
