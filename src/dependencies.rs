@@ -89,12 +89,12 @@ pub struct DependencyInput<'a> {
     pub builder: Option<&'a dyn SdistBuilder>,
 }
 
-/// Resolve (without downloading): the resolution and the source that
-/// remembers which artifact each version maps to.
-pub fn resolve_only<'a>(
+/// Resolve (without downloading); `source` remembers which artifact each
+/// version maps to.
+fn resolve_only<'a>(
     input: &DependencyInput<'a>,
     source: &IndexSource<'a>,
-) -> anyhow::Result<(crate::resolver::Resolution, ResolveRequest)> {
+) -> anyhow::Result<crate::resolver::Resolution> {
     let mut request = ResolveRequest::new(&input.target);
     for e in &input.requirements.requirements {
         let file = e
@@ -145,7 +145,7 @@ pub fn resolve_only<'a>(
     }
     let resolution =
         resolve(&request, source).map_err(|e| anyhow::Error::from(e.into_failure()))?;
-    Ok((resolution, request))
+    Ok(resolution)
 }
 
 /// Direct references of requirements.txt as source overrides.
@@ -192,7 +192,7 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     for (name, d) in direct_wheels(input.requirements) {
         source = source.with_direct(&name, d);
     }
-    let (resolution, _) = resolve_only(input, &source)?;
+    let resolution = resolve_only(input, &source)?;
     let mut plan = DependencyPlan {
         warnings: resolution.warnings.clone(),
         resolve_ms: started.elapsed().as_millis() as u64,
