@@ -60,6 +60,37 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// An error that knows which exit code of the contract it maps to.
+///
+/// Every typed error of the library implements this; `?` then turns it into a
+/// [`Failure`] carrying the right code (the blanket `From` below), so no call
+/// site has to remember to classify it.
+///
+/// ```
+/// use grail::error::{Classify, ExitKind, Failure};
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("no wheel for foo")]
+/// struct NoWheel;
+/// impl Classify for NoWheel {
+///     fn exit_kind(&self) -> ExitKind { ExitKind::Dependencies }
+/// }
+/// fn find() -> Result<(), Failure> { Err(NoWheel)? }
+/// assert_eq!(find().unwrap_err().kind, ExitKind::Dependencies);
+/// ```
+pub trait Classify: std::error::Error + Send + Sync + 'static {
+    /// Which exit code this error produces.
+    fn exit_kind(&self) -> ExitKind;
+}
+
+impl<E: Classify> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure {
+            kind: error.exit_kind(),
+            error: error.into(),
+        }
+    }
+}
+
 /// Shorthand: tag an error as bad user input (exit 1).
 pub fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
     Failure::new(ExitKind::Usage, error).into()
