@@ -1,322 +1,29 @@
-//! The package index client: lists a project's files on simple-API indexes
-//! (PEP 691 JSON or PEP 503 HTML) and find-links locations, reads their core
-//! metadata as cheaply as possible, and downloads them into the
-//! content-addressed [`Cache`].
-//!
-//! Intended call sequence (the resolver and the CLI drive it):
-//!
-//! 1. [`IndexClient::new`] once per run, from [`IndexSettings`] (CLI flags,
-//!    requirements.txt options, `PIP_*` variables) and a [`Cache`].
-//! 2. [`IndexClient::project`] for each project name the resolver meets: every
-//!    [`DistFile`] on every index and find-links location, yanked files included
-//!    (the resolver decides, PEP 592).
-//! 3. [`IndexClient::metadata`] for the candidate file the resolver picked:
-//!    `METADATA` from the cache, else the PEP 658 `.metadata` file, else HTTP
-//!    Range requests into the remote wheel, else a full download.
-//! 4. [`IndexClient::download_all`] (or [`IndexClient::download_verified`] in
-//!    `--require-hashes` mode) for the final set: parallel, sha256-verified,
-//!    stored atomically in the cache; returns the blob paths.
-//!
-//! Errors are [`IndexError`]s; [`IndexError::exit_kind`] gives the exit code.
-//! URLs in errors and cache keys never carry the credentials of
-//! `https://user:token@host/simple/`; those are sent as basic auth to that
-//! host only.
-//!
-//! ```
-//! use grail::cache::Cache;
-//! use grail::index::{IndexClient, IndexSettings};
-//! let dir = tempfile::tempdir().unwrap();
-//! // A find-links directory works offline, with no index at all.
-//! let settings = IndexSettings {
-//!     find_links: vec!["vendor-fixtures/index/six".to_string()],
-//!     no_index: true,
-//!     offline: true,
-//!     ..IndexSettings::default()
-//! };
-//! let client = IndexClient::new(settings, Cache::new(dir.path()).unwrap()).unwrap();
-//! let files = client.project("Six").unwrap();
-//! let wheel = files.iter().find(|f| f.is_wheel()).unwrap();
-//! assert_eq!(wheel.filename, "six-1.17.0-py2.py3-none-any.whl");
-//! let meta = client.metadata(wheel).unwrap();
-//! assert!(meta.metadata.starts_with(b"Metadata-Version"));
-//! let path = client.download(wheel).unwrap();
-//! assert!(path.starts_with(dir.path()));
-//! ```
+//! The client: project pages, metadata and downloads, cached and retried.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header;
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::cache::{sha256_hex, Cache, CacheError, CachedMetadata, CachedPage, FinishedBlob};
-use crate::error::ExitKind;
+use crate::cache::{sha256_hex, Cache, CachedMetadata, CachedPage, FinishedBlob};
 use crate::names::normalize;
 
-mod remote_zip;
-mod simple;
-
-use remote_zip::{read_local_wheel, read_wheel_metadata, Sparse, ZipFailure};
-use simple::{filename_project, list_directory, page_base, parse_html, parse_page, sdist_stem};
-
-/// The `Accept` header for project pages (PEP 691 content negotiation).
-const ACCEPT_SIMPLE: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
-/// How much of a wheel's tail the first Range request asks for: enough for
-/// the end-of-central-directory record, a maximal comment, and usually the
-/// whole central directory.
-const TAIL_BYTES: u64 = 64 * 1024;
-/// The base delay between retries; doubled after each attempt.
-const BACKOFF: Duration = Duration::from_millis(200);
-
-/// Where and how to look for distributions.
-#[derive(Debug, Clone)]
-pub struct IndexSettings {
-    /// Simple-API base URLs, primary first, then `--extra-index-url`s.
-    /// Ex) `https://pypi.org/simple/`, `https://user:token@host/pypi/simple/`
-    pub index_urls: Vec<Url>,
-    /// `--find-links` entries: a local directory (or file) path, or an HTML
-    /// page URL whose anchors are distributions.
-    pub find_links: Vec<String>,
-    /// Ignore `index_urls` (find-links only).
-    pub no_index: bool,
-    /// Use only the cache and local find-links; never touch the network.
-    pub offline: bool,
-    /// Re-fetch index pages instead of revalidating or trusting cached ones.
-    pub refresh: bool,
-    /// Per-operation network timeout (connect, read, write).
-    pub timeout: Duration,
-    /// Attempts per request on 5xx, connection errors and timeouts (at least 1).
-    pub attempts: u32,
-    /// Worker threads for [`IndexClient::download_all`].
-    pub concurrency: usize,
-}
-
-impl Default for IndexSettings {
-    /// PyPI, no find-links, online, 30 s timeout, 3 attempts, 8 workers.
-    fn default() -> Self {
-        IndexSettings {
-            index_urls: vec![Url::parse("https://pypi.org/simple/").expect("static URL")],
-            find_links: Vec::new(),
-            no_index: false,
-            offline: false,
-            refresh: false,
-            timeout: Duration::from_secs(30),
-            attempts: 3,
-            concurrency: 8,
-        }
-    }
-}
-
-/// Where a [`DistFile`] was listed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Origin {
-    /// A simple-API index (credentials stripped).
-    /// Ex) `https://pypi.org/simple/`
-    Index(Url),
-    /// A find-links directory or page, as given (credentials stripped).
-    /// Ex) `./wheelhouse`
-    FindLinks(String),
-    /// A direct reference in requirements.txt, not listed by any index.
-    /// Ex) `https://example.org/wheels/foo-1.0-py3-none-any.whl`
-    Direct(Url),
-}
-
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Origin::Index(url) => write!(f, "index {url}"),
-            Origin::FindLinks(s) => write!(f, "find-links {s}"),
-            Origin::Direct(url) => write!(f, "direct reference {url}"),
-        }
-    }
-}
-
-/// One downloadable file of a project, as an index or find-links listed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DistFile {
-    /// Ex) `numpy-2.2.6-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl`
-    pub filename: String,
-    /// Absolute URL without credentials and without the `#hash` fragment
-    /// (`file://` for local find-links).
-    pub url: Url,
-    /// Hash algorithm → lowercase hex digest, as listed. Ex) `sha256` → `ab12…`
-    pub hashes: BTreeMap<String, String>,
-    /// `requires-python` as listed (HTML-unescaped). Ex) `>=3.9`
-    pub requires_python: Option<String>,
-    /// `None`: not yanked; `Some(reason)`: yanked (reason may be empty).
-    pub yanked: Option<String>,
-    /// PEP 658/714: `None` when no `.metadata` file is offered, `Some(None)`
-    /// when offered without a hash, `Some(Some(sha256))` with one.
-    pub core_metadata: Option<Option<String>>,
-    /// Size in bytes, when listed (JSON API 1.1+).
-    pub size: Option<u64>,
-    /// Where it was listed.
-    pub origin: Origin,
-}
-
-impl DistFile {
-    /// The listed sha256, if any.
-    pub fn sha256(&self) -> Option<&str> {
-        self.hashes.get("sha256").map(String::as_str)
-    }
-
-    /// Whether this is a wheel (`.whl`).
-    pub fn is_wheel(&self) -> bool {
-        self.filename.to_ascii_lowercase().ends_with(".whl")
-    }
-
-    /// Whether this is a source distribution (`.tar.gz`, `.zip`, …).
-    pub fn is_sdist(&self) -> bool {
-        !self.is_wheel() && sdist_stem(&self.filename).is_some()
-    }
-
-    /// Whether the file is yanked (PEP 592).
-    pub fn is_yanked(&self) -> bool {
-        self.yanked.is_some()
-    }
-}
-
-/// Core metadata of a remote distribution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteMetadata {
-    /// The `*.dist-info/METADATA` bytes.
-    pub metadata: Vec<u8>,
-    /// Sum of the uncompressed sizes of the wheel's entries, when the central
-    /// directory was read (Range or full download; not with PEP 658).
-    pub unzipped_bytes: Option<u64>,
-}
-
-/// Why the index client failed. Messages name the URL (never credentials) or
-/// the file, and what to do.
-#[derive(Debug, thiserror::Error)]
-pub enum IndexError {
-    /// An index or find-links URL does not parse.
-    #[error("invalid index URL {input:?}: {message}")]
-    InvalidUrl {
-        /// The offending input.
-        input: String,
-        /// The parser's explanation.
-        message: String,
-    },
-    /// The server answered with an error status.
-    #[error("{url} returned HTTP {status}{}", status_hint(*status))]
-    Http {
-        /// The URL (credentials stripped).
-        url: String,
-        /// The HTTP status code.
-        status: u16,
-    },
-    /// The server could not be reached (after retries).
-    #[error("cannot fetch {url}: {message} (after {attempts} attempt(s); check the network, or use --offline with a warm cache)")]
-    Network {
-        /// The URL (credentials stripped).
-        url: String,
-        /// The transport error.
-        message: String,
-        /// How many attempts were made.
-        attempts: u32,
-    },
-    /// `--offline` and the thing is not cached.
-    #[error("{what} is not in the cache; run once without --offline")]
-    NotCached {
-        /// What was needed. Ex) `the index page https://pypi.org/simple/six/`
-        what: String,
-    },
-    /// A downloaded file does not match its expected hash; nothing was stored.
-    #[error("hash mismatch for {filename} from {url}: expected {expected}, got {actual}; the file was not stored (the index or the --hash pins are wrong, or the download was tampered with)")]
-    HashMismatch {
-        /// The distribution file name.
-        filename: String,
-        /// Where it came from (credentials stripped).
-        url: String,
-        /// The expected digest(s). Ex) `sha256:ab12…`
-        expected: String,
-        /// The actual digest. Ex) `sha256:cd34…`
-        actual: String,
-    },
-    /// An index page is malformed.
-    #[error("cannot parse the index page {url}: {message}")]
-    BadPage {
-        /// The page URL (credentials stripped).
-        url: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// An index speaks a simple-API major version grail does not know.
-    #[error("{url} uses simple repository API version {version}; grail supports 1.x")]
-    UnsupportedApiVersion {
-        /// The page URL (credentials stripped).
-        url: String,
-        /// The version the page declared.
-        version: String,
-    },
-    /// A wheel is not a readable zip or has no `.dist-info/METADATA`.
-    #[error("cannot read METADATA from {filename}: {message}")]
-    BadWheel {
-        /// The wheel file name.
-        filename: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// Metadata was asked for a source distribution.
-    #[error("{filename} is not a wheel; its metadata needs a build")]
-    NotAWheel {
-        /// The file name.
-        filename: String,
-    },
-    /// A local file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The cache could not be written.
-    #[error(transparent)]
-    Cache(#[from] CacheError),
-    /// The HTTP client could not be built (TLS setup).
-    #[error("cannot start the HTTP client: {0}")]
-    Client(String),
-}
-
-fn status_hint(status: u16) -> &'static str {
-    match status {
-        401 | 403 => {
-            " (check the credentials in the index URL, e.g. https://user:token@host/simple/)"
-        }
-        429 => " (rate limited; try again later)",
-        500..=599 => " (server error, after retries)",
-        _ => "",
-    }
-}
-
-impl IndexError {
-    /// The exit code class: bad URLs are usage errors (1), everything else is
-    /// a dependency failure (2).
-    pub fn exit_kind(&self) -> ExitKind {
-        match self {
-            IndexError::InvalidUrl { .. } => ExitKind::Usage,
-            _ => ExitKind::Dependencies,
-        }
-    }
-}
-
-/// Basic-auth credentials for one origin (scheme, host, port).
-#[derive(Debug, Clone)]
-struct Credential {
-    origin: String,
-    username: String,
-    password: Option<String>,
-}
+use super::credentials::{remember_credentials, strip_credentials, Credential};
+use super::dist::{DistFile, DistOrigin, RemoteMetadata};
+use super::error::{http_error, IndexError};
+use super::hashes::{check_cached, verify_hashes};
+use super::remote_zip::{read_local_wheel, read_wheel_metadata, Sparse, ZipFailure};
+use super::settings::ClientSettings;
+use super::simple::{filename_project, list_directory, page_base, parse_html, parse_page};
+use super::{ACCEPT_SIMPLE, BACKOFF, TAIL_BYTES};
 
 /// A configured find-links location.
 #[derive(Debug, Clone)]
@@ -327,7 +34,7 @@ enum FindLinks {
 
 /// The index client; share one per run (it is `Sync`).
 pub struct IndexClient {
-    settings: IndexSettings,
+    settings: ClientSettings,
     indexes: Vec<Url>,
     find_links: Vec<(FindLinks, String)>,
     credentials: Vec<Credential>,
@@ -350,7 +57,7 @@ impl fmt::Debug for IndexClient {
 impl IndexClient {
     /// Build a client. Credentials in URL userinfo are kept aside (sent as
     /// basic auth to the same origin) and stripped from every URL.
-    pub fn new(settings: IndexSettings, cache: Cache) -> Result<IndexClient, IndexError> {
+    pub fn new(settings: ClientSettings, cache: Cache) -> Result<IndexClient, IndexError> {
         let mut credentials = Vec::new();
         let mut indexes = Vec::new();
         for url in &settings.index_urls {
@@ -429,7 +136,7 @@ impl IndexClient {
                 let Some(page) = self.page(&page_url, ACCEPT_SIMPLE)? else {
                     continue;
                 };
-                files.extend(parse_page(&page, &Origin::Index(index.clone()))?);
+                files.extend(parse_page(&page, &DistOrigin::Index(index.clone()))?);
             }
         }
         for (location, label) in &self.find_links {
@@ -455,6 +162,7 @@ impl IndexClient {
         let key = Cache::metadata_key(file.sha256(), file.url.as_str());
         if let Some(cached) = self.cache.metadata(&key) {
             if let Some(metadata) = cached.metadata() {
+                tracing::debug!(file = %file.filename, "metadata: cache hit");
                 return Ok(RemoteMetadata {
                     metadata,
                     unzipped_bytes: cached.unzipped_bytes,
@@ -522,6 +230,7 @@ impl IndexClient {
             .map(str::to_ascii_lowercase)
             .or_else(|| self.cache.url_sha256(file.url.as_str()));
         if let Some(path) = known.as_deref().and_then(|sha| self.cache.blob(sha)) {
+            tracing::debug!(file = %file.filename, "download: cache hit");
             check_cached(file, &path, required)?;
             return Ok(path);
         }
@@ -545,7 +254,7 @@ impl IndexClient {
     }
 
     /// Download many files with a bounded pool of
-    /// [`IndexSettings::concurrency`] workers; results are in input order.
+    /// [`ClientSettings::concurrency`] workers; results are in input order.
     pub fn download_all(&self, files: &[DistFile]) -> Vec<Result<PathBuf, IndexError>> {
         self.parallel(files, |file| self.download(file))
     }
@@ -559,12 +268,6 @@ impl IndexClient {
         self.parallel(files, |(file, required)| {
             self.download_verified(file, required)
         })
-    }
-
-    /// [`IndexClient::metadata`] for many files, in parallel (prefetching
-    /// candidates); results are in input order.
-    pub fn metadata_all(&self, files: &[DistFile]) -> Vec<Result<RemoteMetadata, IndexError>> {
-        self.parallel(files, |file| self.metadata(file))
     }
 
     fn parallel<T: Sync, R: Send>(&self, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
@@ -609,6 +312,7 @@ impl IndexClient {
                 .max_age
                 .is_some_and(|age| now().saturating_sub(page.fetched_at) < age)
             {
+                tracing::debug!(%url, "index page: fresh in the cache");
                 return Ok((!page.not_found).then(|| page.clone()));
             }
         }
@@ -618,6 +322,7 @@ impl IndexClient {
                 let status = response.status();
                 if status == StatusCode::NOT_MODIFIED {
                     if let Some(mut page) = cached.clone() {
+                        tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
                         page.fetched_at = now();
                         page.max_age = max_age(response.headers()).or(page.max_age);
                         return Ok(page);
@@ -641,6 +346,7 @@ impl IndexClient {
                     final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
                     not_found: false,
                 };
+                tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
                 if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
                     page.not_found = true;
                     return Ok(page);
@@ -678,7 +384,7 @@ impl IndexClient {
             .page(url, "text/html")?
             .ok_or_else(|| http_error(url, StatusCode::NOT_FOUND))?;
         let base = page_base(&page)?;
-        let files = parse_html(&page.body, &base, &Origin::FindLinks(label.to_string()))?;
+        let files = parse_html(&page.body, &base, &DistOrigin::FindLinks(label.to_string()))?;
         lock(&self.pages).insert(url.as_str().to_string(), files.clone());
         Ok(files)
     }
@@ -686,7 +392,7 @@ impl IndexClient {
     // ----- HTTP ------------------------------------------------------------
 
     /// GET `url` with credentials for its origin and up to
-    /// [`IndexSettings::attempts`] attempts with exponential backoff on 5xx,
+    /// [`ClientSettings::attempts`] attempts with exponential backoff on 5xx,
     /// connection errors and timeouts; `handle` turns a response into a value.
     fn retrying<T>(
         &self,
@@ -708,7 +414,11 @@ impl IndexClient {
             attempt += 1;
             let last = attempt >= attempts;
             let outcome = match customize(self.get(url)).send() {
-                Ok(response) if response.status().is_server_error() && !last => None,
+                Ok(response) if response.status().is_server_error() && !last => {
+                    let reason = format!("HTTP {}", response.status().as_u16());
+                    tracing::debug!(%url, attempt, attempts, %reason, "retrying");
+                    None
+                }
                 Ok(response) => match handle(response) {
                     Ok(value) => return Ok(value),
                     Err(Attempt::Fatal(e)) => return Err(e),
@@ -728,6 +438,7 @@ impl IndexClient {
                         attempts: attempt,
                     });
                 }
+                tracing::debug!(url = %u, attempt, attempts, reason = %error_chain(&e), "retrying");
             }
             std::thread::sleep(BACKOFF * 2u32.pow(attempt - 1));
         }
@@ -802,6 +513,7 @@ impl IndexClient {
             .or_else(|| self.cache.url_sha256(file.url.as_str()))
             .and_then(|sha| self.cache.blob(&sha));
         if let Some(path) = cached_blob {
+            tracing::debug!(file = %file.filename, "metadata: read from the cached wheel");
             return read_local_wheel(&path, &file.filename);
         }
         if file.url.scheme() == "file" || self.settings.offline {
@@ -810,11 +522,15 @@ impl IndexClient {
         }
         if let Some(hash) = &file.core_metadata {
             if let Some(found) = self.pep658(file, hash.as_deref())? {
+                tracing::debug!(file = %file.filename, "metadata: PEP 658 file");
                 return Ok(found);
             }
         }
         match self.range_metadata(file)? {
-            Some(found) => Ok(found),
+            Some(found) => {
+                tracing::debug!(file = %file.filename, "metadata: Range requests");
+                Ok(found)
+            }
             None => {
                 let path = self.download(file)?;
                 read_local_wheel(&path, &file.filename)
@@ -894,7 +610,10 @@ impl IndexClient {
                 let path = self.verify_and_persist(blob, file, &[])?;
                 return read_local_wheel(&path, &file.filename).map(Some);
             }
-            Tail::Unusable => return Ok(None),
+            Tail::Unusable => {
+                tracing::debug!(file = %file.filename, "Range requests unusable: full download");
+                return Ok(None);
+            }
         };
         let mut fetch = |start: u64, end: u64| -> Result<Vec<u8>, IndexError> {
             self.retrying_with(
@@ -920,7 +639,10 @@ impl IndexClient {
         match read_wheel_metadata(&mut source, &file.filename) {
             Ok(found) => Ok(Some(found)),
             // A network failure mid-way: the full download will retry properly.
-            Err(ZipFailure::Fetch(_)) => Ok(None),
+            Err(ZipFailure::Fetch(e)) => {
+                tracing::debug!(file = %file.filename, error = %e, "Range read failed: full download");
+                Ok(None)
+            }
             Err(ZipFailure::Bad(message)) => Err(IndexError::BadWheel {
                 filename: file.filename.clone(),
                 message,
@@ -984,15 +706,8 @@ fn error_chain(e: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-fn http_error(url: &Url, status: StatusCode) -> IndexError {
-    IndexError::Http {
-        url: url.to_string(),
-        status: status.as_u16(),
-    }
-}
-
 /// `Cache-Control: max-age=N`, unless the response forbids reuse.
-fn max_age(headers: &header::HeaderMap) -> Option<u64> {
+pub(super) fn max_age(headers: &header::HeaderMap) -> Option<u64> {
     let value = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
     let mut age = None;
     for directive in value.split(',').map(str::trim) {
@@ -1008,7 +723,7 @@ fn max_age(headers: &header::HeaderMap) -> Option<u64> {
 }
 
 /// The total length from `Content-Range: bytes a-b/total`.
-fn content_range_total(value: &str) -> Option<u64> {
+pub(super) fn content_range_total(value: &str) -> Option<u64> {
     value
         .trim()
         .strip_prefix("bytes ")?
@@ -1016,155 +731,4 @@ fn content_range_total(value: &str) -> Option<u64> {
         .1
         .parse()
         .ok()
-}
-
-fn remember_credentials(url: &Url, out: &mut Vec<Credential>) {
-    if url.username().is_empty() && url.password().is_none() {
-        return;
-    }
-    let origin = url.origin().ascii_serialization();
-    if out.iter().any(|c| c.origin == origin) {
-        return;
-    }
-    out.push(Credential {
-        origin,
-        username: percent_decode(url.username()),
-        password: url.password().map(percent_decode),
-    });
-}
-
-fn strip_credentials(url: &Url) -> Url {
-    let mut url = url.clone();
-    // Both only fail for URLs that cannot have credentials anyway.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-// ----- hashes -------------------------------------------------------------------
-
-/// Listed hashes must all match (for algorithms grail computes); when
-/// `required` is not empty, at least one of them must match too.
-fn verify_hashes(
-    file: &DistFile,
-    required: &[String],
-    digest: impl Fn(&str) -> Option<String>,
-) -> Result<(), IndexError> {
-    let mismatch = |expected: String, actual: String| IndexError::HashMismatch {
-        filename: file.filename.clone(),
-        url: file.url.to_string(),
-        expected,
-        actual,
-    };
-    for (alg, expected) in &file.hashes {
-        if let Some(actual) = digest(alg) {
-            if !actual.eq_ignore_ascii_case(expected) {
-                return Err(mismatch(
-                    format!("{alg}:{expected}"),
-                    format!("{alg}:{actual}"),
-                ));
-            }
-        }
-    }
-    if required.is_empty() {
-        return Ok(());
-    }
-    let matched = required.iter().any(|pin| {
-        pin.split_once([':', '='])
-            .and_then(|(alg, hex)| {
-                digest(alg).map(|actual| actual.eq_ignore_ascii_case(hex.trim()))
-            })
-            .unwrap_or(false)
-    });
-    if matched {
-        Ok(())
-    } else {
-        let actual = digest("sha256").unwrap_or_default();
-        Err(mismatch(required.join(" or "), format!("sha256:{actual}")))
-    }
-}
-
-/// Verify a cache hit against `required` (re-hashing only for non-sha256 pins).
-fn check_cached(file: &DistFile, path: &Path, required: &[String]) -> Result<(), IndexError> {
-    if required.is_empty() {
-        return Ok(());
-    }
-    let io_err = |source| IndexError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = fs::read(path).map_err(io_err)?;
-    use sha2::Digest;
-    verify_hashes(file, required, |alg| {
-        match alg.to_ascii_lowercase().as_str() {
-            "sha256" => Some(hex::encode(sha2::Sha256::digest(&bytes))),
-            "sha384" => Some(hex::encode(sha2::Sha384::digest(&bytes))),
-            "sha512" => Some(hex::encode(sha2::Sha512::digest(&bytes))),
-            _ => None,
-        }
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn origin() -> Origin {
-        Origin::Index(Url::parse("https://example.org/simple/").unwrap())
-    }
-
-    fn dist(hashes: &[(&str, &str)]) -> DistFile {
-        DistFile {
-            filename: "a-1.0-py3-none-any.whl".into(),
-            url: Url::parse("https://example.org/a-1.0-py3-none-any.whl").unwrap(),
-            hashes: hashes
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            requires_python: None,
-            yanked: None,
-            core_metadata: None,
-            size: None,
-            origin: origin(),
-        }
-    }
-
-    #[test]
-    fn hash_verification_rules() {
-        let digest = |alg: &str| (alg == "sha256").then(|| "aa".to_string());
-        assert!(verify_hashes(&dist(&[("sha256", "aa"), ("md5", "zz")]), &[], digest).is_ok());
-        let err = verify_hashes(&dist(&[("sha256", "bb")]), &[], digest).unwrap_err();
-        let text = err.to_string();
-        assert!(
-            text.contains("a-1.0-py3-none-any.whl")
-                && text.contains("sha256:bb")
-                && text.contains("sha256:aa"),
-            "{text}"
-        );
-        let pins = ["sha256:cc".to_string(), "sha256:AA".to_string()];
-        assert!(verify_hashes(&dist(&[]), &pins, digest).is_ok());
-        let err = verify_hashes(&dist(&[]), &pins[..1], digest).unwrap_err();
-        assert!(err.to_string().contains("sha256:cc"));
-        // A pin with an algorithm grail cannot compute never matches.
-        assert!(verify_hashes(&dist(&[]), &["md5:aa".to_string()], digest).is_err());
-    }
 }
