@@ -318,47 +318,7 @@ impl IndexClient {
         }
         let page = self.retrying_with(
             url,
-            |response| {
-                let status = response.status();
-                if status == StatusCode::NOT_MODIFIED {
-                    if let Some(mut page) = cached.clone() {
-                        tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
-                        page.fetched_at = now();
-                        page.max_age = max_age(response.headers()).or(page.max_age);
-                        return Ok(page);
-                    }
-                }
-                let header = |name: header::HeaderName| {
-                    response
-                        .headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                };
-                let mut page = CachedPage {
-                    url: key.to_string(),
-                    content_type: header(header::CONTENT_TYPE),
-                    etag: header(header::ETAG),
-                    last_modified: header(header::LAST_MODIFIED),
-                    fetched_at: now(),
-                    max_age: max_age(response.headers()),
-                    body: String::new(),
-                    final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
-                    not_found: false,
-                };
-                tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
-                if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-                    page.not_found = true;
-                    return Ok(page);
-                }
-                if !status.is_success() {
-                    return Err(Attempt::Fatal(http_error(url, status)));
-                }
-                page.body = response
-                    .text()
-                    .map_err(|e| Attempt::Transient(e, url.clone()))?;
-                Ok(page)
-            },
+            |response| page_from_response(url, cached.as_ref(), response),
             |request| {
                 let mut request = request.header(header::ACCEPT, accept);
                 if let Some(page) = &cached {
@@ -649,6 +609,55 @@ impl IndexClient {
             }),
         }
     }
+}
+
+/// An index page from a response: the cached page refreshed on 304, a
+/// not-found marker on 404/410, else the body with its validators.
+fn page_from_response(
+    url: &Url,
+    cached: Option<&CachedPage>,
+    response: Response,
+) -> Result<CachedPage, Attempt> {
+    let key = url.as_str();
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED {
+        if let Some(mut page) = cached.cloned() {
+            tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
+            page.fetched_at = now();
+            page.max_age = max_age(response.headers()).or(page.max_age);
+            return Ok(page);
+        }
+    }
+    let header = |name: header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let mut page = CachedPage {
+        url: key.to_string(),
+        content_type: header(header::CONTENT_TYPE),
+        etag: header(header::ETAG),
+        last_modified: header(header::LAST_MODIFIED),
+        fetched_at: now(),
+        max_age: max_age(response.headers()),
+        body: String::new(),
+        final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
+        not_found: false,
+    };
+    tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
+    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+        page.not_found = true;
+        return Ok(page);
+    }
+    if !status.is_success() {
+        return Err(Attempt::Fatal(http_error(url, status)));
+    }
+    page.body = response
+        .text()
+        .map_err(|e| Attempt::Transient(e, url.clone()))?;
+    Ok(page)
 }
 
 /// The outcome of handling one response inside [`IndexClient::retrying`].
