@@ -13,17 +13,17 @@ use reqwest::header;
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::cache::{sha256_hex, Cache, CachedMetadata, CachedPage, FinishedBlob};
+use crate::cache::{Cache, CachedMetadata, CachedPage, FinishedBlob};
 use crate::names::normalize;
 
 use super::credentials::{remember_credentials, strip_credentials, Credential};
 use super::dist::{DistFile, DistOrigin, RemoteMetadata};
 use super::error::{http_error, IndexError};
 use super::hashes::{check_cached, verify_hashes};
-use super::remote_zip::{read_local_wheel, read_wheel_metadata, Sparse, ZipFailure};
+use super::remote_zip::read_local_wheel;
 use super::settings::ClientSettings;
 use super::simple::{filename_project, list_directory, page_base, parse_html, parse_page};
-use super::{ACCEPT_SIMPLE, BACKOFF, TAIL_BYTES};
+use super::{ACCEPT_SIMPLE, BACKOFF};
 
 /// A configured find-links location.
 #[derive(Debug, Clone)]
@@ -34,12 +34,12 @@ enum FindLinks {
 
 /// The index client; share one per run (it is `Sync`).
 pub struct IndexClient {
-    settings: ClientSettings,
+    pub(super) settings: ClientSettings,
     indexes: Vec<Url>,
     find_links: Vec<(FindLinks, String)>,
     credentials: Vec<Credential>,
-    cache: Cache,
-    http: Client,
+    pub(super) cache: Cache,
+    pub(super) http: Client,
     projects: Mutex<HashMap<String, Vec<DistFile>>>,
     pages: Mutex<HashMap<String, Vec<DistFile>>>,
 }
@@ -354,7 +354,7 @@ impl IndexClient {
     /// GET `url` with credentials for its origin and up to
     /// [`ClientSettings::attempts`] attempts with exponential backoff on 5xx,
     /// connection errors and timeouts; `handle` turns a response into a value.
-    fn retrying<T>(
+    pub(super) fn retrying<T>(
         &self,
         url: &Url,
         handle: impl FnMut(Response) -> Result<T, Attempt>,
@@ -362,7 +362,7 @@ impl IndexClient {
         self.retrying_with(url, handle, |r| r)
     }
 
-    fn retrying_with<T>(
+    pub(super) fn retrying_with<T>(
         &self,
         url: &Url,
         mut handle: impl FnMut(Response) -> Result<T, Attempt>,
@@ -417,7 +417,11 @@ impl IndexClient {
     // ----- downloads -------------------------------------------------------
 
     /// Stream a response body into a new (unverified) blob.
-    fn store_body(&self, mut response: Response, file: &DistFile) -> Result<FinishedBlob, Attempt> {
+    pub(super) fn store_body(
+        &self,
+        mut response: Response,
+        file: &DistFile,
+    ) -> Result<FinishedBlob, Attempt> {
         let mut writer = self
             .cache
             .blob_writer()
@@ -448,7 +452,7 @@ impl IndexClient {
 
     /// Check a freshly written blob against the listed and required hashes;
     /// store it only when they match.
-    fn verify_and_persist(
+    pub(super) fn verify_and_persist(
         &self,
         blob: FinishedBlob,
         file: &DistFile,
@@ -461,153 +465,6 @@ impl IndexClient {
             self.cache.set_url_sha256(file.url.as_str(), &sha)?;
         }
         Ok(path)
-    }
-
-    // ----- metadata --------------------------------------------------------
-
-    fn fetch_metadata(&self, file: &DistFile) -> Result<RemoteMetadata, IndexError> {
-        // A wheel already in the cache (or on local disk) is read directly.
-        let cached_blob = file
-            .sha256()
-            .map(str::to_string)
-            .or_else(|| self.cache.url_sha256(file.url.as_str()))
-            .and_then(|sha| self.cache.blob(&sha));
-        if let Some(path) = cached_blob {
-            tracing::debug!(file = %file.filename, "metadata: read from the cached wheel");
-            return read_local_wheel(&path, &file.filename);
-        }
-        if file.url.scheme() == "file" || self.settings.offline {
-            let path = self.download(file)?;
-            return read_local_wheel(&path, &file.filename);
-        }
-        if let Some(hash) = &file.core_metadata {
-            if let Some(found) = self.pep658(file, hash.as_deref())? {
-                tracing::debug!(file = %file.filename, "metadata: PEP 658 file");
-                return Ok(found);
-            }
-        }
-        match self.range_metadata(file)? {
-            Some(found) => {
-                tracing::debug!(file = %file.filename, "metadata: Range requests");
-                Ok(found)
-            }
-            None => {
-                let path = self.download(file)?;
-                read_local_wheel(&path, &file.filename)
-            }
-        }
-    }
-
-    /// The PEP 658 `.metadata` file; `Ok(None)` if the server does not have it.
-    fn pep658(
-        &self,
-        file: &DistFile,
-        sha256: Option<&str>,
-    ) -> Result<Option<RemoteMetadata>, IndexError> {
-        let mut url = file.url.clone();
-        url.set_path(&format!("{}.metadata", file.url.path()));
-        let body = self.retrying(&url, |response| {
-            let status = response.status();
-            if status == StatusCode::NOT_FOUND {
-                return Ok(None);
-            }
-            if !status.is_success() {
-                return Err(Attempt::Fatal(http_error(&url, status)));
-            }
-            let bytes = response
-                .bytes()
-                .map_err(|e| Attempt::Transient(e, url.clone()))?;
-            Ok(Some(bytes.to_vec()))
-        })?;
-        let Some(body) = body else { return Ok(None) };
-        if let Some(expected) = sha256 {
-            let actual = sha256_hex(&body);
-            if !actual.eq_ignore_ascii_case(expected) {
-                return Err(IndexError::HashMismatch {
-                    filename: format!("{}.metadata", file.filename),
-                    url: url.to_string(),
-                    expected: format!("sha256:{expected}"),
-                    actual: format!("sha256:{actual}"),
-                });
-            }
-        }
-        Ok(Some(RemoteMetadata {
-            metadata: body,
-            unzipped_bytes: None,
-        }))
-    }
-
-    /// Read METADATA with Range requests. `Ok(None)` means "download the
-    /// whole wheel instead" (Range unsupported or the zip is unusual); if the
-    /// server ignored Range and sent the whole file, it is kept as the download.
-    fn range_metadata(&self, file: &DistFile) -> Result<Option<RemoteMetadata>, IndexError> {
-        let url = &file.url;
-        let tail = self.retrying_with(
-            url,
-            |response| match response.status() {
-                StatusCode::PARTIAL_CONTENT => {
-                    let total = response
-                        .headers()
-                        .get(header::CONTENT_RANGE)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(content_range_total);
-                    let bytes = response
-                        .bytes()
-                        .map_err(|e| Attempt::Transient(e, url.clone()))?;
-                    Ok(match total {
-                        Some(total) => Tail::Partial(total, bytes.to_vec()),
-                        None => Tail::Unusable,
-                    })
-                }
-                StatusCode::OK => Ok(Tail::Whole(self.store_body(response, file)?)),
-                _ => Ok(Tail::Unusable),
-            },
-            |request| request.header(header::RANGE, format!("bytes=-{TAIL_BYTES}")),
-        )?;
-        let (total, tail) = match tail {
-            Tail::Partial(total, tail) => (total, tail),
-            Tail::Whole(blob) => {
-                let path = self.verify_and_persist(blob, file, &[])?;
-                return read_local_wheel(&path, &file.filename).map(Some);
-            }
-            Tail::Unusable => {
-                tracing::debug!(file = %file.filename, "Range requests unusable: full download");
-                return Ok(None);
-            }
-        };
-        let mut fetch = |start: u64, end: u64| -> Result<Vec<u8>, IndexError> {
-            self.retrying_with(
-                url,
-                |response| {
-                    if response.status() != StatusCode::PARTIAL_CONTENT {
-                        return Err(Attempt::Fatal(http_error(url, response.status())));
-                    }
-                    let bytes = response
-                        .bytes()
-                        .map_err(|e| Attempt::Transient(e, url.clone()))?;
-                    Ok(bytes.to_vec())
-                },
-                |request| request.header(header::RANGE, format!("bytes={start}-{}", end - 1)),
-            )
-        };
-        let mut source = Sparse {
-            total,
-            tail_start: total.saturating_sub(tail.len() as u64),
-            tail,
-            fetch: &mut fetch,
-        };
-        match read_wheel_metadata(&mut source, &file.filename) {
-            Ok(found) => Ok(Some(found)),
-            // A network failure mid-way: the full download will retry properly.
-            Err(ZipFailure::Fetch(e)) => {
-                tracing::debug!(file = %file.filename, error = %e, "Range read failed: full download");
-                Ok(None)
-            }
-            Err(ZipFailure::Bad(message)) => Err(IndexError::BadWheel {
-                filename: file.filename.clone(),
-                message,
-            }),
-        }
     }
 }
 
@@ -661,7 +518,7 @@ fn page_from_response(
 }
 
 /// The outcome of handling one response inside [`IndexClient::retrying`].
-enum Attempt {
+pub(super) enum Attempt {
     /// Give up now with this error.
     Fatal(IndexError),
     /// A transport error mid-body: retry.
@@ -672,12 +529,6 @@ impl From<IndexError> for Attempt {
     fn from(e: IndexError) -> Self {
         Attempt::Fatal(e)
     }
-}
-
-enum Tail {
-    Partial(u64, Vec<u8>),
-    Whole(FinishedBlob),
-    Unusable,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -50,6 +50,7 @@ mod credentials;
 mod dist;
 mod error;
 mod hashes;
+mod metadata;
 mod options;
 mod remote_zip;
 mod settings;
