@@ -662,7 +662,7 @@ impl<'a> PipBuilder<'a> {
     /// pip's build isolation uses the same indexes), keeping built wheels in `work`.
     pub fn new(
         python: std::sync::Arc<crate::python::LazyInterpreter>,
-        settings: &crate::requirements::IndexSettings,
+        settings: &crate::index::IndexOptions,
         tags: &'a crate::tags::Tags,
         work: PathBuf,
     ) -> Self {

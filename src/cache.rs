@@ -37,6 +37,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
+use crate::error::{Classify, ExitKind};
+
 /// The version directory below the cache root; bump when the layout changes.
 const LAYOUT: &str = "v1";
 
@@ -51,6 +53,14 @@ pub struct CacheError {
     /// The underlying I/O error.
     #[source]
     pub source: io::Error,
+}
+
+/// The cache directory is unusable (permissions, a full disk, a file in the
+/// way): bad input (exit 1), fixed by `--cache-dir` or `GRAIL_CACHE_DIR`.
+impl Classify for CacheError {
+    fn exit_kind(&self) -> ExitKind {
+        ExitKind::Usage
+    }
 }
 
 impl CacheError {
@@ -153,7 +163,7 @@ impl Cache {
     }
 
     /// Where the blob with this sha256 lives (whether or not it exists).
-    pub fn blob_path(&self, sha256_hex: &str) -> PathBuf {
+    fn blob_path(&self, sha256_hex: &str) -> PathBuf {
         let hex = sha256_hex.to_ascii_lowercase();
         let prefix = hex.get(..2).unwrap_or("xx");
         self.root.join("blobs/sha256").join(prefix).join(hex)
@@ -308,6 +318,7 @@ fn remove_stale_temp_files(tmp: &Path) {
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > hour);
         if old {
+            tracing::debug!(path = %e.path().display(), "cache: removing a stale temporary file");
             let _ = fs::remove_file(e.path());
         }
     }

@@ -15,8 +15,8 @@ use anyhow::Context;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
-use crate::error::{deps, usage, ExitKind, Failure};
-use crate::index::{DistFile, IndexClient, IndexSettings, Origin};
+use crate::error::{deps, usage, Classify, ExitKind, Failure};
+use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
 use crate::report::ExcludedEntry;
@@ -173,7 +173,7 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                         yanked: None,
                         core_metadata: None,
                         size: None,
-                        origin: Origin::Direct(url.clone()),
+                        origin: DistOrigin::Direct(url.clone()),
                     })),
                 ));
             }
@@ -378,7 +378,7 @@ pub fn chalice_missing_warning(missing: &[Missing]) -> String {
 
 /// Build the index client from requirements.txt, `PIP_*` and the CLI.
 pub fn client(
-    settings: &crate::requirements::IndexSettings,
+    settings: &crate::index::IndexOptions,
     offline: bool,
     refresh: bool,
     cache_dir: Option<&Path>,
@@ -408,13 +408,13 @@ pub fn client(
             anyhow::anyhow!("cache {}: {e}", cache_dir.display()),
         )
     })?;
-    let s = IndexSettings {
+    let s = ClientSettings {
         index_urls,
         find_links: settings.find_links.clone(),
         no_index: settings.no_index,
         offline,
         refresh,
-        ..IndexSettings::default()
+        ..ClientSettings::default()
     };
     IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e).into())
 }

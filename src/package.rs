@@ -15,13 +15,13 @@ use crate::budget::{render_breakdown, Budget, SizeItem};
 use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
 use crate::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
-use crate::error::{usage, ExitKind, Failure};
+use crate::error::{usage, Classify, ExitKind, Failure};
+use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
-use crate::requirements::{effective_index_settings, IndexArgs};
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::wheel::{WheelArchive, WheelFilename};
@@ -222,7 +222,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
     let env = |k: &str| std::env::var(k).ok();
-    let settings = effective_index_settings(&index_args(b), &env, &requirements)
+    let settings = effective_index_options(&index_args(b), &env, &requirements)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
 
     let make_client =

@@ -22,7 +22,7 @@ use std::sync::Mutex;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 
-use crate::index::{DistFile, IndexClient, Origin};
+use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::metadata::CoreMetadata;
 use crate::names::normalize;
 use crate::resolver::{Candidate, PackageSource, SourceError};
@@ -69,9 +69,9 @@ impl Artifact {
     pub fn source_label(&self) -> &'static str {
         match self {
             Artifact::Wheel(f) => match &f.origin {
-                Origin::FindLinks(_) => "find-links",
-                Origin::Index(_) => "index",
-                Origin::Direct(_) => "url",
+                DistOrigin::FindLinks(_) => "find-links",
+                DistOrigin::Index(_) => "index",
+                DistOrigin::Direct(_) => "url",
             },
             Artifact::Sdist(_) | Artifact::Built { .. } => "sdist-build",
             Artifact::LocalWheel(_) => "url",

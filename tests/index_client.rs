@@ -6,22 +6,22 @@ use std::path::Path;
 use std::time::Duration;
 
 use grail::cache::Cache;
-use grail::error::ExitKind;
-use grail::index::{DistFile, IndexClient, IndexError, IndexSettings, Origin};
+use grail::error::{Classify, ExitKind};
+use grail::index::{ClientSettings, DistFile, DistOrigin, IndexClient, IndexError};
 use grail::metadata::CoreMetadata;
 use support::{IndexServer, IndexServerOptions, Mode};
 use url::Url;
 
-fn settings(index: &str) -> IndexSettings {
-    IndexSettings {
+fn settings(index: &str) -> ClientSettings {
+    ClientSettings {
         index_urls: vec![Url::parse(index).unwrap()],
         attempts: 3,
         timeout: Duration::from_secs(10),
-        ..IndexSettings::default()
+        ..ClientSettings::default()
     }
 }
 
-fn client_with(settings: IndexSettings, cache: &Path) -> IndexClient {
+fn client_with(settings: ClientSettings, cache: &Path) -> IndexClient {
     IndexClient::new(settings, Cache::new(cache).unwrap()).unwrap()
 }
 
@@ -107,7 +107,7 @@ fn json_and_html_pages_list_the_same_files() {
         assert_eq!(pure.requires_python.as_deref(), Some(">=3.7"));
         assert_eq!(
             pure.origin,
-            Origin::Index(Url::parse(&server.url()).unwrap())
+            DistOrigin::Index(Url::parse(&server.url()).unwrap())
         );
         assert!(pure.core_metadata.is_none());
         let summary: Vec<_> = files
@@ -498,7 +498,7 @@ fn basic_auth_from_url_userinfo() {
     let files = client.project("six").unwrap();
     let wheel = file(&files, "six-1.17.0-py2.py3-none-any.whl");
     assert!(!wheel.url.as_str().contains("s3cr3t"));
-    assert!(matches!(&wheel.origin, Origin::Index(u) if !u.as_str().contains("s3cr3t")));
+    assert!(matches!(&wheel.origin, DistOrigin::Index(u) if !u.as_str().contains("s3cr3t")));
     client.metadata(wheel).unwrap();
     client.download(wheel).unwrap();
     // Credentials never reach the cache.
@@ -534,10 +534,10 @@ fn find_links_directories_and_pages() {
     let cache = tempfile::tempdir().unwrap();
     let dir = support::index_server::fixtures_root().join("six");
     let client = client_with(
-        IndexSettings {
+        ClientSettings {
             find_links: vec![dir.to_string_lossy().into_owned()],
             no_index: true,
-            ..IndexSettings::default()
+            ..ClientSettings::default()
         },
         cache.path(),
     );
@@ -556,16 +556,16 @@ fn find_links_directories_and_pages() {
 
     let server = server(Mode::Json);
     let client = client_with(
-        IndexSettings {
+        ClientSettings {
             find_links: vec![server.find_links_url()],
             no_index: true,
-            ..IndexSettings::default()
+            ..ClientSettings::default()
         },
         cache.path(),
     );
     let files = client.project("python_dateutil").unwrap();
     assert_eq!(files.len(), 1);
-    assert!(matches!(&files[0].origin, Origin::FindLinks(_)));
+    assert!(matches!(&files[0].origin, DistOrigin::FindLinks(_)));
     assert_eq!(
         files[0].url.as_str(),
         format!(

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use url::Url;
 
-use super::{percent_decode, strip_credentials, DistFile, IndexError, Origin};
+use super::{percent_decode, strip_credentials, DistFile, DistOrigin, IndexError};
 use crate::cache::CachedPage;
 use crate::names::normalize;
 
@@ -21,7 +21,10 @@ pub(super) fn page_base(page: &CachedPage) -> Result<Url, IndexError> {
     })
 }
 
-pub(super) fn parse_page(page: &CachedPage, origin: &Origin) -> Result<Vec<DistFile>, IndexError> {
+pub(super) fn parse_page(
+    page: &CachedPage,
+    origin: &DistOrigin,
+) -> Result<Vec<DistFile>, IndexError> {
     let base = page_base(page)?;
     let content_type = page
         .content_type
@@ -84,7 +87,7 @@ pub(super) fn parse_json(
     body: &str,
     base: &Url,
     page: &str,
-    origin: &Origin,
+    origin: &DistOrigin,
 ) -> Result<Vec<DistFile>, IndexError> {
     let parsed: JsonPage = serde_json::from_str(body).map_err(|e| IndexError::BadPage {
         url: page.to_string(),
@@ -159,7 +162,7 @@ pub(super) fn resolve_link(
 pub(super) fn parse_html(
     body: &str,
     page_url: &Url,
-    origin: &Origin,
+    origin: &DistOrigin,
 ) -> Result<Vec<DistFile>, IndexError> {
     let page = page_url.as_str();
     let mut base = page_url.clone();
@@ -272,52 +275,8 @@ pub(super) fn scan_tags(html: &str) -> Vec<Tag> {
             continue;
         }
         // Attributes until the closing '>' (quotes may contain '>').
-        let mut attrs = Vec::new();
-        loop {
-            while j < bytes.len() && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/') {
-                j += 1;
-            }
-            if j >= bytes.len() || bytes[j] == b'>' {
-                break;
-            }
-            let key_start = j;
-            while j < bytes.len()
-                && !bytes[j].is_ascii_whitespace()
-                && !matches!(bytes[j], b'=' | b'>')
-            {
-                j += 1;
-            }
-            let key = lower[key_start..j].to_string();
-            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                j += 1;
-            }
-            let mut value = String::new();
-            if j < bytes.len() && bytes[j] == b'=' {
-                j += 1;
-                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
-                    j += 1;
-                }
-                if j < bytes.len() && matches!(bytes[j], b'"' | b'\'') {
-                    let quote = bytes[j];
-                    let value_start = j + 1;
-                    j = value_start;
-                    while j < bytes.len() && bytes[j] != quote {
-                        j += 1;
-                    }
-                    value = unescape(&html[value_start..j.min(bytes.len())]);
-                    j = (j + 1).min(bytes.len());
-                } else {
-                    let value_start = j;
-                    while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
-                        j += 1;
-                    }
-                    value = unescape(&html[value_start..j]);
-                }
-            }
-            if !key.is_empty() {
-                attrs.push((key, value));
-            }
-        }
+        let (attrs, end) = scan_attrs(html, &lower, j);
+        j = end;
         let after = (j + 1).min(bytes.len());
         let mut text = String::new();
         let mut next = after;
@@ -333,6 +292,63 @@ pub(super) fn scan_tags(html: &str) -> Vec<Tag> {
         i = next.max(start + 1);
     }
     tags
+}
+
+/// The attributes of a start tag from `j` (just after its name) up to its
+/// `>`: lower-cased keys, unescaped values. Returns them and the index of `>`
+/// (or the end of the input).
+fn scan_attrs(html: &str, lower: &str, mut j: usize) -> (Vec<(String, String)>, usize) {
+    let bytes = html.as_bytes();
+    let mut attrs = Vec::new();
+    loop {
+        while j < bytes.len() && (bytes[j].is_ascii_whitespace() || bytes[j] == b'/') {
+            j += 1;
+        }
+        if j >= bytes.len() || bytes[j] == b'>' {
+            return (attrs, j);
+        }
+        let key_start = j;
+        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && !matches!(bytes[j], b'=' | b'>')
+        {
+            j += 1;
+        }
+        let key = lower[key_start..j].to_string();
+        while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let mut value = String::new();
+        if j < bytes.len() && bytes[j] == b'=' {
+            (value, j) = attr_value(html, j + 1);
+        }
+        if !key.is_empty() {
+            attrs.push((key, value));
+        }
+    }
+}
+
+/// An attribute value starting at `j` (after `=`): quoted (may hold `>` and
+/// spaces) or bare. Returns it unescaped and the index after it.
+fn attr_value(html: &str, mut j: usize) -> (String, usize) {
+    let bytes = html.as_bytes();
+    while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+        j += 1;
+    }
+    if j < bytes.len() && matches!(bytes[j], b'"' | b'\'') {
+        let quote = bytes[j];
+        let value_start = j + 1;
+        j = value_start;
+        while j < bytes.len() && bytes[j] != quote {
+            j += 1;
+        }
+        let value = unescape(&html[value_start..j.min(bytes.len())]);
+        (value, (j + 1).min(bytes.len()))
+    } else {
+        let value_start = j;
+        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
+            j += 1;
+        }
+        (unescape(&html[value_start..j]), j)
+    }
 }
 
 /// Decode the HTML character references a simple-API page uses.
@@ -438,7 +454,7 @@ pub(super) fn list_directory(path: &Path, label: &str) -> Result<Vec<DistFile>, 
             yanked: None,
             core_metadata: None,
             size: fs::metadata(&p).ok().map(|m| m.len()),
-            origin: Origin::FindLinks(label.to_string()),
+            origin: DistOrigin::FindLinks(label.to_string()),
         });
     }
     Ok(files)
@@ -446,12 +462,13 @@ pub(super) fn list_directory(path: &Path, label: &str) -> Result<Vec<DistFile>, 
 
 #[cfg(test)]
 mod tests {
-    use super::super::{content_range_total, max_age, remember_credentials};
+    use super::super::client::{content_range_total, max_age};
+    use super::super::credentials::remember_credentials;
     use super::*;
     use reqwest::header;
 
-    fn origin() -> Origin {
-        Origin::Index(Url::parse("https://example.org/simple/").unwrap())
+    fn origin() -> DistOrigin {
+        DistOrigin::Index(Url::parse("https://example.org/simple/").unwrap())
     }
 
     #[test]

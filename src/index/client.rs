@@ -1,0 +1,594 @@
+//! The client: project pages, metadata and downloads, cached and retried.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header;
+use reqwest::StatusCode;
+use url::Url;
+
+use crate::cache::{Cache, CachedMetadata, CachedPage, FinishedBlob};
+use crate::names::normalize;
+
+use super::credentials::{remember_credentials, strip_credentials, Credential};
+use super::dist::{DistFile, DistOrigin, RemoteMetadata};
+use super::error::{http_error, IndexError};
+use super::hashes::{check_cached, verify_hashes};
+use super::remote_zip::read_local_wheel;
+use super::settings::ClientSettings;
+use super::simple::{filename_project, list_directory, page_base, parse_html, parse_page};
+use super::{ACCEPT_SIMPLE, BACKOFF};
+
+/// A configured find-links location.
+#[derive(Debug, Clone)]
+enum FindLinks {
+    Path(PathBuf),
+    Page(Url),
+}
+
+/// The index client; share one per run (it is `Sync`).
+pub struct IndexClient {
+    pub(super) settings: ClientSettings,
+    indexes: Vec<Url>,
+    find_links: Vec<(FindLinks, String)>,
+    credentials: Vec<Credential>,
+    pub(super) cache: Cache,
+    pub(super) http: Client,
+    projects: Mutex<HashMap<String, Vec<DistFile>>>,
+    pages: Mutex<HashMap<String, Vec<DistFile>>>,
+}
+
+impl fmt::Debug for IndexClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IndexClient")
+            .field("indexes", &self.indexes)
+            .field("find_links", &self.find_links)
+            .field("offline", &self.settings.offline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IndexClient {
+    /// Build a client. Credentials in URL userinfo are kept aside (sent as
+    /// basic auth to the same origin) and stripped from every URL.
+    pub fn new(settings: ClientSettings, cache: Cache) -> Result<IndexClient, IndexError> {
+        let mut credentials = Vec::new();
+        let mut indexes = Vec::new();
+        for url in &settings.index_urls {
+            let mut url = url.clone();
+            if !url.path().ends_with('/') {
+                let path = format!("{}/", url.path());
+                url.set_path(&path);
+            }
+            remember_credentials(&url, &mut credentials);
+            indexes.push(strip_credentials(&url));
+        }
+        let mut find_links = Vec::new();
+        for entry in &settings.find_links {
+            let location = match Url::parse(entry) {
+                Ok(url) if url.scheme() == "file" => {
+                    FindLinks::Path(url.to_file_path().map_err(|()| IndexError::InvalidUrl {
+                        input: entry.clone(),
+                        message: "not a local file URL".into(),
+                    })?)
+                }
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                    remember_credentials(&url, &mut credentials);
+                    FindLinks::Page(strip_credentials(&url))
+                }
+                // Anything else (including Windows drive letters) is a path.
+                _ => FindLinks::Path(PathBuf::from(entry)),
+            };
+            let label = match &location {
+                FindLinks::Page(url) => url.to_string(),
+                FindLinks::Path(_) => entry.clone(),
+            };
+            find_links.push((location, label));
+        }
+        let http = Client::builder()
+            .user_agent(concat!("grail/", env!("CARGO_PKG_VERSION")))
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .build()
+            .map_err(|e| IndexError::Client(error_chain(&e)))?;
+        Ok(IndexClient {
+            settings,
+            indexes,
+            find_links,
+            credentials,
+            cache,
+            http,
+            projects: Mutex::new(HashMap::new()),
+            pages: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The cache this client reads and writes.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Every file of project `name` on every index (unless `no_index`) and
+    /// every find-links location, in that order. A project an index does not
+    /// know (404) contributes nothing; an empty result means "not found".
+    /// Results are memoised for the life of the client.
+    pub fn project(&self, name: &str) -> Result<Vec<DistFile>, IndexError> {
+        let norm = normalize(name);
+        if let Some(files) = lock(&self.projects).get(&norm) {
+            return Ok(files.clone());
+        }
+        let mut files = Vec::new();
+        if !self.settings.no_index {
+            for index in &self.indexes {
+                let page_url =
+                    index
+                        .join(&format!("{norm}/"))
+                        .map_err(|e| IndexError::InvalidUrl {
+                            input: format!("{index}{norm}/"),
+                            message: e.to_string(),
+                        })?;
+                let Some(page) = self.page(&page_url, ACCEPT_SIMPLE)? else {
+                    continue;
+                };
+                files.extend(parse_page(&page, &DistOrigin::Index(index.clone()))?);
+            }
+        }
+        for (location, label) in &self.find_links {
+            let listed = match location {
+                FindLinks::Path(path) => list_directory(path, label)?,
+                FindLinks::Page(url) => self.find_links_page(url, label)?,
+            };
+            files.extend(
+                listed
+                    .into_iter()
+                    .filter(|f| filename_project(&f.filename).as_deref() == Some(norm.as_str())),
+            );
+        }
+        lock(&self.projects).insert(norm, files.clone());
+        Ok(files)
+    }
+
+    /// The core metadata of `file`: from the cache; else the PEP 658
+    /// `.metadata` file (hash-verified); else Range requests into the remote
+    /// wheel; else a full download (kept in the cache). Cached afterwards
+    /// under the file's sha256 (or its URL when the index gave no hash).
+    pub fn metadata(&self, file: &DistFile) -> Result<RemoteMetadata, IndexError> {
+        let key = Cache::metadata_key(file.sha256(), file.url.as_str());
+        if let Some(cached) = self.cache.metadata(&key) {
+            if let Some(metadata) = cached.metadata() {
+                tracing::debug!(file = %file.filename, "metadata: cache hit");
+                return Ok(RemoteMetadata {
+                    metadata,
+                    unzipped_bytes: cached.unzipped_bytes,
+                });
+            }
+        }
+        if !file.is_wheel() {
+            return Err(IndexError::NotAWheel {
+                filename: file.filename.clone(),
+            });
+        }
+        let found = self.fetch_metadata(file)?;
+        self.cache.set_metadata(
+            &key,
+            &CachedMetadata::new(&found.metadata, found.unzipped_bytes),
+        )?;
+        Ok(found)
+    }
+
+    /// The total unzipped size of a wheel, for "bytes saved" figures. Free
+    /// when its metadata came through Range requests or a download; after a
+    /// PEP 658 `.metadata` fetch it costs Range requests for the central
+    /// directory (remembered in the metadata cache). `None` when unknowable.
+    pub fn unzipped_size(&self, file: &DistFile) -> Result<Option<u64>, IndexError> {
+        let key = Cache::metadata_key(file.sha256(), file.url.as_str());
+        if let Some(size) = self.cache.metadata(&key).and_then(|c| c.unzipped_bytes) {
+            return Ok(Some(size));
+        }
+        if !file.is_wheel() {
+            return Ok(None);
+        }
+        if let Some(path) = file.sha256().and_then(|h| self.cache.blob(h)) {
+            return Ok(read_local_wheel(&path, &file.filename)?.unzipped_bytes);
+        }
+        if self.settings.offline {
+            return Ok(None);
+        }
+        let found = match self.range_metadata(file)? {
+            Some(found) => found,
+            None => return Ok(None),
+        };
+        self.cache.set_metadata(
+            &key,
+            &CachedMetadata::new(&found.metadata, found.unzipped_bytes),
+        )?;
+        Ok(found.unzipped_bytes)
+    }
+
+    /// Download `file` into the cache (verifying the listed hashes) and
+    /// return the blob path. A cache hit makes no request.
+    pub fn download(&self, file: &DistFile) -> Result<PathBuf, IndexError> {
+        self.download_verified(file, &[])
+    }
+
+    /// Like [`IndexClient::download`], and the file must also match at least
+    /// one of `required` (pip `--hash` form). Ex) `sha256:ab12…`
+    /// On mismatch nothing is written to the cache.
+    pub fn download_verified(
+        &self,
+        file: &DistFile,
+        required: &[String],
+    ) -> Result<PathBuf, IndexError> {
+        let known = file
+            .sha256()
+            .map(str::to_ascii_lowercase)
+            .or_else(|| self.cache.url_sha256(file.url.as_str()));
+        if let Some(path) = known.as_deref().and_then(|sha| self.cache.blob(sha)) {
+            tracing::debug!(file = %file.filename, "download: cache hit");
+            check_cached(file, &path, required)?;
+            return Ok(path);
+        }
+        let blob = if file.url.scheme() == "file" {
+            self.copy_local(file)?
+        } else {
+            if self.settings.offline {
+                return Err(IndexError::NotCached {
+                    what: format!("{} ({})", file.filename, file.url),
+                });
+            }
+            self.retrying(&file.url, |response| {
+                let status = response.status();
+                if !status.is_success() {
+                    return Err(Attempt::Fatal(http_error(&file.url, status)));
+                }
+                self.store_body(response, file)
+            })?
+        };
+        self.verify_and_persist(blob, file, required)
+    }
+
+    /// Download many files with a bounded pool of
+    /// [`ClientSettings::concurrency`] workers; results are in input order.
+    pub fn download_all(&self, files: &[DistFile]) -> Vec<Result<PathBuf, IndexError>> {
+        self.parallel(files, |file| self.download(file))
+    }
+
+    /// [`IndexClient::download_verified`] for many `(file, required hashes)`
+    /// pairs, in parallel; results are in input order.
+    pub fn download_all_verified(
+        &self,
+        files: &[(DistFile, Vec<String>)],
+    ) -> Vec<Result<PathBuf, IndexError>> {
+        self.parallel(files, |(file, required)| {
+            self.download_verified(file, required)
+        })
+    }
+
+    fn parallel<T: Sync, R: Send>(&self, items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        let workers = self.settings.concurrency.clamp(1, items.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let result = work(item);
+                    *lock(&slots[i]) = Some(result);
+                });
+            }
+        });
+        slots
+            .into_iter()
+            .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
+    // ----- pages -----------------------------------------------------------
+
+    /// A page, from the cache when fresh or still valid (304), else fetched.
+    /// `Ok(None)` when the server says 404.
+    fn page(&self, url: &Url, accept: &str) -> Result<Option<CachedPage>, IndexError> {
+        let key = url.as_str();
+        let cached = self.cache.page(key);
+        if self.settings.offline {
+            return match cached {
+                Some(page) if page.not_found => Ok(None),
+                Some(page) => Ok(Some(page)),
+                None => Err(IndexError::NotCached {
+                    what: format!("the index page {url}"),
+                }),
+            };
+        }
+        let cached = cached.filter(|_| !self.settings.refresh);
+        if let Some(page) = &cached {
+            if page
+                .max_age
+                .is_some_and(|age| now().saturating_sub(page.fetched_at) < age)
+            {
+                tracing::debug!(%url, "index page: fresh in the cache");
+                return Ok((!page.not_found).then(|| page.clone()));
+            }
+        }
+        let page = self.retrying_with(
+            url,
+            |response| page_from_response(url, cached.as_ref(), response),
+            |request| {
+                let mut request = request.header(header::ACCEPT, accept);
+                if let Some(page) = &cached {
+                    if let Some(etag) = &page.etag {
+                        request = request.header(header::IF_NONE_MATCH, etag);
+                    }
+                    if let Some(modified) = &page.last_modified {
+                        request = request.header(header::IF_MODIFIED_SINCE, modified);
+                    }
+                }
+                request
+            },
+        )?;
+        self.cache.set_page(&page)?;
+        Ok((!page.not_found).then_some(page))
+    }
+
+    fn find_links_page(&self, url: &Url, label: &str) -> Result<Vec<DistFile>, IndexError> {
+        if let Some(files) = lock(&self.pages).get(url.as_str()) {
+            return Ok(files.clone());
+        }
+        let page = self
+            .page(url, "text/html")?
+            .ok_or_else(|| http_error(url, StatusCode::NOT_FOUND))?;
+        let base = page_base(&page)?;
+        let files = parse_html(&page.body, &base, &DistOrigin::FindLinks(label.to_string()))?;
+        lock(&self.pages).insert(url.as_str().to_string(), files.clone());
+        Ok(files)
+    }
+
+    // ----- HTTP ------------------------------------------------------------
+
+    /// GET `url` with credentials for its origin and up to
+    /// [`ClientSettings::attempts`] attempts with exponential backoff on 5xx,
+    /// connection errors and timeouts; `handle` turns a response into a value.
+    pub(super) fn retrying<T>(
+        &self,
+        url: &Url,
+        handle: impl FnMut(Response) -> Result<T, Attempt>,
+    ) -> Result<T, IndexError> {
+        self.retrying_with(url, handle, |r| r)
+    }
+
+    pub(super) fn retrying_with<T>(
+        &self,
+        url: &Url,
+        mut handle: impl FnMut(Response) -> Result<T, Attempt>,
+        customize: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<T, IndexError> {
+        let attempts = self.settings.attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= attempts;
+            let outcome = match customize(self.get(url)).send() {
+                Ok(response) if response.status().is_server_error() && !last => {
+                    let reason = format!("HTTP {}", response.status().as_u16());
+                    tracing::debug!(%url, attempt, attempts, %reason, "retrying");
+                    None
+                }
+                Ok(response) => match handle(response) {
+                    Ok(value) => return Ok(value),
+                    Err(Attempt::Fatal(e)) => return Err(e),
+                    // A body cut short mid-way is always worth another try.
+                    Err(Attempt::Transient(e, u)) => Some((e, u, true)),
+                },
+                Err(e) => {
+                    let retry = is_transient(&e);
+                    Some((e, url.clone(), retry))
+                }
+            };
+            if let Some((e, u, retry)) = outcome {
+                if last || !retry {
+                    return Err(IndexError::Network {
+                        url: u.to_string(),
+                        message: error_chain(&e),
+                        attempts: attempt,
+                    });
+                }
+                tracing::debug!(url = %u, attempt, attempts, reason = %error_chain(&e), "retrying");
+            }
+            std::thread::sleep(BACKOFF * 2u32.pow(attempt - 1));
+        }
+    }
+
+    /// A GET request with basic auth for the URL's origin, if configured.
+    fn get(&self, url: &Url) -> RequestBuilder {
+        let request = self.http.get(url.clone());
+        let origin = url.origin().ascii_serialization();
+        match self.credentials.iter().find(|c| c.origin == origin) {
+            Some(c) => request.basic_auth(&c.username, c.password.as_deref()),
+            None => request,
+        }
+    }
+
+    // ----- downloads -------------------------------------------------------
+
+    /// Stream a response body into a new (unverified) blob.
+    pub(super) fn store_body(
+        &self,
+        mut response: Response,
+        file: &DistFile,
+    ) -> Result<FinishedBlob, Attempt> {
+        let mut writer = self
+            .cache
+            .blob_writer()
+            .map_err(|e| Attempt::Fatal(e.into()))?;
+        response
+            .copy_to(&mut writer)
+            .map_err(|e| Attempt::Transient(e, file.url.clone()))?;
+        writer.finish().map_err(|e| Attempt::Fatal(e.into()))
+    }
+
+    fn copy_local(&self, file: &DistFile) -> Result<FinishedBlob, IndexError> {
+        let path = file
+            .url
+            .to_file_path()
+            .map_err(|()| IndexError::InvalidUrl {
+                input: file.url.to_string(),
+                message: "not a local file URL".into(),
+            })?;
+        let io_err = |source| IndexError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut source = fs::File::open(&path).map_err(io_err)?;
+        let mut writer = self.cache.blob_writer()?;
+        std::io::copy(&mut source, &mut writer).map_err(io_err)?;
+        Ok(writer.finish()?)
+    }
+
+    /// Check a freshly written blob against the listed and required hashes;
+    /// store it only when they match.
+    pub(super) fn verify_and_persist(
+        &self,
+        blob: FinishedBlob,
+        file: &DistFile,
+        required: &[String],
+    ) -> Result<PathBuf, IndexError> {
+        verify_hashes(file, required, |alg| blob.digest(alg).map(str::to_string))?;
+        let sha = blob.sha256().to_string();
+        let path = blob.persist()?;
+        if file.sha256().is_none() {
+            self.cache.set_url_sha256(file.url.as_str(), &sha)?;
+        }
+        Ok(path)
+    }
+}
+
+/// An index page from a response: the cached page refreshed on 304, a
+/// not-found marker on 404/410, else the body with its validators.
+fn page_from_response(
+    url: &Url,
+    cached: Option<&CachedPage>,
+    response: Response,
+) -> Result<CachedPage, Attempt> {
+    let key = url.as_str();
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED {
+        if let Some(mut page) = cached.cloned() {
+            tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
+            page.fetched_at = now();
+            page.max_age = max_age(response.headers()).or(page.max_age);
+            return Ok(page);
+        }
+    }
+    let header = |name: header::HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let mut page = CachedPage {
+        url: key.to_string(),
+        content_type: header(header::CONTENT_TYPE),
+        etag: header(header::ETAG),
+        last_modified: header(header::LAST_MODIFIED),
+        fetched_at: now(),
+        max_age: max_age(response.headers()),
+        body: String::new(),
+        final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
+        not_found: false,
+    };
+    tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
+    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
+        page.not_found = true;
+        return Ok(page);
+    }
+    if !status.is_success() {
+        return Err(Attempt::Fatal(http_error(url, status)));
+    }
+    page.body = response
+        .text()
+        .map_err(|e| Attempt::Transient(e, url.clone()))?;
+    Ok(page)
+}
+
+/// The outcome of handling one response inside [`IndexClient::retrying`].
+pub(super) enum Attempt {
+    /// Give up now with this error.
+    Fatal(IndexError),
+    /// A transport error mid-body: retry.
+    Transient(reqwest::Error, Url),
+}
+
+impl From<IndexError> for Attempt {
+    fn from(e: IndexError) -> Self {
+        Attempt::Fatal(e)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn is_transient(e: &reqwest::Error) -> bool {
+    e.is_timeout() || e.is_connect() || e.is_request() || e.is_body()
+}
+
+/// A reqwest error and its causes on one line, without the URL (which may
+/// carry nothing secret here, but the caller names the URL itself).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        let text = err.to_string();
+        // reqwest's own Display repeats the URL; keep only the message.
+        let text = match text.split_once(" for url (") {
+            Some((head, _)) => head.to_string(),
+            None => text,
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        source = err.source();
+    }
+    parts.join(": ")
+}
+
+/// `Cache-Control: max-age=N`, unless the response forbids reuse.
+pub(super) fn max_age(headers: &header::HeaderMap) -> Option<u64> {
+    let value = headers.get(header::CACHE_CONTROL)?.to_str().ok()?;
+    let mut age = None;
+    for directive in value.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-cache" || lower == "no-store" {
+            return None;
+        }
+        if let Some(n) = lower.strip_prefix("max-age=") {
+            age = n.trim_matches('"').parse().ok();
+        }
+    }
+    age
+}
+
+/// The total length from `Content-Range: bytes a-b/total`.
+pub(super) fn content_range_total(value: &str) -> Option<u64> {
+    value
+        .trim()
+        .strip_prefix("bytes ")?
+        .split_once('/')?
+        .1
+        .parse()
+        .ok()
+}

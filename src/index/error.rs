@@ -1,0 +1,132 @@
+//! Why the index client failed, with the URL (never credentials) and what to do.
+
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+use url::Url;
+
+use crate::cache::CacheError;
+use crate::error::{Classify, ExitKind};
+
+/// Why the index client failed. Messages name the URL (never credentials) or
+/// the file, and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// An index or find-links URL does not parse.
+    #[error("invalid index URL {input:?}: {message}")]
+    InvalidUrl {
+        /// The offending input.
+        input: String,
+        /// The parser's explanation.
+        message: String,
+    },
+    /// The server answered with an error status.
+    #[error("{url} returned HTTP {status}{}", status_hint(*status))]
+    Http {
+        /// The URL (credentials stripped).
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The server could not be reached (after retries).
+    #[error("cannot fetch {url}: {message} (after {attempts} attempt(s); check the network, or use --offline with a warm cache)")]
+    Network {
+        /// The URL (credentials stripped).
+        url: String,
+        /// The transport error.
+        message: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// `--offline` and the thing is not cached.
+    #[error("{what} is not in the cache; run once without --offline")]
+    NotCached {
+        /// What was needed. Ex) `the index page https://pypi.org/simple/six/`
+        what: String,
+    },
+    /// A downloaded file does not match its expected hash; nothing was stored.
+    #[error("hash mismatch for {filename} from {url}: expected {expected}, got {actual}; the file was not stored (the index or the --hash pins are wrong, or the download was tampered with)")]
+    HashMismatch {
+        /// The distribution file name.
+        filename: String,
+        /// Where it came from (credentials stripped).
+        url: String,
+        /// The expected digest(s). Ex) `sha256:ab12…`
+        expected: String,
+        /// The actual digest. Ex) `sha256:cd34…`
+        actual: String,
+    },
+    /// An index page is malformed.
+    #[error("cannot parse the index page {url}: {message}")]
+    BadPage {
+        /// The page URL (credentials stripped).
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An index speaks a simple-API major version grail does not know.
+    #[error("{url} uses simple repository API version {version}; grail supports 1.x")]
+    UnsupportedApiVersion {
+        /// The page URL (credentials stripped).
+        url: String,
+        /// The version the page declared.
+        version: String,
+    },
+    /// A wheel is not a readable zip or has no `.dist-info/METADATA`.
+    #[error("cannot read METADATA from {filename}: {message}")]
+    BadWheel {
+        /// The wheel file name.
+        filename: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Metadata was asked for a source distribution.
+    #[error("{filename} is not a wheel; its metadata needs a build")]
+    NotAWheel {
+        /// The file name.
+        filename: String,
+    },
+    /// A local file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The cache could not be written.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The HTTP client could not be built (TLS setup).
+    #[error("cannot start the HTTP client: {0}")]
+    Client(String),
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => {
+            " (check the credentials in the index URL, e.g. https://user:token@host/simple/)"
+        }
+        429 => " (rate limited; try again later)",
+        500..=599 => " (server error, after retries)",
+        _ => "",
+    }
+}
+
+/// Bad URLs are usage errors (1), everything else is a dependency failure (2).
+impl Classify for IndexError {
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            IndexError::InvalidUrl { .. } => ExitKind::Usage,
+            _ => ExitKind::Dependencies,
+        }
+    }
+}
+
+pub(super) fn http_error(url: &Url, status: StatusCode) -> IndexError {
+    IndexError::Http {
+        url: url.to_string(),
+        status: status.as_u16(),
+    }
+}
