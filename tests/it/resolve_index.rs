@@ -1,22 +1,18 @@
 //! Hermetic end-to-end tests of dependency resolution: the `grail` binary
-//! against a loopback index (tests/support) serving `vendor-fixtures/index/`
+//! against a loopback index (`support::index_server`) serving `vendor-fixtures/index/`
 //! (built by `scripts/gen-fixture-index.py`).
 //!
 //! Every run passes `--index-url <loopback>` and a fresh `--cache-dir`, and
 //! clears the `PIP_*` variables, so nothing outside the test is consulted.
-
-mod common;
-mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support::*;
 use assert_cmd::Command;
-use common::*;
 use serde_json::Value;
-use support::{IndexServer, IndexServerOptions, Mode};
 
 /// The alpaca-py release in the fixture index.
 const ALPACA: &str = "alpaca-py==0.43.2";
@@ -31,9 +27,7 @@ fn server(mode: Mode, metadata_files: bool, range: bool) -> IndexServer {
 }
 
 fn fixture(project: &str, file: &str) -> PathBuf {
-    support::index_server::fixtures_root()
-        .join(project)
-        .join(file)
+    fixtures_root().join(project).join(file)
 }
 
 fn sha256_of(bytes: &[u8]) -> String {

@@ -1,6 +1,5 @@
 //! Shared helpers for grail's end-to-end tests: temporary Chalice projects,
 //! a stand-in `chalice` package for the host interpreter, and zip readers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;

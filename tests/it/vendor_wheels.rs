@@ -2,9 +2,7 @@
 //! unpacked wheel in vendor/, and the `.whl` itself dropped into vendor/),
 //! target checks, RECORD verification and the shared-object audit.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::fs;
 
 fn crypto_files(so: &[u8]) -> Vec<(&'static str, Vec<u8>)> {

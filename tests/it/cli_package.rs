@@ -2,9 +2,7 @@
 //! packages: deterministic output, Chalice's file set, and every bad input
 //! the foundation issue lists (exit code + a message naming the problem).
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 

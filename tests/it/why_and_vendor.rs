@@ -1,11 +1,8 @@
 //! Hermetic end-to-end tests of `grail why`, of unpacked `vendor/` packages
 //! satisfying requirements, and of sdist-only packages built with the
 //! project's Python. The `grail` binary runs against a loopback index
-//! (tests/support) serving `vendor-fixtures/index/`, with a fresh
+//! (`support::index_server`) serving `vendor-fixtures/index/`, with a fresh
 //! `--cache-dir` and the `PIP_*` variables cleared.
-
-mod common;
-mod support;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,8 +10,7 @@ use std::process::Output;
 
 use serde_json::{json, Value};
 
-use common::*;
-use support::{IndexServer, IndexServerOptions, Mode};
+use crate::support::*;
 
 /// The AWS SDK for pandas layer of vendor-fixtures/layers/fixture-pandas-layer.json.
 const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
@@ -166,9 +162,7 @@ fn stdout_of(out: &Output) -> String {
 
 /// A file of the fixture index.
 fn index_file(project: &str, file: &str) -> PathBuf {
-    support::index_server::fixtures_root()
-        .join(project)
-        .join(file)
+    fixtures_root().join(project).join(file)
 }
 
 fn layer_manifest() -> PathBuf {
