@@ -697,7 +697,7 @@ fn over_budget_says_by_how_much_and_what_fits_and_writes_nothing() {
     for needle in [
         "by 1,234 bytes".to_string(),
         format!("Unzipped size must be smaller than {function_max} bytes"),
-        format!("at most {}", commas(function_max)),
+        format!("at most {}", grouped(function_max)),
         PANDAS_312.to_string(),
     ] {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
@@ -719,18 +719,6 @@ fn layers_alone_over_the_limit_say_no_function_fits() {
     s.manifest(".chalice/layers/huge.json", &m);
     let err = s.package_fails("out", &[], 3);
     assert!(err.contains("no function code fits"), "{err}");
-}
-
-fn commas(n: u64) -> String {
-    let d = n.to_string();
-    let mut out = String::new();
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

@@ -35,10 +35,6 @@ fn sha256_of(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
-fn stdout_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 /// A project with `requirements` and the stand-in chalice (host python3).
 fn project(requirements: &str) -> TestProject {
     let p = TestProject::new();

@@ -156,10 +156,6 @@ impl World {
     }
 }
 
-fn stdout_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
 /// A file of the fixture index.
 fn index_file(project: &str, file: &str) -> PathBuf {
     fixtures_root().join(project).join(file)
@@ -180,19 +176,6 @@ fn wheel_unzipped_bytes(wheel: &Path) -> u64 {
             f.size()
         })
         .sum()
-}
-
-/// Ex) `1,234,567`
-fn grouped(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn lines(text: &[&str]) -> Vec<String> {

@@ -1,10 +1,13 @@
 //! What the integration tests share: [`project`] (a temporary Chalice
 //! project and the `grail` command to run in it, zip readers, wheel
-//! builders) and [`index_server`] (a loopback package index).
+//! builders), [`index_server`] (a loopback package index) and [`snapshot`]
+//! (insta settings that hide what varies between runs).
 #![allow(dead_code, unused_imports)]
 
 pub mod index_server;
 pub mod project;
+pub mod snapshot;
 
 pub use index_server::{fixtures_root, IndexServer, IndexServerOptions, Mode, RequestRecord};
 pub use project::*;
+pub use snapshot::{run_text, snapshot_settings};
