@@ -123,6 +123,11 @@ fn report_describes_the_artifact() {
         r["budget"]["function_unzipped_bytes"],
         art["unzipped_bytes"]
     );
+    let _s = snapshot_settings().bind_to_scope();
+    insta::assert_json_snapshot!(
+        "report_of_a_project_without_packages",
+        report_for_snapshot(r)
+    );
 }
 
 #[test]

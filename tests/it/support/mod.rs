@@ -10,4 +10,4 @@ pub mod snapshot;
 
 pub use index_server::{fixtures_root, IndexServer, IndexServerOptions, Mode, RequestRecord};
 pub use project::*;
-pub use snapshot::{run_text, snapshot_settings};
+pub use snapshot::{report_for_snapshot, run_text, snapshot_settings};
