@@ -10,7 +10,7 @@ holding small but *real* distributions:
 * sdists (``"sdist": True``): ``<name>-<version>.tar.gz`` with ``PKG-INFO``,
   ``pyproject.toml`` and the module;
 * ``index.json``: the sidecar the loopback test index server
-  (``tests/support/index_server.rs``) reads for per-file ``requires-python``,
+  (``tests/it/support/index_server.rs``) reads for per-file ``requires-python``,
   ``yanked`` and ``listed-sha256`` (a deliberately wrong hash for mismatch tests).
 
 Fixed timestamps, permissions and compression settings make the output

@@ -1,22 +1,18 @@
 //! Hermetic end-to-end tests of dependency resolution: the `grail` binary
-//! against a loopback index (tests/support) serving `vendor-fixtures/index/`
+//! against a loopback index (`support::index_server`) serving `vendor-fixtures/index/`
 //! (built by `scripts/gen-fixture-index.py`).
 //!
 //! Every run passes `--index-url <loopback>` and a fresh `--cache-dir`, and
 //! clears the `PIP_*` variables, so nothing outside the test is consulted.
-
-mod common;
-mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use crate::support::*;
 use assert_cmd::Command;
-use common::*;
 use serde_json::Value;
-use support::{IndexServer, IndexServerOptions, Mode};
 
 /// The alpaca-py release in the fixture index.
 const ALPACA: &str = "alpaca-py==0.43.2";
@@ -31,18 +27,12 @@ fn server(mode: Mode, metadata_files: bool, range: bool) -> IndexServer {
 }
 
 fn fixture(project: &str, file: &str) -> PathBuf {
-    support::index_server::fixtures_root()
-        .join(project)
-        .join(file)
+    fixtures_root().join(project).join(file)
 }
 
 fn sha256_of(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
-}
-
-fn stdout_of(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 /// A project with `requirements` and the stand-in chalice (host python3).
@@ -336,6 +326,7 @@ fn extras_pull_in_their_dependencies() {
 
 #[test]
 fn yanked_releases_are_used_only_when_pinned() {
+    let _s = snapshot_settings().bind_to_scope();
     let s = server(Mode::Html, false, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("urllib3\n");
@@ -366,11 +357,12 @@ fn yanked_releases_are_used_only_when_pinned() {
         &["--python-version", "3.12"],
     );
     let err = failed_with(&out, 2);
-    assert!(err.contains("urllib3") && err.contains("yanked"), "{err}");
+    insta::assert_snapshot!("only_a_yanked_release_fits", err);
 }
 
 #[test]
 fn requires_python_selects_the_newest_release_for_the_runtime() {
+    let _s = snapshot_settings().bind_to_scope();
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     for (python, version) in [("3.12", "1.0"), ("3.13", "2.0")] {
@@ -388,7 +380,7 @@ fn requires_python_selects_the_newest_release_for_the_runtime() {
         &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
         2,
     );
-    assert!(err.contains("newpy") && err.contains(">=3.13"), "{err}");
+    insta::assert_snapshot!("requires_python_excludes_every_release", err);
 }
 
 #[test]
@@ -524,6 +516,7 @@ fn hash_checking_mode_verifies_every_download() {
 
 #[test]
 fn unsatisfiable_sets_explain_the_chain_and_the_target() {
+    let _s = snapshot_settings().bind_to_scope();
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     // alpaca-py needs numpy>=1.24.
@@ -532,8 +525,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
         &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
         2,
     );
-    assert!(err.contains("alpaca-py"), "{err}");
-    assert!(err.contains("numpy") && err.contains("1.24"), "{err}");
+    insta::assert_snapshot!("conflict_with_a_dependency", err);
     assert!(!p.out("out/deployment.zip").exists());
 
     // numpy>=2.3 exists, but only as manylinux_2_28 wheels that python3.11's
@@ -543,8 +535,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
         &package(&q, &s.url(), cache.path(), &["--python-version", "3.11"]),
         2,
     );
-    assert!(err.contains("numpy") && err.contains("2.4.1"), "{err}");
-    assert!(err.contains("3.11"), "the target is not named: {err}");
+    insta::assert_snapshot!("no_wheel_for_the_target", err);
     // The closest miss (glibc), not the first incompatible file (aarch64).
     assert!(err.contains("glibc 2.27") && err.contains("2.26"), "{err}");
     assert!(!err.contains("aarch64"), "{err}");
@@ -556,7 +547,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
         &package(&r, &s.url(), cache.path(), &["--python-version", "3.12"]),
         2,
     );
-    assert!(err.contains("no-such-project"), "{err}");
+    insta::assert_snapshot!("unknown_project", err);
 }
 
 #[test]

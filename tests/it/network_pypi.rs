@@ -2,11 +2,9 @@
 //! `#[ignore]`d for a hermetic `cargo test`; `scripts/test` runs them with
 //! `--include-ignored`. Keep this file small: one story, end to end.
 
-mod common;
-
 use std::fs;
 
-use common::*;
+use crate::support::*;
 
 const PANDAS_LAYER: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 

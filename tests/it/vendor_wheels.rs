@@ -2,9 +2,7 @@
 //! unpacked wheel in vendor/, and the `.whl` itself dropped into vendor/),
 //! target checks, RECORD verification and the shared-object audit.
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::fs;
 
 fn crypto_files(so: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
@@ -35,38 +33,12 @@ fn unpacked_and_whl_in_vendor_give_identical_zips() {
 
     let unpacked = TestProject::new();
     unzip_into(&whl, &unpacked.out("vendor"));
-    unpacked
-        .grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.11",
-            "--report",
-            "r.json",
-        ])
-        .assert()
-        .success();
+    unpacked.package_ok("out", &["--python-version", "3.11", "--report", "r.json"]);
 
     let dropped = TestProject::new();
     fs::create_dir_all(dropped.out("vendor")).unwrap();
     fs::copy(&whl, dropped.out("vendor").join(whl.file_name().unwrap())).unwrap();
-    dropped
-        .grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.11",
-            "--report",
-            "r.json",
-        ])
-        .assert()
-        .success();
+    dropped.package_ok("out", &["--python-version", "3.11", "--report", "r.json"]);
 
     let a = zip_map(&unpacked.out("out/deployment.zip"));
     let b = zip_map(&dropped.out("out/deployment.zip"));
@@ -79,8 +51,7 @@ fn unpacked_and_whl_in_vendor_give_identical_zips() {
     assert_eq!(a, b);
 
     for p in [&unpacked, &dropped] {
-        let r: serde_json::Value =
-            serde_json::from_slice(&fs::read(p.out("r.json")).unwrap()).unwrap();
+        let r = p.report("r.json");
         let pkg = &r["packages"][0];
         assert_eq!(pkg["name"], "cryptoish");
         assert_eq!(pkg["version"], "1.9");
@@ -97,18 +68,7 @@ fn wrong_platform_wheel_in_vendor_is_refused_naming_file_and_tags() {
         "cp312-cp312-macosx_11_0_arm64",
         b"\xcf\xfa\xed\xfe",
     );
-    let out = p
-        .grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-        ])
-        .output()
-        .unwrap();
+    let out = p.package("out", &["--python-version", "3.12"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -132,33 +92,8 @@ fn arm64_wheel_is_fine_for_an_arm64_target_only() {
         "cp37-abi3-manylinux2014_aarch64",
         &elf_fixture("aarch64-glibc2.17.so"),
     );
-    p.grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-            "--arch",
-            "arm64",
-        ])
-        .assert()
-        .success();
-    let out = p
-        .grail()
-        .args([
-            "package",
-            "out2",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-            "--arch",
-            "x86_64",
-        ])
-        .output()
-        .unwrap();
+    p.package_ok("out", &["--python-version", "3.12", "--arch", "arm64"]);
+    let out = p.package("out2", &["--python-version", "3.12", "--arch", "x86_64"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("aarch64"), "{}", stderr_of(&out));
 }
@@ -173,18 +108,7 @@ fn audit_catches_a_mislabelled_shared_object() {
         "cp37-abi3-manylinux2014_x86_64",
         &elf_fixture("x86_64-glibc2.35.so"),
     );
-    let out = p
-        .grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-        ])
-        .output()
-        .unwrap();
+    let out = p.package("out", &["--python-version", "3.12"]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cryptoish/_native.abi3.so"), "{err}");
@@ -200,11 +124,7 @@ fn loose_vendor_shared_object_is_audited_too() {
     let p = TestProject::new();
     fs::create_dir_all(p.out("vendor/native")).unwrap();
     fs::write(p.out("vendor/native/_mac.so"), elf_fixture("macho.so")).unwrap();
-    let out = p
-        .grail()
-        .args(["package", "out", "--python", "python3"])
-        .output()
-        .unwrap();
+    let out = p.package("out", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("Mach-O"), "{}", stderr_of(&out));
 }
@@ -231,11 +151,7 @@ fn record_mismatch_in_a_vendored_wheel_is_refused() {
         }
         z.finish().unwrap();
     }
-    let out = p
-        .grail()
-        .args(["package", "out", "--python", "python3"])
-        .output()
-        .unwrap();
+    let out = p.package("out", &[]);
     let err = stderr_of(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cryptoish/hazmat/primitives.py"), "{err}");

@@ -1,15 +1,13 @@
 //! Integration tests of the index client against the loopback fixture index.
 
-mod support;
-
 use std::path::Path;
 use std::time::Duration;
 
+use crate::support::*;
 use grail::cache::Cache;
 use grail::error::{Classify, ExitKind};
 use grail::index::{ClientSettings, DistFile, DistOrigin, IndexClient, IndexError};
 use grail::metadata::CoreMetadata;
-use support::{IndexServer, IndexServerOptions, Mode};
 use url::Url;
 
 fn settings(index: &str) -> ClientSettings {
@@ -44,12 +42,7 @@ fn file<'a>(files: &'a [DistFile], filename: &str) -> &'a DistFile {
 }
 
 fn fixture_sha256(project: &str, filename: &str) -> String {
-    let bytes = std::fs::read(
-        support::index_server::fixtures_root()
-            .join(project)
-            .join(filename),
-    )
-    .unwrap();
+    let bytes = std::fs::read(fixtures_root().join(project).join(filename)).unwrap();
     grail::cache::sha256_hex(&bytes)
 }
 
@@ -245,12 +238,7 @@ fn metadata_uses_range_requests_when_no_metadata_files() {
             "{wheel_requests:?}"
         );
         // The unzipped size is the sum over the central directory.
-        let bytes = std::fs::read(
-            support::index_server::fixtures_root()
-                .join("pandas")
-                .join(&wheel.filename),
-        )
-        .unwrap();
+        let bytes = std::fs::read(fixtures_root().join("pandas").join(&wheel.filename)).unwrap();
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let expected: u64 = (0..archive.len())
             .map(|i| archive.by_index(i).unwrap().size())
@@ -532,7 +520,7 @@ fn basic_auth_from_url_userinfo() {
 #[test]
 fn find_links_directories_and_pages() {
     let cache = tempfile::tempdir().unwrap();
-    let dir = support::index_server::fixtures_root().join("six");
+    let dir = fixtures_root().join("six");
     let client = client_with(
         ClientSettings {
             find_links: vec![dir.to_string_lossy().into_owned()],

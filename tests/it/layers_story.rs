@@ -6,9 +6,6 @@
 //! `runtime_provided`, scanned manifests, the size budget, unknown and
 //! mismatched layers, malformed ARNs.
 
-mod common;
-mod support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
@@ -18,9 +15,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use common::TestProject;
-use support::index_server::fixtures_root;
-use support::{IndexServer, IndexServerOptions, Mode};
+use crate::support::*;
 
 /// The AWS SDK for pandas layer of the story (awswrangler 3.17.0, py3.12, x86_64).
 const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
@@ -140,7 +135,7 @@ impl Story {
     /// `grail package OUT --report OUT.json` with the hermetic flags.
     fn package(&self, out: &str, extra: &[&str]) -> Output {
         let mut cmd = self.p.grail();
-        common::without(&mut cmd, common::PROXY_ENV);
+        without(&mut cmd, PROXY_ENV);
         cmd.args([
             "package",
             out,
@@ -165,7 +160,7 @@ impl Story {
     /// Run and require exit 0; returns (report, distributions in the zip, stderr).
     fn package_ok(&self, out: &str, extra: &[&str]) -> (Value, BTreeSet<String>, String) {
         let o = self.package(out, extra);
-        let stderr = common::stderr_of(&o);
+        let stderr = stderr_of(&o);
         assert_eq!(o.status.code(), Some(0), "grail package failed:\n{stderr}");
         let report: Value =
             serde_json::from_str(&fs::read_to_string(self.p.out(&format!("{out}.json"))).unwrap())
@@ -177,7 +172,7 @@ impl Story {
     /// Run and require `code`; OUT and the report must not have been written.
     fn package_fails(&self, out: &str, extra: &[&str], code: i32) -> String {
         let o = self.package(out, extra);
-        let stderr = common::stderr_of(&o);
+        let stderr = stderr_of(&o);
         assert_eq!(
             o.status.code(),
             Some(code),
@@ -216,7 +211,7 @@ fn zip_dists(zip: &Path) -> BTreeSet<String> {
 
 /// The top-level directories of a zip.
 fn zip_roots(zip: &Path) -> BTreeSet<String> {
-    common::zip_map(zip)
+    zip_map(zip)
         .keys()
         .filter_map(|n| n.split_once('/').map(|(root, _)| root.to_string()))
         .collect()
@@ -636,7 +631,7 @@ fn a_scanned_layer_zip_manifest_is_used() {
         .arg(&manifest)
         .output()
         .unwrap();
-    assert_eq!(scan.status.code(), Some(0), "{}", common::stderr_of(&scan));
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr_of(&scan));
     let m: Value = serde_json::from_str(&fs::read_to_string(&manifest).unwrap()).unwrap();
     assert_eq!(m["provenance"], "scanned");
     assert_eq!(m["arn"], arn);
@@ -702,7 +697,7 @@ fn over_budget_says_by_how_much_and_what_fits_and_writes_nothing() {
     for needle in [
         "by 1,234 bytes".to_string(),
         format!("Unzipped size must be smaller than {function_max} bytes"),
-        format!("at most {}", commas(function_max)),
+        format!("at most {}", grouped(function_max)),
         PANDAS_312.to_string(),
     ] {
         assert!(err.contains(&needle), "missing {needle:?} in:\n{err}");
@@ -724,18 +719,6 @@ fn layers_alone_over_the_limit_say_no_function_fits() {
     s.manifest(".chalice/layers/huge.json", &m);
     let err = s.package_fails("out", &[], 3);
     assert!(err.contains("no function code fits"), "{err}");
-}
-
-fn commas(n: u64) -> String {
-    let d = n.to_string();
-    let mut out = String::new();
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

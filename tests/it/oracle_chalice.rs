@@ -5,15 +5,13 @@
 //! `#[ignore]`d so a bare `cargo test` stays hermetic, and `scripts/test`
 //! runs them with `--include-ignored`.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::support::*;
 
 fn venv() -> PathBuf {
     let v = std::env::var_os("GRAIL_CHALICE_VENV")

@@ -2,9 +2,7 @@
 //! packages: deterministic output, Chalice's file set, and every bad input
 //! the foundation issue lists (exit code + a message naming the problem).
 
-mod common;
-
-use common::*;
+use crate::support::*;
 use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 
@@ -23,10 +21,7 @@ fn writes_chalice_file_set_without_junk() {
     p.write("vendor/six.py", "# vendored six\n");
     p.write("other_module.py", "not shipped\n");
     p.write("tests/test_app.py", "not shipped\n");
-    p.grail()
-        .args(["package", "out", "--python", "python3"])
-        .assert()
-        .success();
+    p.package_ok("out", &[]);
     let names: Vec<String> = zip_contents(&p.out("out/deployment.zip"))
         .into_iter()
         .map(|e| e.0)
@@ -54,10 +49,7 @@ fn output_is_byte_identical_across_runs_and_checkouts() {
         p.write("chalicelib/z/b.py", "B\n");
         p.write("vendor/tool.sh", "#!/bin/sh\n");
         fs::set_permissions(p.out("vendor/tool.sh"), fs::Permissions::from_mode(0o775)).unwrap();
-        p.grail()
-            .args(["package", "out", "--python", "python3"])
-            .assert()
-            .success();
+        p.package_ok("out", &[]);
         p
     };
     let a = build();
@@ -69,10 +61,7 @@ fn output_is_byte_identical_across_runs_and_checkouts() {
         sha256(&b.out("out/deployment.zip"))
     );
     // And the same project twice.
-    a.grail()
-        .args(["package", "out2", "--python", "python3"])
-        .assert()
-        .success();
+    a.package_ok("out2", &[]);
     assert_eq!(
         sha256(&a.out("out/deployment.zip")),
         sha256(&a.out("out2/deployment.zip"))
@@ -89,12 +78,7 @@ fn vendor_wins_a_collision_with_a_warning() {
     let p = TestProject::new();
     p.write("chalicelib/x.py", "mine\n");
     p.write("vendor/chalicelib/x.py", "vendored\n");
-    let out = p
-        .grail()
-        .args(["package", "out", "--python", "python3"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = p.package_ok("out", &[]);
     assert!(
         stderr_of(&out).contains("chalicelib/x.py"),
         "{}",
@@ -112,22 +96,18 @@ fn vendor_wins_a_collision_with_a_warning() {
 #[test]
 fn report_describes_the_artifact() {
     let p = TestProject::new();
-    p.grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
+    p.package_ok(
+        "out",
+        &[
             "--python-version",
             "3.13",
             "--arch",
             "arm64",
-        ])
-        .args(["--report", "out/report.json"])
-        .assert()
-        .success();
-    let r: serde_json::Value =
-        serde_json::from_slice(&fs::read(p.out("out/report.json")).unwrap()).unwrap();
+            "--report",
+            "out/report.json",
+        ],
+    );
+    let r = p.report("out/report.json");
     assert_eq!(r["schema"], "grail-report/1");
     assert_eq!(r["runtime"], "python3.13");
     assert_eq!(r["architecture"], "arm64");
@@ -143,21 +123,21 @@ fn report_describes_the_artifact() {
         r["budget"]["function_unzipped_bytes"],
         art["unzipped_bytes"]
     );
+    let _s = snapshot_settings().bind_to_scope();
+    insta::assert_json_snapshot!(
+        "report_of_a_project_without_packages",
+        report_for_snapshot(r)
+    );
 }
 
 #[test]
 fn runtime_comes_from_flag_then_config_then_interpreter() {
     let p = TestProject::new();
     let run = |p: &TestProject, extra: &[&str]| {
-        p.grail()
-            .args([
-                "package", "out", "--python", "python3", "--report", "r.json",
-            ])
-            .args(extra)
-            .assert()
-            .success();
-        let r: serde_json::Value =
-            serde_json::from_slice(&fs::read(p.out("r.json")).unwrap()).unwrap();
+        let mut args = vec!["--report", "r.json"];
+        args.extend_from_slice(extra);
+        p.package_ok("out", &args);
+        let r = p.report("r.json");
         (
             r["runtime"].as_str().unwrap().to_string(),
             r["architecture"].as_str().unwrap().to_string(),
@@ -192,119 +172,56 @@ fn runtime_comes_from_flag_then_config_then_interpreter() {
     );
 }
 
-fn fails_with(p: &TestProject, args: &[&str], code: i32, needle: &str) {
-    let out = p.grail().args(args).output().unwrap();
-    let err = stderr_of(&out);
-    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
-    assert!(err.contains(needle), "expected {needle:?} in: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
-        "{err}"
-    );
-}
+/// Every bad input the foundation issue lists: how the project is spoiled,
+/// and the arguments. Each snapshot holds the exit code and the message.
+type BadInput = (&'static str, fn(&TestProject), &'static [&'static str]);
 
-#[test]
-fn missing_config_json() {
-    let p = TestProject::new();
-    fs::remove_file(p.out(".chalice/config.json")).unwrap();
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "Are you sure this is a chalice project?",
-    );
-}
+const PACKAGE: &[&str] = &["package", "out", "--python", "python3"];
 
-#[test]
-fn invalid_config_json() {
-    let p = TestProject::new();
-    p.write(
-        ".chalice/config.json",
-        "{\"version\": \"2.0\",\n \"app_name\": }",
-    );
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "config.json",
-    );
-    fails_with(&p, &["package", "out", "--python", "python3"], 1, "line 2");
-}
-
-#[test]
-fn config_version_3_is_refused() {
-    let p = TestProject::new();
-    p.write(
-        ".chalice/config.json",
-        r#"{"version": "3.0", "app_name": "t"}"#,
-    );
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "Unknown version '3.0' in config.json",
-    );
-}
-
-#[test]
-fn no_app_py() {
-    let p = TestProject::new();
-    fs::remove_file(p.out("app.py")).unwrap();
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "app.py not found",
-    );
-}
-
-#[test]
-fn unreadable_vendor_file_leaves_out_untouched() {
-    let p = TestProject::new();
-    p.grail()
-        .args(["package", "out", "--python", "python3"])
-        .assert()
-        .success();
-    let before = fs::read(p.out("out/deployment.zip")).unwrap();
-    fs::create_dir_all(p.out("vendor")).unwrap();
-    symlink(p.out("vendor/does-not-exist.py"), p.out("vendor/broken.py")).unwrap();
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "vendor/broken.py",
-    );
-    assert_eq!(fs::read(p.out("out/deployment.zip")).unwrap(), before);
-    let leftovers: Vec<_> = fs::read_dir(p.out("out"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
-}
-
-#[test]
-fn out_is_an_existing_file() {
-    let p = TestProject::new();
-    p.write("out", "i am a file");
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "exists and is not a directory",
-    );
-}
-
-#[test]
-fn unknown_pkg_format() {
-    let p = TestProject::new();
-    fails_with(&p, &["package", "out", "--pkg-format", "zip"], 1, "zip");
-}
-
-#[test]
-fn terraform_refuses_cloudformation_flags_with_chalice_message() {
-    let p = TestProject::new();
-    fails_with(
-        &p,
+const BAD_INPUTS: &[BadInput] = &[
+    (
+        "missing_config_json",
+        |p| fs::remove_file(p.out(".chalice/config.json")).unwrap(),
+        PACKAGE,
+    ),
+    (
+        "invalid_config_json",
+        |p| {
+            p.write(
+                ".chalice/config.json",
+                "{\"version\": \"2.0\",\n \"app_name\": }",
+            )
+        },
+        PACKAGE,
+    ),
+    (
+        "config_version_3",
+        |p| {
+            p.write(
+                ".chalice/config.json",
+                r#"{"version": "3.0", "app_name": "t"}"#,
+            )
+        },
+        PACKAGE,
+    ),
+    (
+        "no_app_py",
+        |p| fs::remove_file(p.out("app.py")).unwrap(),
+        PACKAGE,
+    ),
+    (
+        "out_is_an_existing_file",
+        |p| p.write("out", "i am a file"),
+        PACKAGE,
+    ),
+    (
+        "unknown_pkg_format",
+        |_| {},
+        &["package", "out", "--pkg-format", "zip"],
+    ),
+    (
+        "terraform_refuses_cloudformation_flags",
+        |_| {},
         &[
             "package",
             "out",
@@ -312,9 +229,62 @@ fn terraform_refuses_cloudformation_flags_with_chalice_message() {
             "terraform",
             "--single-file",
         ],
-        1,
-        "Terraform format does not support --merge-template, --single-file, or --template-format",
+    ),
+    (
+        "bad_python_version_flag",
+        |_| {},
+        &["package", "out", "--python-version", "3.9"],
+    ),
+    (
+        "bad_architecture_in_config",
+        |p| {
+            p.write(
+                ".chalice/config.json",
+                r#"{"version": "2.0", "app_name": "t", "lambda_architecture": "sparc"}"#,
+            )
+        },
+        PACKAGE,
+    ),
+];
+
+#[test]
+fn bad_inputs_fail_with_a_message_naming_the_problem() {
+    let _s = snapshot_settings().bind_to_scope();
+    for (name, spoil, args) in BAD_INPUTS {
+        let p = TestProject::new();
+        spoil(&p);
+        let out = p.grail().args(*args).output().unwrap();
+        let text = run_text(&out);
+        assert!(
+            !text.contains("panicked") && !text.contains("RUST_BACKTRACE"),
+            "{name}: {text}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{name}: {text}");
+        assert!(!p.out("out/deployment.zip").exists(), "{name}");
+        insta::assert_snapshot!(*name, text);
+    }
+}
+
+#[test]
+fn unreadable_vendor_file_leaves_out_untouched() {
+    let p = TestProject::new();
+    p.package_ok("out", &[]);
+    let before = fs::read(p.out("out/deployment.zip")).unwrap();
+    fs::create_dir_all(p.out("vendor")).unwrap();
+    symlink(p.out("vendor/does-not-exist.py"), p.out("vendor/broken.py")).unwrap();
+    let out = p.package("out", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", run_text(&out));
+    assert!(
+        stderr_of(&out).contains("vendor/broken.py"),
+        "{}",
+        run_text(&out)
     );
+    assert_eq!(fs::read(p.out("out/deployment.zip")).unwrap(), before);
+    let leftovers: Vec<_> = fs::read_dir(p.out("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
 
 #[test]
@@ -341,32 +311,6 @@ fn chalice_missing_is_exit_4_with_advice() {
 }
 
 #[test]
-fn bad_python_version_flag() {
-    let p = TestProject::new();
-    fails_with(
-        &p,
-        &["package", "out", "--python-version", "3.9"],
-        1,
-        "3.10 to 3.14",
-    );
-}
-
-#[test]
-fn bad_architecture_in_config() {
-    let p = TestProject::new();
-    p.write(
-        ".chalice/config.json",
-        r#"{"version": "2.0", "app_name": "t", "lambda_architecture": "sparc"}"#,
-    );
-    fails_with(
-        &p,
-        &["package", "out", "--python", "python3"],
-        1,
-        "lambda_architecture must be one of x86_64, arm64",
-    );
-}
-
-#[test]
 fn automatic_layer_splits_app_and_managed_layer() {
     let p = TestProject::new();
     p.write(
@@ -375,35 +319,11 @@ fn automatic_layer_splits_app_and_managed_layer() {
     );
     p.write("chalicelib/db.py", "DB = 1\n");
     // No dependencies and no vendor/: the layer is empty and dropped, as in Chalice.
-    p.grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-            "--report",
-            "r.json",
-        ])
-        .assert()
-        .success();
+    p.package_ok("out", &["--python-version", "3.12", "--report", "r.json"]);
     assert!(!p.out("out/layer-deployment.zip").exists());
     // vendor/ goes into the layer under python/lib/python3.12/site-packages/.
     p.write("vendor/six.py", "# six\n");
-    p.grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-            "--report",
-            "r.json",
-        ])
-        .assert()
-        .success();
+    p.package_ok("out", &["--python-version", "3.12", "--report", "r.json"]);
     let app: Vec<String> = zip_contents(&p.out("out/deployment.zip"))
         .into_iter()
         .map(|e| e.0)
@@ -422,7 +342,7 @@ fn automatic_layer_splits_app_and_managed_layer() {
         .map(|e| e.0)
         .collect();
     assert_eq!(layer, ["python/lib/python3.12/site-packages/six.py"]);
-    let r: serde_json::Value = serde_json::from_slice(&fs::read(p.out("r.json")).unwrap()).unwrap();
+    let r = p.report("r.json");
     let arts: Vec<&str> = r["artifacts"]
         .as_array()
         .unwrap()
@@ -436,20 +356,16 @@ fn automatic_layer_splits_app_and_managed_layer() {
 #[test]
 fn chalice_cache_writes_the_zip_under_chalices_name() {
     let p = TestProject::new();
-    p.grail()
-        .args([
-            "package",
-            "out",
-            "--python",
-            "python3",
+    p.package_ok(
+        "out",
+        &[
             "--python-version",
             "3.12",
             "--arch",
             "arm64",
             "--chalice-cache",
-        ])
-        .assert()
-        .success();
+        ],
+    );
     let names: Vec<String> = fs::read_dir(p.out(".chalice/deployments"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
@@ -473,10 +389,7 @@ fn stale_staging_dirs_of_killed_runs_are_cleaned_up() {
         .unwrap()
         .set_modified(two_hours_ago)
         .unwrap();
-    p.grail()
-        .args(["package", "out", "--python", "python3"])
-        .assert()
-        .success();
+    p.package_ok("out", &[]);
     assert!(
         !p.out(".grail-out-killed").exists(),
         "an hour-old staging dir is removed"

@@ -1,13 +1,16 @@
 //! Shared helpers for grail's end-to-end tests: temporary Chalice projects,
 //! a stand-in `chalice` package for the host interpreter, and zip readers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use std::process::Output;
+
 use assert_cmd::Command;
+
+use super::run_text;
 
 /// A temporary Chalice project.
 pub struct TestProject {
@@ -64,6 +67,28 @@ impl TestProject {
 
     pub fn out(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// `grail package OUT --python python3 EXTRA…` (the host interpreter
+    /// with the stand-in chalice).
+    pub fn package(&self, out: &str, extra: &[&str]) -> Output {
+        self.grail()
+            .args(["package", out, "--python", "python3"])
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    /// [`TestProject::package`], which must exit 0.
+    pub fn package_ok(&self, out: &str, extra: &[&str]) -> Output {
+        let o = self.package(out, extra);
+        assert_eq!(o.status.code(), Some(0), "{}", run_text(&o));
+        o
+    }
+
+    /// The report a run wrote to `rel`.
+    pub fn report(&self, rel: &str) -> serde_json::Value {
+        serde_json::from_slice(&fs::read(self.out(rel)).unwrap()).unwrap()
     }
 }
 
@@ -127,8 +152,25 @@ pub fn zip_map(path: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
-pub fn stderr_of(out: &std::process::Output) -> String {
+pub fn stderr_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// `n` with thousands separators, as grail prints byte counts: `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Build a real wheel (valid RECORD with sha256s) from `(path, bytes)` files.

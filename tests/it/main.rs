@@ -1,0 +1,20 @@
+//! grail's integration tests, in one test binary (one link instead of one
+//! per file). Each module is one story; `support` holds what they share: a
+//! temporary Chalice project that runs the `grail` binary, a loopback
+//! package index, zip readers and the snapshot settings.
+//!
+//! The oracle tests (against a real `chalice package`) and the network test
+//! (PyPI) are `#[ignore]`d; `scripts/test` runs them with `--include-ignored`.
+//! `cargo test --test it MODULE` runs one module.
+
+mod support;
+
+mod cli_package;
+mod help;
+mod index_client;
+mod layers_story;
+mod network_pypi;
+mod oracle_chalice;
+mod resolve_index;
+mod vendor_wheels;
+mod why_and_vendor;
