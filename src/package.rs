@@ -850,7 +850,7 @@ fn write_templates(
         }
         ctx.warn(
             ui,
-            format!("sam.json was not written: {why}; deployment.zip was"),
+            format!("sam.json was not written: {why}; deployment.zip was written"),
         );
         return Ok(());
     };
@@ -883,7 +883,7 @@ fn write_templates(
         Err(e @ crate::templates::TemplateError::ChaliceMissing { .. }) if !explicit => {
             ctx.warn(
                 ui,
-                format!("sam.json was not written: {e}; deployment.zip was"),
+                format!("sam.json was not written: {e}; deployment.zip was written"),
             );
             return Ok(());
         }
@@ -1069,13 +1069,7 @@ fn display_rel(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
 
-/// Ex) `1.23 MB` (decimal megabytes, as Lambda's limits are quoted).
+/// Ex) `1.23 MiB`: the budget's one formatter, so every line has one unit.
 pub fn human_bytes(n: u64) -> String {
-    if n >= 1_000_000 {
-        format!("{:.2} MB", n as f64 / 1_000_000.0)
-    } else if n >= 1_000 {
-        format!("{:.1} kB", n as f64 / 1_000.0)
-    } else {
-        format!("{n} B")
-    }
+    crate::budget::human_size(n)
 }

@@ -496,7 +496,7 @@ mod tests {
         assert_eq!(sum, 1_002_110);
         let table = crate::budget::render_breakdown(&items, 1);
         assert!(
-            table.starts_with("   1  0.95 MB  numpy  layer arn:aws:lambda"),
+            table.starts_with("   1  0.95 MiB  numpy  layer arn:aws:lambda"),
             "{table}"
         );
     }
