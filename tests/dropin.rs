@@ -63,3 +63,45 @@ fn artifacts_follow_the_umask() {
         }
     }
 }
+
+/// Class 3: layer entries that are not literal ARNs (a placeholder, a
+/// Terraform reference, a CDK token): Chalice copies them into the template;
+/// grail warns, counts them as unknown in the budget and goes on.
+#[test]
+fn layer_placeholders_are_unknown_layers() {
+    let p = TestProject::new();
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {"layers": [
+            "{{{REPLACE THIS WITH THE LAMBDA LAYER ARN RETURNED BY TERRAFORM}}}",
+            "${aws_lambda_layer_version.deps.arn}",
+            "${Token[TOKEN.89]}"]}}}"#,
+    );
+    let out = p
+        .grail()
+        .args(["package", "out", "--python", "python3"])
+        .args(["--report", "out/report.json"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for needle in [
+        "{{{REPLACE THIS",
+        "${aws_lambda_layer_version.deps.arn}",
+        "${Token[TOKEN.89]}",
+        "not a layer version ARN",
+    ] {
+        assert!(stderr.contains(needle), "{needle}:\n{stderr}");
+    }
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(p.out("out/report.json")).unwrap()).unwrap();
+    let layers = r["budget"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for l in layers {
+        assert_eq!(l["known"], false, "{l}");
+        assert_eq!(l["unzipped_bytes"], serde_json::Value::Null);
+    }
+    assert_eq!(
+        r["budget"]["total_bytes"],
+        r["budget"]["function_unzipped_bytes"]
+    );
+}
