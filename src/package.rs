@@ -144,6 +144,10 @@ impl BuildContext {
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
         }
+        for w in &sources.warnings {
+            ui.warn(w);
+            warnings.push(w.clone());
+        }
         Ok(BuildContext {
             project,
             config,

@@ -105,3 +105,30 @@ fn layer_placeholders_are_unknown_layers() {
         r["budget"]["function_unzipped_bytes"]
     );
 }
+
+/// Class 6: a vendored 2017 `.dist-info` whose METADATA has a requirement
+/// today's parsers reject; Chalice never reads it.
+#[test]
+fn unparseable_vendor_metadata_is_a_warning() {
+    let p = TestProject::new();
+    p.write("vendor/babel/__init__.py", "");
+    p.write(
+        "vendor/Babel-2.5.1.dist-info/METADATA",
+        "Metadata-Version: 2.0\nName: Babel\nVersion: 2.5.1\nRequires-Dist: pytz (>=2011k)\n",
+    );
+    let out = p
+        .grail()
+        .args(["package", "out", "--python", "python3"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("Babel-2.5.1.dist-info/METADATA:4:") && stderr.contains("2011k"),
+        "{stderr}"
+    );
+    let names: Vec<String> = zip_contents(&p.out("out/deployment.zip"))
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert!(names.contains(&"Babel-2.5.1.dist-info/METADATA".to_string()));
+}
