@@ -104,12 +104,10 @@ impl BuildContext {
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
-        for key in config.ignored_keys() {
-            let w = format!(
-                "{}: `{key}` is ignored by Chalice where it is written (top-level lambda_functions \
-                 values for environment_variables/tags are not merged); move it into the stage",
-                config.path().display()
-            );
+        for w in config
+            .check(&b.stage)
+            .map_err(|e| Failure::new(e.exit_kind(), e))?
+        {
             ui.warn(&w);
             warnings.push(w);
         }

@@ -132,3 +132,34 @@ fn unparseable_vendor_metadata_is_a_warning() {
         .collect();
     assert!(names.contains(&"Babel-2.5.1.dist-info/METADATA".to_string()));
 }
+
+/// Class 4: config values Chalice tolerates (seen in real projects) are
+/// warnings naming the key path; the package is written.
+#[test]
+fn config_values_chalice_tolerates_are_warnings() {
+    let p = TestProject::new();
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t",
+            "lambda_functions": {"automatic_layer": true},
+            "automatic_layers": "true",
+            "stages": {"production": {
+                "manage_iam_role": "false",
+                "iam_role_arn": {"Fn::Sub": "arn:aws:iam::${AWS_ACCOUNT_ID}:role/r"}}}}"#,
+    );
+    let out = p
+        .grail()
+        .args(["package", "out", "--python", "python3"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for needle in [
+        "`lambda_functions.automatic_layer`",
+        "`automatic_layers` is not a Chalice or grail setting (did you mean automatic_layer?)",
+        "`stages.production.manage_iam_role`",
+        "`stages.production.iam_role_arn`",
+    ] {
+        assert!(stderr.contains(needle), "{needle}:\n{stderr}");
+    }
+    assert!(p.out("out/deployment.zip").is_file());
+}
