@@ -331,11 +331,7 @@ impl ZipPlan {
             message,
         };
         let dir = dest.parent().unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".grail-")
-            .suffix(".zip.tmp")
-            .tempfile_in(dir)
-            .map_err(|e| werr(e.to_string()))?;
+        let tmp = artifact_tempfile(dir, ".grail-", ".zip.tmp").map_err(|e| werr(e.to_string()))?;
 
         // Compress everything that is not a raw copy on all cores, in plan
         // order (an ordered collect keeps the output deterministic).
@@ -403,6 +399,28 @@ impl ZipPlan {
 }
 
 /// The options every written entry uses.
+/// A temp file for an artifact that is renamed into place when complete.
+///
+/// A temp file is created 0600 by default, so a renamed artifact would stay
+/// unreadable to anyone else (a CI step or container running as another
+/// user), while Chalice's plain writes give 0644 under a 022 umask. Asking
+/// for 0666 at creation lets the kernel apply the process umask (and any
+/// default ACL) exactly as it does for a plain `File::create`, with no need
+/// to read the umask (reading it means setting it, which races with other
+/// threads creating files).
+pub fn artifact_tempfile(
+    dir: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .suffix(suffix)
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+}
+
 fn options(mode: u32) -> SimpleFileOptions {
     SimpleFileOptions::DEFAULT
         .compression_method(CompressionMethod::Deflated)

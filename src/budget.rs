@@ -18,7 +18,9 @@
 //! assert!(err.to_string().contains("at most 87,031,808 bytes"));
 //! ```
 //!
-//! Sizes are shown in MB of 1,048,576 bytes, as AWS counts its "250 MB".
+//! Sizes are shown in MiB (1,048,576 bytes), labelled MiB: AWS's "250 MB"
+//! limit is 262,144,000 bytes, i.e. 250 MiB. [`human_size`] is the one
+//! formatter every message uses, so no line mixes units.
 
 use serde::Serialize;
 
@@ -259,7 +261,7 @@ pub struct SizeItem {
 ///     SizeItem { name: "numpy".into(), bytes: 40_000_000, location: "deployment.zip".into() },
 /// ];
 /// let table = render_breakdown(&items, 1);
-/// assert!(table.starts_with("   1  38.15 MB  numpy  deployment.zip"));
+/// assert!(table.starts_with("   1  38.15 MiB  numpy  deployment.zip"));
 /// assert!(table.contains("1 more"));
 /// ```
 pub fn render_breakdown(items: &[SizeItem], top_n: usize) -> String {
@@ -303,9 +305,29 @@ fn signed(b: u64) -> i64 {
     i64::try_from(b).unwrap_or(i64::MAX)
 }
 
-/// `12.34 MB` (MB = 1,048,576 bytes).
+const MIB: f64 = 1_048_576.0;
+
+/// `12.34 MiB` (the table's fixed format).
 fn mb(b: u64) -> String {
-    format!("{:.2} MB", b as f64 / 1_048_576.0)
+    format!("{:.2} MiB", b as f64 / MIB)
+}
+
+/// A size for humans, in binary units labelled as such.
+///
+/// ```
+/// use grail::budget::human_size;
+/// assert_eq!(human_size(262_144_000), "250.00 MiB");
+/// assert_eq!(human_size(2_048), "2.0 KiB");
+/// assert_eq!(human_size(999), "999 B");
+/// ```
+pub fn human_size(n: u64) -> String {
+    if n >= 1_048_576 {
+        mb(n)
+    } else if n >= 1_024 {
+        format!("{:.1} KiB", n as f64 / 1_024.0)
+    } else {
+        format!("{n} B")
+    }
 }
 
 /// `262,144,000 bytes`
@@ -326,7 +348,7 @@ pub fn group_digits(n: u64) -> String {
     out
 }
 
-/// `262,144,000 bytes (250.00 MB)`
+/// `262,144,000 bytes (250.00 MiB)`
 fn size(b: u64) -> String {
     format!("{} ({})", bytes(b), mb(b))
 }
@@ -384,12 +406,12 @@ mod tests {
         assert_eq!(err.function_max_bytes, 87_031_808);
         let m = err.to_string();
         for needle in [
-            "over Lambda's limit of 262,144,000 bytes (250.00 MB) by 22,968,192 bytes (21.90 MB)",
+            "over Lambda's limit of 262,144,000 bytes (250.00 MiB) by 22,968,192 bytes (21.90 MiB)",
             "approximate",
             "smaller than 87031808 bytes",
-            "at most 87,031,808 bytes (83.00 MB)",
+            "at most 87,031,808 bytes (83.00 MiB)",
             "layer arn:pandas",
-            "167.00 MB) (approximate)",
+            "167.00 MiB) (approximate)",
             "function (deployment.zip, unzipped)",
             "grail layer scan",
         ] {
@@ -485,12 +507,12 @@ mod tests {
         ];
         let t = render_breakdown(&items, 3);
         let lines: Vec<&str> = t.lines().collect();
-        assert_eq!(lines[0], "   1  114.44 MB  pyarrow    layer L");
-        assert_eq!(lines[1], "   2   38.15 MB  numpy      deployment.zip");
-        assert_eq!(lines[2], "   3    0.01 MB  alpaca-py  deployment.zip");
-        assert_eq!(lines[3], "        0.01 MB  1 more");
-        assert_eq!(lines[4], "      152.61 MB  total");
-        assert_eq!(render_breakdown(&[], 5), "      0.00 MB  total\n");
+        assert_eq!(lines[0], "   1  114.44 MiB  pyarrow    layer L");
+        assert_eq!(lines[1], "   2   38.15 MiB  numpy      deployment.zip");
+        assert_eq!(lines[2], "   3    0.01 MiB  alpaca-py  deployment.zip");
+        assert_eq!(lines[3], "        0.01 MiB  1 more");
+        assert_eq!(lines[4], "      152.61 MiB  total");
+        assert_eq!(render_breakdown(&[], 5), "      0.00 MiB  total\n");
     }
 
     #[test]

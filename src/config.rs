@@ -17,8 +17,14 @@
 //! quirk reproduced here; [`Config::ignored_keys`] lists such keys so the CLI
 //! can warn about them.
 //!
+//! Reading never stops at a wrongly typed value: it is recorded, and
+//! [`Config::check`] decides per stage whether it is refused (where
+//! `chalice package` would fail, or grail needs the value) or a warning that
+//! names the key path and what Chalice does with it.
+//!
 //! Intended call sequence (CLI):
-//! 1. `let config = Config::load(project_dir)?;` (errors are exit 1, see
+//! 1. `let config = Config::load(project_dir)?;` then
+//!    `let warnings = config.check(stage)?;` (errors are exit 1, see
 //!    [`ConfigError::exit_kind`]);
 //! 2. `let user = UserParams { profile: cli.profile.clone() };`
 //! 3. per function: `let view = config.scope(stage, function_name, &user);`
@@ -305,6 +311,14 @@ pub enum ConfigErrorKind {
         /// The parse error (carries the input).
         error: PythonVersionError,
     },
+    /// A key neither Chalice nor grail knows (only ever a warning).
+    #[error("`{key}` is not a Chalice or grail setting{hint}")]
+    Unknown {
+        /// Ex) `stages.dev.automatic_layers`
+        key: String,
+        /// Ex) ` (did you mean automatic_layer?)`
+        hint: String,
+    },
     /// `lambda_python_version` is not a runtime grail packages for.
     #[error(
         "`{key}`: Python {version} is not a supported Lambda runtime; grail packages for Python {MIN_PYTHON} to {MAX_PYTHON}"
@@ -315,6 +329,57 @@ pub enum ConfigErrorKind {
         /// Ex) `3.9`
         version: PythonVersion,
     },
+}
+
+impl ConfigErrorKind {
+    /// A copy (an I/O error keeps its kind and message).
+    fn duplicate(&self) -> ConfigErrorKind {
+        use ConfigErrorKind as K;
+        match self {
+            K::Unreadable { error } => K::Unreadable {
+                error: std::io::Error::new(error.kind(), error.to_string()),
+            },
+            K::InvalidJson {
+                line,
+                column,
+                message,
+            } => K::InvalidJson {
+                line: *line,
+                column: *column,
+                message: message.clone(),
+            },
+            K::NotAnObject { found } => K::NotAnObject { found },
+            K::UnknownVersion { version } => K::UnknownVersion {
+                version: version.clone(),
+            },
+            K::WrongType {
+                key,
+                expected,
+                found,
+            } => K::WrongType {
+                key: key.clone(),
+                expected,
+                found,
+            },
+            K::MissingKey { key } => K::MissingKey { key: key.clone() },
+            K::InvalidArchitecture { key, value } => K::InvalidArchitecture {
+                key: key.clone(),
+                value: value.clone(),
+            },
+            K::InvalidPythonVersion { key, error } => K::InvalidPythonVersion {
+                key: key.clone(),
+                error: error.clone(),
+            },
+            K::UnsupportedPythonVersion { key, version } => K::UnsupportedPythonVersion {
+                key: key.clone(),
+                version: *version,
+            },
+            K::Unknown { key, hint } => K::Unknown {
+                key: key.clone(),
+                hint: hint.clone(),
+            },
+        }
+    }
 }
 
 /// Which dicts Chalice searches for a key (see the module doc).
@@ -413,7 +478,85 @@ pub struct Config {
     top_functions: Vec<(String, Settings)>,
     stages: Vec<(String, Stage)>,
     ignored: Vec<String>,
+    issues: Vec<Issue>,
 }
+
+/// A value grail tolerated while reading (see [`Config::check`]).
+#[derive(Debug)]
+struct Issue {
+    /// When packaging which stage it is refused: `Some(None)` = any stage
+    /// (top level), `Some(Some(s))` = stage `s`, `None` = never (a warning).
+    fatal_for: Option<Option<String>>,
+    /// What is wrong (names the key path).
+    kind: ConfigErrorKind,
+    /// What Chalice does with it, for the warning.
+    chalice: String,
+}
+
+impl Clone for Issue {
+    fn clone(&self) -> Self {
+        Issue {
+            fatal_for: self.fatal_for.clone(),
+            kind: self.kind.duplicate(),
+            chalice: self.chalice.clone(),
+        }
+    }
+}
+
+impl Issue {
+    fn fatal_when_packaging(&self, stage: &str) -> bool {
+        match &self.fatal_for {
+            None => false,
+            Some(None) => true,
+            Some(Some(s)) => s == stage,
+        }
+    }
+}
+
+/// Keys Chalice or grail read in a settings dict (top level, a stage or a
+/// function); anything else is unknown (a warning).
+const KNOWN_KEYS: &[&str] = &[
+    "app_name",
+    "profile",
+    "api_gateway_stage",
+    "api_gateway_endpoint_type",
+    "api_gateway_endpoint_vpce",
+    "api_gateway_policy_file",
+    "api_gateway_custom_domain",
+    "websocket_api_custom_domain",
+    "minimum_compression_size",
+    "automatic_layer",
+    "lambda_architecture",
+    "autogen_policy",
+    "iam_policy_file",
+    "manage_iam_role",
+    "iam_role_arn",
+    "lambda_memory_size",
+    "lambda_timeout",
+    "xray",
+    "subnet_ids",
+    "security_group_ids",
+    "reserved_concurrency",
+    "layers",
+    "log_retention_in_days",
+    "environment_variables",
+    "tags",
+    "lambda_python_version",
+    "layer_manifests",
+    "runtime_provided",
+    "exclude_packages",
+];
+
+/// Keys whose value changes what grail builds: a wrong type is refused when
+/// it applies to the stage being packaged.
+const GRAIL_KEYS: &[&str] = &[
+    "lambda_architecture",
+    "layers",
+    "lambda_python_version",
+    "layer_manifests",
+    "runtime_provided",
+    "exclude_packages",
+];
 
 impl Config {
     /// Read and validate `<project_dir>/.chalice/config.json`.
@@ -462,17 +605,32 @@ impl Config {
         check_version(&path, top.get("version"))?;
 
         let mut ignored = Vec::new();
-        let settings = read_settings(&path, top, "", Location::Top, &mut ignored)?;
-        let top_functions = read_functions(&path, top, "", Location::TopFunction, &mut ignored)?;
+        let mut issues = Vec::new();
+        let mut ctx = ReadCtx {
+            path: &path,
+            ignored: &mut ignored,
+            issues: &mut issues,
+            stage: None,
+            function: None,
+        };
+        unknown_keys(
+            top,
+            "",
+            &["version", "stages", "lambda_functions"],
+            &mut ctx,
+        );
+        let settings = read_settings(top, "", Location::Top, &mut ctx)?;
+        let top_functions = read_functions(top, "", Location::TopFunction, &mut ctx)?;
         let mut stages = Vec::new();
-        for (name, value) in object_at(&path, top, "", "stages")? {
+        for (name, value) in object_at(top, "", "stages", &mut ctx)? {
             let prefix = format!("stages.{name}.");
-            let Some(obj) = as_object_or_null(&path, &format!("stages.{name}"), value)? else {
+            ctx.stage = Some(name.clone());
+            let Some(obj) = structure(value, &format!("stages.{name}"), &mut ctx)? else {
                 continue;
             };
-            let settings = read_settings(&path, obj, &prefix, Location::Stage, &mut ignored)?;
-            let functions =
-                read_functions(&path, obj, &prefix, Location::StageFunction, &mut ignored)?;
+            unknown_keys(obj, &prefix, &["lambda_functions"], &mut ctx);
+            let settings = read_settings(obj, &prefix, Location::Stage, &mut ctx)?;
+            let functions = read_functions(obj, &prefix, Location::StageFunction, &mut ctx)?;
             stages.push((
                 name.clone(),
                 Stage {
@@ -487,7 +645,37 @@ impl Config {
             top_functions,
             stages,
             ignored,
+            issues,
         })
+    }
+
+    /// What packaging `stage` must refuse (the first such value) or warn
+    /// about. grail refuses only where `chalice package` fails for that stage
+    /// (bad structure, non-string import-time `environment_variables`, an
+    /// invalid `lambda_architecture`) or where the value changes what grail
+    /// builds (`layers`, `lambda_python_version`, grail's own keys); every
+    /// other oddity is a warning naming the key path and what Chalice does.
+    pub fn check(&self, stage: &str) -> Result<Vec<String>, ConfigError> {
+        if let Some(i) = self.issues.iter().find(|i| i.fatal_when_packaging(stage)) {
+            return Err(ConfigError {
+                path: self.path.clone(),
+                kind: i.kind.duplicate(),
+            });
+        }
+        let shown = self.path.display();
+        let mut out: Vec<String> = self
+            .issues
+            .iter()
+            .map(|i| format!("{shown}: {}; {}", i.kind, i.chalice))
+            .collect();
+        for key in &self.ignored {
+            out.push(format!(
+                "{shown}: `{key}` is ignored by Chalice where it is written (top-level \
+                 lambda_functions values for environment_variables/tags are not merged); move it \
+                 into the stage"
+            ));
+        }
+        Ok(out)
     }
 
     /// The config file's path.
@@ -871,6 +1059,8 @@ fn check_version(path: &Path, v: Option<&Value>) -> Result<(), ConfigError> {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::String(s)) => (s.clone(), s.trim().parse::<f64>().ok()),
         Some(Value::Number(n)) => (n.to_string(), n.as_f64()),
+        // Python's float(True) is 1.0: Chalice accepts a boolean.
+        Some(Value::Bool(_)) => return Ok(()),
         Some(other) => return Err(wrong(path, "version", "a string or a number", other)),
     };
     match number {
@@ -886,65 +1076,159 @@ fn check_version(path: &Path, v: Option<&Value>) -> Result<(), ConfigError> {
     }
 }
 
-fn as_object_or_null<'a>(
-    path: &Path,
-    key: &str,
+/// Where the reader is and what it has collected.
+struct ReadCtx<'a> {
+    path: &'a Path,
+    ignored: &'a mut Vec<String>,
+    issues: &'a mut Vec<Issue>,
+    /// The stage being read (`None` at the top level).
+    stage: Option<String>,
+    /// The function being read, if any.
+    function: Option<String>,
+}
+
+impl ReadCtx<'_> {
+    /// Refused when packaging the stage this dict belongs to (any stage at
+    /// the top level).
+    fn fatal_here(&self) -> Option<Option<String>> {
+        Some(self.stage.clone())
+    }
+}
+
+/// `obj` as an object. A non-object where Chalice calls `.get` on it makes
+/// `chalice package` fail with an AttributeError when packaging that stage:
+/// refused then, a warning otherwise. JSON null is treated as absent.
+fn structure<'a>(
     v: &'a Value,
+    key: &str,
+    ctx: &mut ReadCtx<'_>,
 ) -> Result<Option<&'a Map<String, Value>>, ConfigError> {
     match v {
         Value::Null => Ok(None),
         Value::Object(m) => Ok(Some(m)),
-        other => Err(wrong(path, key, "an object", other)),
+        other => {
+            ctx.issues.push(Issue {
+                fatal_for: ctx.fatal_here(),
+                kind: ConfigErrorKind::WrongType {
+                    key: key.to_string(),
+                    expected: "an object",
+                    found: describe(other),
+                },
+                chalice: "`chalice package` fails on it (AttributeError) when packaging this stage"
+                    .to_string(),
+            });
+            Ok(None)
+        }
     }
 }
 
-/// The entries of the object `obj[key]` (none when absent or null).
+/// The entries of the object `obj[key]` (none when absent, null or wrong).
 fn object_at<'a>(
-    path: &Path,
     obj: &'a Map<String, Value>,
     prefix: &str,
     key: &str,
+    ctx: &mut ReadCtx<'_>,
 ) -> Result<Vec<(&'a String, &'a Value)>, ConfigError> {
     match obj.get(key) {
         None => Ok(Vec::new()),
-        Some(v) => Ok(as_object_or_null(path, &format!("{prefix}{key}"), v)?
+        Some(v) => Ok(structure(v, &format!("{prefix}{key}"), ctx)?
             .map(|m| m.iter().collect())
             .unwrap_or_default()),
     }
 }
 
+/// Warn about keys neither Chalice nor grail reads, suggesting a near one.
+fn unknown_keys(
+    obj: &Map<String, Value>,
+    prefix: &str,
+    structural: &[&str],
+    ctx: &mut ReadCtx<'_>,
+) {
+    for key in obj.keys() {
+        if KNOWN_KEYS.contains(&key.as_str()) || structural.contains(&key.as_str()) {
+            continue;
+        }
+        let near = KNOWN_KEYS.iter().chain(structural).find(|k| close(k, key));
+        ctx.issues.push(Issue {
+            fatal_for: None,
+            kind: ConfigErrorKind::Unknown {
+                key: format!("{prefix}{key}"),
+                hint: near
+                    .map(|k| format!(" (did you mean {k}?)"))
+                    .unwrap_or_default(),
+            },
+            chalice: "Chalice ignores it".to_string(),
+        });
+    }
+}
+
+/// A likely misspelling: same letters give or take a plural `s`, case or
+/// `-`/`_`.
+fn close(known: &str, written: &str) -> bool {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+    let (k, w) = (norm(known), norm(written));
+    k == w || format!("{k}s") == w || k == format!("{w}s")
+}
+
 fn read_functions(
-    path: &Path,
     obj: &Map<String, Value>,
     prefix: &str,
     loc: Location,
-    ignored: &mut Vec<String>,
+    ctx: &mut ReadCtx<'_>,
 ) -> Result<Vec<(String, Settings)>, ConfigError> {
     let mut out = Vec::new();
-    for (name, value) in object_at(path, obj, prefix, "lambda_functions")? {
+    for (name, value) in object_at(obj, prefix, "lambda_functions", ctx)? {
         let key = format!("{prefix}lambda_functions.{name}");
-        let Some(f) = as_object_or_null(path, &key, value)? else {
-            continue;
+        let f = match value {
+            Value::Null => continue,
+            Value::Object(f) => f,
+            other => {
+                // Chalice's lookups skip a non-dict; only its merge of a
+                // stage-level entry for a real function fails.
+                let hint = if KNOWN_KEYS.contains(&name.as_str()) {
+                    format!(" (did you mean `{name}` one level up?)")
+                } else {
+                    String::new()
+                };
+                ctx.issues.push(Issue {
+                    fatal_for: None,
+                    kind: ConfigErrorKind::WrongType {
+                        key: key.clone(),
+                        expected: "an object of settings for the function",
+                        found: describe(other),
+                    },
+                    chalice: format!(
+                        "Chalice ignores it{hint}{}",
+                        if loc == Location::StageFunction {
+                            " unless the app has a function of that name, which makes \
+                             `chalice package` fail"
+                        } else {
+                            ""
+                        }
+                    ),
+                });
+                continue;
+            }
         };
-        out.push((
-            name.clone(),
-            read_settings(path, f, &format!("{key}."), loc, ignored)?,
-        ));
+        ctx.function = Some(name.clone());
+        unknown_keys(f, &format!("{key}."), &[], ctx);
+        let settings = read_settings(f, &format!("{key}."), loc, ctx)?;
+        ctx.function = None;
+        out.push((name.clone(), settings));
     }
     Ok(out)
 }
 
 /// Reads the known keys of one settings dict, validating those Chalice reads
 /// at this location and recording the others as ignored.
-struct Reader<'a> {
-    path: &'a Path,
+struct Reader<'a, 'c> {
     obj: &'a Map<String, Value>,
     prefix: &'a str,
     loc: Location,
-    ignored: &'a mut Vec<String>,
+    ctx: &'a mut ReadCtx<'c>,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'a, '_> {
     /// The non-null value of `key` and its key path, if read at this location.
     fn get(&mut self, key: &str, varies: Varies) -> Option<(&'a Value, String)> {
         let v = self.obj.get(key).filter(|v| !v.is_null())?;
@@ -952,7 +1236,27 @@ impl<'a> Reader<'a> {
         if varies.read_at(self.loc) {
             Some((v, key_path))
         } else {
-            self.ignored.push(key_path);
+            self.ctx.ignored.push(key_path);
+            None
+        }
+    }
+
+    /// When a wrongly typed `key` here is refused: grail's keys for the
+    /// stage they apply to; `environment_variables` where Chalice puts them
+    /// into `os.environ` before importing the app (it fails on a non-string);
+    /// nothing else.
+    /// (Chalice's merge skips a non-object, so only an object with a
+    /// non-string value fails.)
+    fn fatal_for(&self, key: &str, v: &Value) -> Option<Option<String>> {
+        let import_scope = self
+            .ctx
+            .function
+            .as_deref()
+            .is_none_or(|f| f == API_HANDLER);
+        let env_fails = key == "environment_variables" && import_scope && v.is_object();
+        if GRAIL_KEYS.contains(&key) || env_fails {
+            self.ctx.fatal_here()
+        } else {
             None
         }
     }
@@ -963,27 +1267,98 @@ impl<'a> Reader<'a> {
         varies: Varies,
         convert: impl Fn(&Path, &str, &Value) -> Result<T, ConfigError>,
     ) -> Result<Option<T>, ConfigError> {
-        match self.get(key, varies) {
-            Some((v, key_path)) => convert(self.path, &key_path, v).map(Some),
-            None => Ok(None),
+        let Some((v, key_path)) = self.get(key, varies) else {
+            return Ok(None);
+        };
+        match convert(self.ctx.path, &key_path, v) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) => {
+                let fatal_for = self.fatal_for(key, v);
+                let chalice = what_chalice_does(key, v, fatal_for.is_some());
+                self.ctx.issues.push(Issue {
+                    fatal_for,
+                    kind: e.kind,
+                    chalice,
+                });
+                Ok(None)
+            }
         }
+    }
+
+    /// `automatic_layer`: Chalice tests it for truth, so any JSON value has
+    /// a meaning; grail follows it and warns when it is not a boolean.
+    fn read_truthy(&mut self, key: &str, varies: Varies) -> Option<bool> {
+        let (v, key_path) = self.get(key, varies)?;
+        let truthy = match v {
+            Value::Bool(b) => return Some(*b),
+            Value::Null => false,
+            Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+            Value::String(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Object(o) => !o.is_empty(),
+        };
+        self.ctx.issues.push(Issue {
+            fatal_for: None,
+            kind: ConfigErrorKind::WrongType {
+                key: key_path,
+                expected: "a boolean (true or false)",
+                found: describe(v),
+            },
+            chalice: format!(
+                "Chalice tests it for truth, so {v} means {truthy}, and grail does the same; \
+                 write {truthy} (or what you meant)"
+            ),
+        });
+        Some(truthy)
+    }
+}
+
+/// The warning's second half: what Chalice does with a wrongly typed value.
+fn what_chalice_does(key: &str, v: &Value, fatal: bool) -> String {
+    match key {
+        _ if fatal && key == "environment_variables" => {
+            "Chalice puts these into the environment before importing app.py and fails on a \
+             non-string value"
+                .to_string()
+        }
+        _ if fatal => "grail needs this value to build the package".to_string(),
+        "environment_variables" | "tags" if !v.is_object() => {
+            "Chalice ignores it (only objects are merged)".to_string()
+        }
+        "manage_iam_role" | "autogen_policy" | "xray" => format!(
+            "Chalice tests it for truth, so {v} counts as {}",
+            match v {
+                Value::String(s) => !s.is_empty(),
+                Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
+                Value::Array(a) => !a.is_empty(),
+                Value::Object(o) => !o.is_empty(),
+                Value::Bool(b) => *b,
+                Value::Null => false,
+            }
+        ),
+        "iam_role_arn" if v.is_object() => {
+            "Chalice passes it into the template as is when manage_iam_role is false (and \
+             `chalice package` fails on an object there); grail does not read it"
+                .to_string()
+        }
+        _ => "Chalice passes it into the template as is (grail does not read it); check the \
+              template"
+            .to_string(),
     }
 }
 
 fn read_settings(
-    path: &Path,
     obj: &Map<String, Value>,
     prefix: &str,
     loc: Location,
-    ignored: &mut Vec<String>,
+    ctx: &mut ReadCtx<'_>,
 ) -> Result<Settings, ConfigError> {
     use Varies::{Global, Merge, Stage, StageFunction as Fun};
     let mut r = Reader {
-        path,
         obj,
         prefix,
         loc,
-        ignored,
+        ctx,
     };
     Ok(Settings {
         app_name: r.read("app_name", Global, to_string)?,
@@ -995,7 +1370,7 @@ fn read_settings(
         api_gateway_custom_domain: r.read("api_gateway_custom_domain", Stage, to_domain)?,
         websocket_api_custom_domain: r.read("websocket_api_custom_domain", Stage, to_domain)?,
         minimum_compression_size: r.read("minimum_compression_size", Stage, to_int_or_digits)?,
-        automatic_layer: r.read("automatic_layer", Stage, to_bool)?,
+        automatic_layer: r.read_truthy("automatic_layer", Stage),
         lambda_architecture: r.read("lambda_architecture", Stage, to_arch)?,
         autogen_policy: r.read("autogen_policy", Fun, to_bool)?,
         iam_policy_file: r.read("iam_policy_file", Fun, to_string)?,
@@ -1007,7 +1382,7 @@ fn read_settings(
         subnet_ids: r.read("subnet_ids", Fun, to_string_list)?,
         security_group_ids: r.read("security_group_ids", Fun, to_string_list)?,
         reserved_concurrency: r.read("reserved_concurrency", Fun, to_int)?,
-        layers: r.read("layers", Fun, to_string_list)?,
+        layers: r.read("layers", Fun, to_layers)?,
         log_retention_in_days: r.read("log_retention_in_days", Fun, to_int)?,
         environment_variables: r.read("environment_variables", Merge, to_string_map)?,
         tags: r.read("tags", Merge, to_string_map)?,
@@ -1016,6 +1391,22 @@ fn read_settings(
         runtime_provided: r.read("runtime_provided", Stage, to_bool)?,
         exclude_packages: r.read("exclude_packages", Stage, to_string_list)?,
     })
+}
+
+/// `layers`: a list. A non-string entry (a CloudFormation `{"Ref": …}`, a
+/// number) is kept as its JSON text: Chalice copies it into the template,
+/// and grail's layer set treats it as a layer it cannot name.
+fn to_layers(path: &Path, key: &str, v: &Value) -> Result<Vec<String>, ConfigError> {
+    match v {
+        Value::Array(items) => Ok(items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()),
+        other => Err(wrong(path, key, "a list of layer ARNs", other)),
+    }
 }
 
 fn to_string(path: &Path, key: &str, v: &Value) -> Result<String, ConfigError> {
@@ -1195,10 +1586,19 @@ mod tests {
         }
     }
 
+    /// The error packaging stage `dev` gives (at load or at the check).
     fn err(json: &str) -> ConfigError {
-        match Config::parse(Path::new(PATH), json) {
+        match Config::parse(Path::new(PATH), json).and_then(|c| c.check("dev")) {
             Ok(_) => panic!("config should be refused:\n{json}"),
             Err(e) => e,
+        }
+    }
+
+    /// The warnings packaging stage `dev` gives.
+    fn warnings(json: &str) -> Vec<String> {
+        match cfg(json).check("dev") {
+            Ok(w) => w,
+            Err(e) => panic!("config should be accepted for dev: {e}\n{json}"),
         }
     }
 
@@ -1772,10 +2172,12 @@ mod tests {
         }
         // Absent: default "1.0".
         cfg("{}");
-        let e = err(r#"{"version": true}"#);
+        // Python's float(True) is 1.0: Chalice accepts a boolean.
+        cfg(r#"{"version": true}"#);
+        let e = err(r#"{"version": [2]}"#);
         assert!(
             e.to_string()
-                .contains("`version`: expected a string or a number, found a boolean"),
+                .contains("`version`: expected a string or a number, found a list"),
             "{e}"
         );
     }
@@ -1839,153 +2241,289 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_key_path() {
-        // (config, key path, expected, found)
-        let rows: &[(&str, &str, &str, &str)] = &[
+        // (config, key path, expected, found, refused when packaging dev):
+        // refused where `chalice package` fails or grail needs the value,
+        // else a warning with the same first half.
+        let rows: &[(&str, &str, &str, &str, bool)] = &[
             (
                 r#"{"stages": {"dev": {"lambda_functions": {"foo": {"lambda_memory_size": "512"}}}}}"#,
                 "stages.dev.lambda_functions.foo.lambda_memory_size",
                 "an integer",
                 "a string",
+                false,
             ),
             (
                 r#"{"lambda_functions": {"foo": {"lambda_timeout": 1.5}}}"#,
                 "lambda_functions.foo.lambda_timeout",
                 "an integer",
                 "a number",
+                false,
             ),
             (
                 r#"{"lambda_timeout": true}"#,
                 "lambda_timeout",
                 "an integer",
                 "a boolean",
+                false,
             ),
             (
                 r#"{"lambda_memory_size": 18446744073709551615}"#,
                 "lambda_memory_size",
                 "an integer",
                 "an integer that is too large",
+                false,
             ),
             (
                 r#"{"stages": {"dev": {"automatic_layer": "true"}}}"#,
                 "stages.dev.automatic_layer",
                 "a boolean (true or false)",
                 "a string",
+                false,
             ),
-            (r#"{"app_name": 5}"#, "app_name", "a string", "an integer"),
+            (
+                r#"{"app_name": 5}"#,
+                "app_name",
+                "a string",
+                "an integer",
+                false,
+            ),
             (
                 r#"{"layers": "arn:x"}"#,
                 "layers",
-                "a list of strings",
+                "a list of layer ARNs",
                 "a string",
-            ),
-            (
-                r#"{"stages": {"dev": {"layers": ["arn:x", 5]}}}"#,
-                "stages.dev.layers[1]",
-                "a string",
-                "an integer",
+                true,
             ),
             (
                 r#"{"environment_variables": {"PORT": 8080}}"#,
                 "environment_variables.PORT",
                 "a string",
                 "an integer",
+                true,
             ),
             (
                 r#"{"stages": {"dev": {"lambda_functions": {"f": {"tags": ["a"]}}}}}"#,
                 "stages.dev.lambda_functions.f.tags",
                 "an object of strings",
                 "a list",
+                false,
             ),
-            (r#"{"stages": []}"#, "stages", "an object", "a list"),
+            (r#"{"stages": []}"#, "stages", "an object", "a list", true),
             (
                 r#"{"stages": {"dev": 1}}"#,
                 "stages.dev",
                 "an object",
                 "an integer",
+                true,
             ),
             (
                 r#"{"lambda_functions": {"foo": "bar"}}"#,
                 "lambda_functions.foo",
-                "an object",
+                "an object of settings for the function",
                 "a string",
+                false,
             ),
             (
                 r#"{"stages": {"dev": {"lambda_functions": 3}}}"#,
                 "stages.dev.lambda_functions",
                 "an object",
                 "an integer",
+                true,
             ),
             (
                 r#"{"api_gateway_endpoint_vpce": 1}"#,
                 "api_gateway_endpoint_vpce",
                 "a string or a list of strings",
                 "an integer",
+                false,
             ),
             (
                 r#"{"minimum_compression_size": "big"}"#,
                 "minimum_compression_size",
                 "an integer (or a string of digits)",
                 "a string",
+                false,
             ),
             (
                 r#"{"lambda_python_version": 3.12}"#,
                 "lambda_python_version",
                 "a string such as \"3.12\"",
                 "a number",
+                true,
             ),
             (
                 r#"{"layer_manifests": {"arn:x": 1}}"#,
                 "layer_manifests.arn:x",
                 "a string",
                 "an integer",
+                true,
             ),
             (
                 r#"{"exclude_packages": {"a": "b"}}"#,
                 "exclude_packages",
                 "a list of strings",
                 "an object",
+                true,
             ),
             (
                 r#"{"stages": {"dev": {"runtime_provided": 1}}}"#,
                 "stages.dev.runtime_provided",
                 "a boolean (true or false)",
                 "an integer",
+                true,
             ),
             (
                 r#"{"api_gateway_custom_domain": {"domain_name": "d", "certificate_arn": "c", "tls_version": 2}}"#,
                 "api_gateway_custom_domain.tls_version",
                 "a string",
                 "an integer",
+                false,
             ),
             (
                 r#"{"websocket_api_custom_domain": "d"}"#,
                 "websocket_api_custom_domain",
                 "an object",
                 "a string",
+                false,
             ),
             (
                 r#"{"lambda_architecture": 64}"#,
                 "lambda_architecture",
                 "a string (x86_64 or arm64)",
                 "an integer",
+                true,
             ),
         ];
-        for (json, key, expected, found) in rows {
-            let e = err(json);
-            match &e.kind {
-                ConfigErrorKind::WrongType {
-                    key: k,
-                    expected: x,
-                    found: f,
-                } => assert_eq!((k.as_str(), *x, *f), (*key, *expected, *found), "{json}"),
-                other => panic!("{json}: {other:?}"),
+        for (json, key, expected, found, refused) in rows {
+            let first = format!("{PATH}: `{key}`: expected {expected}, found {found}");
+            if *refused {
+                let e = err(json);
+                match &e.kind {
+                    ConfigErrorKind::WrongType {
+                        key: k,
+                        expected: x,
+                        found: f,
+                    } => assert_eq!((k.as_str(), *x, *f), (*key, *expected, *found), "{json}"),
+                    other => panic!("{json}: {other:?}"),
+                }
+                assert_eq!(e.to_string(), first);
+            } else {
+                let w = warnings(json);
+                assert!(
+                    w.iter().any(|w| w.starts_with(&format!("{first}; "))),
+                    "{json}: {w:#?}"
+                );
             }
-            let msg = e.to_string();
-            assert_eq!(
-                msg,
-                format!("{PATH}: `{key}`: expected {expected}, found {found}")
-            );
         }
+    }
+
+    #[test]
+    fn values_chalice_tolerates_are_warnings() {
+        // Each seen in a real project that `chalice package` packages.
+        let json = r#"{
+            "version": "2.0", "app_name": "shop",
+            "lambda_functions": {"automatic_layer": true},
+            "automatic_layers": "true",
+            "lambda_functions_disabled": {"x": {}},
+            "stages": {
+                "dev": {
+                    "manage_iam_role": "false",
+                    "iam_role_arn": {"Fn::Sub": "arn:aws:iam::${AWS_ACCOUNT_ID}:role/r"},
+                    "layers": ["${Token[TOKEN.89]}", {"Ref": "DepsLayer"}],
+                    "lambda_functions": {"worker": {"iam_role_arn": null}}
+                },
+                "prod": {"lambda_python_version": 3.12, "environment_variables": {"PORT": 1}}
+            }
+        }"#;
+        let config = cfg(json);
+        let w = warnings(json);
+        let has = |needles: &[&str]| {
+            assert!(
+                w.iter().any(|w| needles.iter().all(|n| w.contains(n))),
+                "{needles:?} in {w:#?}"
+            )
+        };
+        has(&[
+            "`lambda_functions.automatic_layer`",
+            "did you mean `automatic_layer` one level up?",
+        ]);
+        has(&[
+            "`automatic_layers` is not a Chalice or grail setting (did you mean automatic_layer?)",
+            "Chalice ignores it",
+        ]);
+        has(&["`lambda_functions_disabled`", "Chalice ignores it"]);
+        has(&["`stages.dev.manage_iam_role`", "\"false\" counts as true"]);
+        has(&[
+            "`stages.dev.iam_role_arn`: expected a string, found an object",
+            "as is",
+        ]);
+        // Another stage's values grail would refuse are warnings here.
+        has(&[
+            "`stages.prod.lambda_python_version`",
+            "grail needs this value",
+        ]);
+        has(&["`stages.prod.environment_variables.PORT`"]);
+        assert_eq!(w.len(), 7, "{w:#?}");
+        // ... and refused when packaging that stage.
+        let e = config.check("prod").unwrap_err().to_string();
+        assert!(e.contains("stages.prod."), "{e}");
+        // Non-string layer entries are kept (as JSON text) for the layer set.
+        let dev = config.scope("dev", "api_handler", &UserParams::default());
+        assert_eq!(
+            dev.layers(),
+            ["${Token[TOKEN.89]}", r#"{"Ref":"DepsLayer"}"#]
+        );
+        // A scalar under lambda_functions is not a function.
+        assert_eq!(config.function_names("dev"), ["worker"]);
+    }
+
+    #[test]
+    fn automatic_layer_follows_pythons_truth() {
+        for (value, truthy) in [
+            ("\"false\"", true),
+            ("\"\"", false),
+            ("0", false),
+            ("1", true),
+        ] {
+            let json = format!(r#"{{"stages": {{"dev": {{"automatic_layer": {value}}}}}}}"#);
+            let c = cfg(&json);
+            assert_eq!(
+                c.scope("dev", API_HANDLER, &UserParams::default())
+                    .automatic_layer(),
+                truthy,
+                "{value}"
+            );
+            let w = warnings(&json);
+            assert!(w[0].contains(&format!("means {truthy}")), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn sparse_configs_load() {
+        // Only app_name; no stages; no dev stage while packaging dev.
+        for json in [
+            r#"{"app_name": "x"}"#,
+            r#"{"version": "2.0"}"#,
+            r#"{"version": "2.0", "app_name": "x", "stages": {"production": {"lambda_memory_size": 256}}}"#,
+            r#"{"app_name": null, "stages": {"dev": {"iam_role_arn": null}}}"#,
+        ] {
+            assert!(warnings(json).is_empty(), "{json}");
+        }
+    }
+
+    #[test]
+    fn environment_variables_refused_only_at_import_time() {
+        // Chalice sets the api_handler scope's variables before importing
+        // app.py (a non-string fails there); other functions' go to the template.
+        err(
+            r#"{"stages": {"dev": {"lambda_functions": {"api_handler": {"environment_variables": {"A": 1}}}}}}"#,
+        );
+        let w = warnings(
+            r#"{"stages": {"dev": {"lambda_functions": {"worker": {"environment_variables": {"A": 1}}}}}}"#,
+        );
+        assert_eq!(w.len(), 1, "{w:?}");
+        let w = warnings(r#"{"stages": {"dev": {"environment_variables": "A=1"}}}"#);
+        assert!(w[0].contains("only objects are merged"), "{w:?}");
     }
 
     #[test]
@@ -2008,16 +2546,16 @@ mod tests {
     }
 
     #[test]
-    fn custom_domain_requires_name_and_certificate() {
-        let e = err(r#"{"stages": {"dev": {"api_gateway_custom_domain": {"domain_name": "d"}}}}"#);
-        assert!(
-            matches!(&e.kind, ConfigErrorKind::MissingKey { key }
-                if key == "stages.dev.api_gateway_custom_domain.certificate_arn"),
-            "{e:?}"
-        );
+    fn custom_domain_without_certificate_is_a_warning() {
+        // grail does not read it; Chalice's own template step reports it.
+        let w =
+            warnings(r#"{"stages": {"dev": {"api_gateway_custom_domain": {"domain_name": "d"}}}}"#);
         assert_eq!(
-            e.to_string(),
-            format!("{PATH}: `stages.dev.api_gateway_custom_domain.certificate_arn` is required")
+            w,
+            [format!(
+                "{PATH}: `stages.dev.api_gateway_custom_domain.certificate_arn` is required; \
+                 Chalice passes it into the template as is (grail does not read it); check the template"
+            )]
         );
     }
 
@@ -2034,7 +2572,9 @@ mod tests {
         ];
         for (value, expected) in rows {
             let json = format!(r#"{{"stages": {{"prod": {{"lambda_architecture": "{value}"}}}}}}"#);
-            match (Config::parse(Path::new(PATH), &json), expected) {
+            let loaded =
+                Config::parse(Path::new(PATH), &json).and_then(|c| c.check("prod").map(|_| c));
+            match (loaded, expected) {
                 (Ok(c), Some(arch)) => assert_eq!(
                     c.scope("prod", "f", &UserParams::default())
                         .lambda_architecture(),
@@ -2072,7 +2612,9 @@ mod tests {
         for (value, expected, fragment) in rows {
             let json =
                 format!(r#"{{"stages": {{"dev": {{"lambda_python_version": "{value}"}}}}}}"#);
-            match (Config::parse(Path::new(PATH), &json), expected) {
+            let loaded =
+                Config::parse(Path::new(PATH), &json).and_then(|c| c.check("dev").map(|_| c));
+            match (loaded, expected) {
                 (Ok(c), Some(v)) => assert_eq!(
                     c.scope("dev", "f", &UserParams::default())
                         .lambda_python_version(),

@@ -54,9 +54,6 @@ pub use set::{
 /// Everything that can go wrong with layers; all are bad input (exit 1).
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
-    /// A malformed attached layer ARN.
-    #[error("{0}; check \"layers\" in .chalice/config.json")]
-    Arn(LayerArnError),
     /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
     #[error("layer manifest {path}: {source}; the key must be the layer version ARN")]
     ManifestKey {

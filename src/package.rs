@@ -104,12 +104,10 @@ impl BuildContext {
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
-        for key in config.ignored_keys() {
-            let w = format!(
-                "{}: `{key}` is ignored by Chalice where it is written (top-level lambda_functions \
-                 values for environment_variables/tags are not merged); move it into the stage",
-                config.path().display()
-            );
+        for w in config
+            .check(&b.stage)
+            .map_err(|e| Failure::new(e.exit_kind(), e))?
+        {
             ui.warn(&w);
             warnings.push(w);
         }
@@ -143,6 +141,10 @@ impl BuildContext {
         let sources = project.collect().map_err(usage)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
+        }
+        for w in &sources.warnings {
+            ui.warn(w);
+            warnings.push(w.clone());
         }
         Ok(BuildContext {
             project,
@@ -850,7 +852,7 @@ fn write_templates(
         }
         ctx.warn(
             ui,
-            format!("sam.json was not written: {why}; deployment.zip was"),
+            format!("sam.json was not written: {why}; deployment.zip was written"),
         );
         return Ok(());
     };
@@ -883,7 +885,7 @@ fn write_templates(
         Err(e @ crate::templates::TemplateError::ChaliceMissing { .. }) if !explicit => {
             ctx.warn(
                 ui,
-                format!("sam.json was not written: {e}; deployment.zip was"),
+                format!("sam.json was not written: {e}; deployment.zip was written"),
             );
             return Ok(());
         }
@@ -1069,13 +1071,7 @@ fn display_rel(p: &Path, base: &Path) -> String {
     p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
 
-/// Ex) `1.23 MB` (decimal megabytes, as Lambda's limits are quoted).
+/// Ex) `1.23 MiB`: the budget's one formatter, so every line has one unit.
 pub fn human_bytes(n: u64) -> String {
-    if n >= 1_000_000 {
-        format!("{:.2} MB", n as f64 / 1_000_000.0)
-    } else if n >= 1_000 {
-        format!("{:.1} kB", n as f64 / 1_000.0)
-    } else {
-        format!("{n} B")
-    }
+    crate::budget::human_size(n)
 }

@@ -29,8 +29,6 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use crate::metadata::CoreMetadata;
-
 /// Where a project file comes from; decides precedence on collisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileOrigin {
@@ -91,6 +89,9 @@ pub struct ProjectSources {
     pub vendor_packages: Vec<VendorPackage>,
     /// Files that were left out on purpose (`__pycache__`, `*.pyc`, `.DS_Store`).
     pub skipped: Vec<PathBuf>,
+    /// Things grail tolerated as Chalice does (it never reads vendor/'s
+    /// metadata), each naming the file. Ex) an unparseable `Requires-Dist`.
+    pub warnings: Vec<String>,
 }
 
 /// Why the project's files could not be collected.
@@ -116,14 +117,6 @@ pub enum ProjectError {
     /// Following symlinks under vendor/ came back to an ancestor.
     #[error("symlink loop under vendor/ at {0}; remove the link")]
     SymlinkLoop(PathBuf),
-    /// A vendored `.dist-info` has no usable METADATA.
-    #[error("{path}: {message}; fix or remove this .dist-info directory")]
-    BadVendorMetadata {
-        /// The METADATA file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
     /// A path cannot be stored in a zip (not UTF-8).
     #[error("{0} has a name that is not valid UTF-8; rename it")]
     NonUtf8(PathBuf),
@@ -197,7 +190,7 @@ impl Project {
         let vendor = self.dir.join("vendor");
         if vendor.is_dir() {
             walk(&vendor, "", true, FileOrigin::Vendor, &mut out)?;
-            out.vendor_packages = vendor_packages(&vendor)?;
+            out.vendor_packages = vendor_packages(&vendor, &mut out.warnings)?;
         }
         Ok(out)
     }
@@ -299,8 +292,18 @@ fn mode_of(path: &Path) -> Result<u32, ProjectError> {
     })
 }
 
-/// Unpacked packages in vendor/: every top-level `*.dist-info` with a METADATA.
-fn vendor_packages(vendor: &Path) -> Result<Vec<VendorPackage>, ProjectError> {
+/// Unpacked packages in vendor/: every top-level `*.dist-info` with a
+/// METADATA naming the package and its version.
+///
+/// Chalice never reads these files (it copies vendor/ as is), so nothing in
+/// them is fatal: a METADATA without a usable name or version is a warning
+/// (the directory is shipped but provides no package to resolution), and an
+/// unparseable `Requires-Dist` (a 2017 `pytz (>=2011k)`) is a warning naming
+/// the line, which is skipped.
+fn vendor_packages(
+    vendor: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<VendorPackage>, ProjectError> {
     let mut found = Vec::new();
     let rd = fs::read_dir(vendor).map_err(|source| ProjectError::Unreadable {
         path: vendor.to_path_buf(),
@@ -320,10 +323,11 @@ fn vendor_packages(vendor: &Path) -> Result<Vec<VendorPackage>, ProjectError> {
         let bytes = match fs::read(&meta_path) {
             Ok(b) => b,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ProjectError::BadVendorMetadata {
-                    path: meta_path,
-                    message: "missing METADATA file".to_string(),
-                })
+                warnings.push(format!(
+                    "{}: missing; vendor/{name} is shipped but does not count as providing a package",
+                    meta_path.display()
+                ));
+                continue;
             }
             Err(source) => {
                 return Err(ProjectError::Unreadable {
@@ -332,19 +336,70 @@ fn vendor_packages(vendor: &Path) -> Result<Vec<VendorPackage>, ProjectError> {
                 })
             }
         };
-        let meta = CoreMetadata::parse(&bytes).map_err(|e| ProjectError::BadVendorMetadata {
-            path: meta_path.clone(),
-            message: e.to_string(),
-        })?;
-        found.push(VendorPackage {
-            name: meta.normalized_name(),
-            version: meta.version,
-            dist_info: name.to_string(),
-            unzipped_bytes: record_bytes(vendor, &entry.path().join("RECORD")),
-        });
+        match name_and_version(&bytes) {
+            Ok((pkg, version)) => {
+                warn_bad_requirements(&meta_path, &bytes, warnings);
+                found.push(VendorPackage {
+                    name: crate::names::normalize(&pkg),
+                    version,
+                    dist_info: name.to_string(),
+                    unzipped_bytes: record_bytes(vendor, &entry.path().join("RECORD")),
+                });
+            }
+            Err(why) => warnings.push(format!(
+                "{}: {why}; vendor/{name} is shipped but does not count as providing a package",
+                meta_path.display()
+            )),
+        }
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
+}
+
+/// `Name:` and a PEP 440 `Version:` from a METADATA header block.
+fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String> {
+    let headers = crate::metadata::parse_headers(bytes);
+    let get = |key: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
+    };
+    let name = get("Name").ok_or("no Name field")?;
+    let version = get("Version").ok_or("no Version field")?;
+    let parsed = version
+        .parse::<pep440_rs::Version>()
+        .map_err(|e| format!("Version {version:?} is not a PEP 440 version ({e})"))?;
+    Ok((name, parsed))
+}
+
+/// Warn about each `Requires-Dist` of the header block that is not PEP 508,
+/// naming the file and line (grail does not use them; Chalice never reads them).
+fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) {
+    let text = String::from_utf8_lossy(bytes);
+    for (i, line) in text.lines().enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() {
+            break; // the body (long description) starts here
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("Requires-Dist") {
+            continue;
+        }
+        let value = value.trim();
+        if let Err(e) = value.parse::<pep508_rs::Requirement<pep508_rs::VerbatimUrl>>() {
+            let first = e.to_string();
+            let first = first.lines().next().unwrap_or_default();
+            warnings.push(format!(
+                "{}:{}: Requires-Dist {value:?} is not a valid requirement ({first}); skipped \
+(Chalice never reads it)",
+                path.display(),
+                i + 1
+            ));
+        }
+    }
 }
 
 /// Sum the sizes of the files a vendored RECORD lists (best effort: a
@@ -417,6 +472,38 @@ mod tests {
         assert_eq!(s.vendor_wheels.len(), 1);
         assert_eq!(s.vendor_packages[0].name, "pkg");
         assert_eq!(s.skipped.len(), 2);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn odd_vendor_metadata_is_a_warning() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        write(&d.join("app.py"), "app");
+        // A 2017 METADATA: `(>=2011k)` is not PEP 440.
+        write(
+            &d.join("vendor/babel-2.5.1.dist-info/METADATA"),
+            "Metadata-Version: 2.0\nName: Babel\nVersion: 2.5.1\nRequires-Dist: pytz (>=0a)\nRequires-Dist: pytz (>=2011k)\n\nRequires-Dist: body\n",
+        );
+        write(
+            &d.join("vendor/nameless-1.0.dist-info/METADATA"),
+            "Version: 1.0\n",
+        );
+        fs::create_dir_all(d.join("vendor/nometa-1.0.dist-info")).unwrap();
+        let s = Project::open(d).unwrap().collect().unwrap();
+        let names: Vec<&str> = s.vendor_packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["babel"]);
+        assert_eq!(s.warnings.len(), 3, "{:#?}", s.warnings);
+        let req = s.warnings.iter().find(|w| w.contains("2011k")).unwrap();
+        assert!(
+            req.contains("babel-2.5.1.dist-info/METADATA:5:") && req.contains("skipped"),
+            "{req}"
+        );
+        assert!(s.warnings.iter().any(|w| w.contains("no Name field")));
+        assert!(s
+            .warnings
+            .iter()
+            .any(|w| w.contains("nometa-1.0.dist-info/METADATA: missing")));
     }
 
     #[test]

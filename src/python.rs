@@ -109,7 +109,7 @@ impl Interpreter {
     /// work; otherwise `Ok(None)` means none was found.
     pub fn discover(explicit: Option<&Path>) -> Result<Option<Interpreter>, PythonError> {
         if let Some(p) = explicit {
-            return Interpreter::probe(p).map(Some);
+            return Interpreter::probe(&resolve_explicit(p)).map(Some);
         }
         if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
             let p = PathBuf::from(venv).join("bin").join("python");
@@ -265,6 +265,23 @@ pub fn fetch_chalice_runtime(
     })
 }
 
+/// `--python venv/bin/python` means the path from the working directory,
+/// resolved once here: a relative program path given to a child process that
+/// runs elsewhere (an sdist build runs in its unpacked source) would be
+/// looked up from that directory instead. A bare name (`python3.12`) has no
+/// directory part and stays a `PATH` lookup. Not canonicalised: a venv's
+/// `bin/python` is a symlink whose location is what makes it the venv.
+fn resolve_explicit(p: &Path) -> PathBuf {
+    let bare = p.components().count() == 1 && !p.is_absolute();
+    if p.is_absolute() || bare {
+        return p.to_path_buf();
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(p),
+        Err(_) => p.to_path_buf(),
+    }
+}
+
 type ProbeHandle = std::thread::JoinHandle<Result<Option<Interpreter>, PythonError>>;
 
 /// An interpreter probe that may still be running: started early, joined
@@ -313,6 +330,24 @@ mod tests {
     fn missing_explicit_interpreter_is_an_error() {
         let err = Interpreter::discover(Some(Path::new("/nonexistent/python"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/python"), "{err}");
+    }
+
+    #[test]
+    fn relative_interpreter_paths_resolve_against_the_working_directory() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(
+            resolve_explicit(Path::new("venv/bin/python")),
+            cwd.join("venv/bin/python")
+        );
+        assert_eq!(
+            resolve_explicit(Path::new("./python3")),
+            cwd.join("./python3")
+        );
+        assert_eq!(resolve_explicit(Path::new("python3")), Path::new("python3"));
+        assert_eq!(
+            resolve_explicit(Path::new("/usr/bin/python3")),
+            Path::new("/usr/bin/python3")
+        );
     }
 
     #[test]

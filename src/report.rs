@@ -154,9 +154,7 @@ impl Report {
             _ => Path::new("."),
         };
         std::fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".grail-report-")
-            .tempfile_in(dir)?;
+        let mut tmp = crate::assemble::artifact_tempfile(dir, ".grail-report-", "")?;
         std::io::Write::write_all(&mut tmp, self.to_json().as_bytes())?;
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())

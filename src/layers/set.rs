@@ -19,8 +19,11 @@ pub const RUNTIME_PROVIDER: &str = "runtime";
 /// What `LayerSet::build` needs.
 #[derive(Debug)]
 pub struct LayerSetInput<'a> {
-    /// The function's layer ARNs, in attach order (config `layers`, resolved
-    /// by config.rs with Chalice's precedence). Malformed ones are an error.
+    /// The function's layer entries, in attach order (config `layers`,
+    /// resolved by config.rs with Chalice's precedence). An entry that is not
+    /// a layer version ARN (a placeholder, a Terraform or CDK reference, a
+    /// malformed ARN) is a warning and a layer of unknown contents and size:
+    /// Chalice copies entries into the template without checking them.
     pub attached: &'a [String],
     /// User manifests: ARN → file, already merged (CLI `--layer-manifest`
     /// beats config `layer_manifests`) and resolved to real paths.
@@ -47,8 +50,11 @@ pub enum ManifestSource {
 /// One attached layer.
 #[derive(Clone, Debug)]
 pub struct AttachedLayer {
-    /// Its ARN.
-    pub arn: LayerArn,
+    /// The entry as written in config. Ex) `${aws_lambda_layer_version.deps.arn}`
+    pub entry: String,
+    /// Its ARN, when the entry is one; `None` for a layer grail cannot name
+    /// (it provides nothing and its size is unknown).
+    pub arn: Option<LayerArn>,
     /// Its manifest, when one is known.
     pub manifest: Option<LayerManifest>,
     /// Where `manifest` came from.
@@ -63,7 +69,7 @@ impl AttachedLayer {
     pub fn usage(&self) -> LayerUsage {
         let m = self.manifest.as_ref();
         LayerUsage {
-            arn: self.arn.to_string(),
+            arn: self.entry.clone(),
             unzipped_bytes: m.and_then(LayerManifest::known_size),
             approximate: m.is_some_and(|m| m.size_approximate),
         }
@@ -81,7 +87,7 @@ impl AttachedLayer {
         let Some(total) = m.known_size() else {
             return Vec::new();
         };
-        let location = format!("layer {}", self.arn);
+        let location = format!("layer {}", self.entry);
         let mut items: Vec<SizeItem> = m
             .packages
             .iter()
@@ -142,15 +148,22 @@ impl LayerSet {
     /// Parse the ARNs, pick each layer's manifest (user file, else the
     /// catalogue), check it fits the target and merge what is provided.
     ///
-    /// Errors (exit 1): a malformed ARN, a `layer_manifests` key that is not
-    /// a layer version ARN, an unreadable or invalid manifest file.
+    /// Errors (exit 1): a `layer_manifests` key that is not a layer version
+    /// ARN, an unreadable or invalid manifest file.
     pub fn build(input: LayerSetInput<'_>) -> Result<LayerSet, LayerError> {
         let mut warnings = Vec::new();
-        let attached: Vec<LayerArn> = input
+        let entries: Vec<(String, Option<LayerArn>)> = input
             .attached
             .iter()
-            .map(|s| s.parse().map_err(LayerError::Arn))
-            .collect::<Result<_, _>>()?;
+            .map(|s| match s.parse::<LayerArn>() {
+                Ok(arn) => (s.clone(), Some(arn)),
+                Err(e) => {
+                    warnings.push(not_an_arn_warning(s, &e));
+                    (s.clone(), None)
+                }
+            })
+            .collect();
+        let attached: Vec<LayerArn> = entries.iter().filter_map(|(_, a)| a.clone()).collect();
         let mut user: BTreeMap<LayerArn, PathBuf> = BTreeMap::new();
         for (key, path) in input.user_manifests {
             let arn: LayerArn = key.parse().map_err(|source| LayerError::ManifestKey {
@@ -165,15 +178,25 @@ impl LayerSet {
             }
             user.insert(arn, path.clone());
         }
-        if attached.len() > MAX_LAYERS {
+        if entries.len() > MAX_LAYERS {
             warnings.push(format!(
                 "{} layers are attached; Lambda allows at most {MAX_LAYERS} per function",
-                attached.len()
+                entries.len()
             ));
         }
 
         let mut layers = Vec::new();
-        for arn in attached {
+        for (entry, arn) in entries {
+            let Some(arn) = arn else {
+                layers.push(AttachedLayer {
+                    entry,
+                    arn: None,
+                    manifest: None,
+                    source: ManifestSource::Missing,
+                    usable: false,
+                });
+                continue;
+            };
             let (manifest, source) = if let Some(path) = user.get(&arn) {
                 let m = LayerManifest::load(path)?;
                 if let Some(other) = m.arn.as_ref().filter(|a| **a != arn) {
@@ -197,7 +220,8 @@ impl LayerSet {
                 None => true,
             };
             layers.push(AttachedLayer {
-                arn,
+                entry,
+                arn: Some(arn),
                 manifest,
                 source,
                 usable,
@@ -210,7 +234,7 @@ impl LayerSet {
         }
         for layer in layers.iter().filter(|l| l.usable) {
             if let Some(m) = &layer.manifest {
-                merge(&mut provided, m, &layer.arn.to_string());
+                merge(&mut provided, m, &layer.entry);
             }
         }
         Ok(LayerSet {
@@ -245,6 +269,27 @@ fn merge(into: &mut BTreeMap<String, Provided>, m: &LayerManifest, by: &str) {
             },
         );
     }
+}
+
+/// The warning for a layer entry that is not a layer version ARN: what
+/// Chalice does with it (copies it into the template unchecked) and what
+/// grail does (a layer of unknown contents and size).
+fn not_an_arn_warning(entry: &str, e: &super::LayerArnError) -> String {
+    let what = if entry.trim().starts_with("arn:") {
+        format!(
+            "is not a valid layer version ARN ({}): Chalice copies it into the template unchecked, \
+and Lambda will refuse it at deploy time",
+            e.kind
+        )
+    } else {
+        "is not a layer version ARN (a placeholder, or a reference filled in later?): Chalice \
+copies it into the template as is"
+            .to_string()
+    };
+    format!(
+        "layer {entry:?} in .chalice/config.json {what}; grail cannot tell what it provides or \
+its size, so nothing is kept out of the zip for it and the budget counts it as unknown"
+    )
 }
 
 /// The "no manifest" warning, telling the user how to supply one.
@@ -439,16 +484,50 @@ mod tests {
     }
 
     #[test]
+    fn entries_that_are_not_arns_are_unknown_layers() {
+        // Seen in real configs: a placeholder, a Terraform reference, a CDK
+        // token, a CloudFormation object (as JSON text), a malformed ARN.
+        let odd = [
+            "{{{REPLACE THIS WITH THE LAMBDA LAYER ARN RETURNED BY TERRAFORM}}}",
+            "${aws_lambda_layer_version.deps.arn}",
+            "${Token[TOKEN.89]}",
+            r#"{"Ref":"DepsLayer"}"#,
+            "arn:aws:lambda:us-east-1:1:layer:x:1",
+        ];
+        let set = build(&[&[PANDAS_312][..], &odd[..]].concat(), &[], false, py312()).unwrap();
+        assert_eq!(set.layers.len(), 6);
+        // The ARN still provides; the others provide nothing.
+        assert_eq!(set.provided["pandas"].provided_by, PANDAS_312);
+        let usages = set.usages();
+        for (i, entry) in odd.iter().enumerate() {
+            let l = &set.layers[i + 1];
+            assert_eq!((l.entry.as_str(), l.arn.is_none()), (*entry, true));
+            assert_eq!(usages[i + 1].arn, *entry);
+            assert_eq!(usages[i + 1].unzipped_bytes, None, "{entry}");
+            assert!(l.size_items().is_empty());
+        }
+        // One warning per odd entry, then Lambda's 5-layer limit.
+        assert_eq!(set.warnings.len(), 6, "{:#?}", set.warnings);
+        assert!(set.warnings[5].contains("6 layers are attached"));
+        let placeholder = &set.warnings[0];
+        assert!(
+            placeholder.contains("{{{REPLACE THIS")
+                && placeholder.contains("placeholder")
+                && placeholder.contains("as is")
+                && placeholder.contains("unknown"),
+            "{placeholder}"
+        );
+        let malformed = &set.warnings[4];
+        assert!(
+            malformed.contains("account must be 12 digits")
+                && malformed.contains("unchecked")
+                && malformed.contains("nothing is kept out"),
+            "{malformed}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_input() {
-        let err = build(
-            &["arn:aws:lambda:us-east-1:1:layer:x:1"],
-            &[],
-            false,
-            py312(),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("account must be 12 digits"), "{err}");
         let err = build(
             &[PANDAS_312],
             &[("pandas", PathBuf::from("p.json"))],
@@ -496,7 +575,7 @@ mod tests {
         assert_eq!(sum, 1_002_110);
         let table = crate::budget::render_breakdown(&items, 1);
         assert!(
-            table.starts_with("   1  0.95 MB  numpy  layer arn:aws:lambda"),
+            table.starts_with("   1  0.95 MiB  numpy  layer arn:aws:lambda"),
             "{table}"
         );
     }
