@@ -10,6 +10,7 @@
 mod support;
 
 mod cli_package;
+mod dropin;
 mod help;
 mod index_client;
 mod layers_story;

@@ -2,9 +2,9 @@
 //! reproduces a case seen in a real public Chalice project, where
 //! `chalice package` succeeds.
 
-mod common;
 
-use common::*;
+
+use crate::support::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
