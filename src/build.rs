@@ -7,7 +7,7 @@
 //! The result is kept only if it can run on the target:
 //!
 //! * a pure wheel (`py3-none-any`), or any wheel whose tags the target accepts
-//!   ([`Tags::compatibility_local`] says `Portable`): always;
+//!   ([`WheelFilename::compatibility_local`] says `Portable`): always;
 //! * a `linux_<machine>` wheel: only when this host could have been the
 //!   runtime — Linux, the target's machine, a glibc no newer than the
 //!   runtime's, and (for a version-specific ABI) the runtime's Python minor.
@@ -478,7 +478,7 @@ pub fn accept_built_wheel(
     host: &HostInfo,
 ) -> Result<Option<String>, Box<RefusedWheel>> {
     let target = tags.target();
-    let local = tags.compatibility_local(wheel);
+    let local = wheel.compatibility_local(tags);
     if let Ok(LocalCompatibility::Portable(_)) = local {
         return Ok(None);
     }
@@ -574,7 +574,7 @@ fn abi_mismatch(wheel: &WheelFilename, tags: &Tags) -> Option<Mismatch> {
             };
         }
     }
-    tags.compatibility(&probe).err().map(|e| e.reason)
+    probe.compatibility(tags).err().map(|e| e.reason)
 }
 
 /// `name==version` with the name normalized, as Chalice's identifiers are.

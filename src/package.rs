@@ -959,7 +959,7 @@ fn open_vendor_wheels(
         let wf: WheelFilename = name
             .parse()
             .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
-        match tags.compatibility_local(&wf) {
+        match wf.compatibility_local(tags) {
             Err(inc) => return Err(usage(anyhow::anyhow!("{shown} cannot be used: {inc}"))),
             Ok(c) => {
                 if let Some(w) = c.warning(&wf, tags) {

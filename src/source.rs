@@ -214,7 +214,7 @@ impl<'a> IndexSource<'a> {
         };
         let wf = WheelFilename::from_str(&filename).map_err(SourceError::new)?;
         let mut c = Candidate::new(wf.version.clone());
-        if let Err(inc) = self.tags.compatibility_local(&wf) {
+        if let Err(inc) = wf.compatibility_local(self.tags) {
             c.has_compatible_wheel = false;
             c.incompatibility_note = Some(inc.to_string());
         }
@@ -270,7 +270,7 @@ impl<'a> IndexSource<'a> {
                 best.all_yanked = false;
             }
             match wheel {
-                Some(w) => match self.tags.priority(&w) {
+                Some(w) => match w.priority(self.tags) {
                     Some(p) => {
                         let better = match &best.wheel {
                             None => true,
@@ -317,7 +317,7 @@ impl<'a> IndexSource<'a> {
                     let note = best
                         .refused
                         .iter()
-                        .filter_map(|w| self.tags.compatibility(w).err())
+                        .filter_map(|w| w.compatibility(self.tags).err())
                         .map(|inc| inc.reason)
                         .min();
                     c.incompatibility_note = Some(match (note, sdist) {
