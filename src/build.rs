@@ -26,7 +26,7 @@
 //!    directory), then [`accept_built_wheel`] on the returned wheel's name;
 //! 3. collect the failures as `("name==version", error.to_string())` and end
 //!    with [`missing_dependencies_error`] (exit 2, see
-//!    [`BuildError::exit_kind`]), or, under `--allow-missing`, print
+//!    [`Classify::exit_kind`]), or, under `--allow-missing`, print
 //!    [`missing_dependencies_warning`] to stdout and continue.
 //!
 //! ```
@@ -58,7 +58,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 use crate::names::normalize;
 use crate::python::Interpreter;
 use crate::tags::{LocalCompatibility, Mismatch, PlatformTag, Tags};
@@ -171,10 +171,10 @@ pub enum BuildError {
     Refused(#[from] Box<RefusedWheel>),
 }
 
-impl BuildError {
+impl Classify for BuildError {
     /// Always [`ExitKind::Dependencies`] (2): a dependency cannot be built for
     /// the target.
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Dependencies
     }
 }

@@ -221,6 +221,20 @@ impl fmt::Display for LambdaTarget {
     }
 }
 
+impl crate::error::Classify for PythonVersionError {
+    /// A bad `--python-version` or config value is bad input (1).
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Usage
+    }
+}
+
+impl crate::error::Classify for ArchError {
+    /// A bad `--arch` or config value is bad input (1).
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Usage
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
