@@ -236,7 +236,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
-            let builder = crate::build::PipBuilder::new(
+            let builder = crate::sdist::PipBuilder::new(
                 ctx.interpreter.clone(),
                 &settings,
                 &tags,

@@ -51,7 +51,7 @@ impl PythonVersion {
     }
 
     /// Clamp a host interpreter's version onto the supported runtimes, as
-    /// Chalice does (§4.1): older → 3.10, newer → the newest supported.
+    /// Chalice does when it picks a runtime: older → 3.10, newer → the newest supported.
     pub fn clamp_to_runtime(self) -> Self {
         self.clamp(MIN_PYTHON, MAX_PYTHON)
     }

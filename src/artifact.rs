@@ -1,4 +1,5 @@
-//! The resolver's view of the package index for one Lambda target.
+//! Where a resolved package's wheel comes from: the resolver's view of the package index for one
+//! Lambda target.
 //!
 //! [`IndexSource`] implements [`crate::resolver::PackageSource`] over the
 //! index client: it groups a project's files by version, keeps for each

@@ -2,7 +2,8 @@
 //! "Could not install dependencies" messages.
 //!
 //! A requirement whose pinned version has no wheel the Lambda target accepts,
-//! but has an sdist, is built the way Chalice builds it (§5.2 pass 4):
+//! but has an sdist, is built the way Chalice builds it (its last resort after
+//! looking for wheels):
 //! `python -m pip wheel --no-deps` with the interpreter that runs the app.
 //! The result is kept only if it can run on the target:
 //!
@@ -30,7 +31,7 @@
 //!    [`missing_dependencies_warning`] to stdout and continue.
 //!
 //! ```
-//! use grail::build::{accept_built_wheel, missing_dependencies_warning, HostInfo};
+//! use grail::sdist::{accept_built_wheel, missing_dependencies_warning, HostInfo};
 //! use grail::tags::Tags;
 //! use grail::target::{Arch, LambdaTarget, PythonVersion};
 //!
@@ -585,7 +586,7 @@ fn identifier(id: &str) -> String {
     }
 }
 
-/// Chalice's missing-dependency warning (§5.7), byte for byte, for
+/// Chalice's missing-dependency warning, byte for byte, for
 /// `--allow-missing`. Print it to stdout as is (it starts and ends with a
 /// blank line).
 ///
@@ -695,7 +696,7 @@ impl<'a> PipBuilder<'a> {
     }
 }
 
-impl crate::source::SdistBuilder for PipBuilder<'_> {
+impl crate::artifact::SdistBuilder for PipBuilder<'_> {
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
         let python = self
             .python
