@@ -282,7 +282,14 @@ impl<'a> IndexSource<'a> {
                             best.wheel = Some((p, w.build.clone(), f));
                         }
                     }
-                    None => best.refused.push(w),
+                    None => {
+                        tracing::debug!(
+                            wheel = %w,
+                            reason = %self.tags.closest_mismatch(&w.python_tags, &w.abi_tags, &w.platform_tags),
+                            "wheel refused for the target"
+                        );
+                        best.refused.push(w)
+                    }
                 },
                 None => {
                     if best.requires_python.is_none() {

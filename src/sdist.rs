@@ -306,57 +306,89 @@ pub fn build_wheel(
     let wheel_dir = work.path().join("wheels");
     std::fs::create_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))?;
 
+    run_pip_wheel(python, pip_index_args, sdist_filename, &src, &wheel_dir)?;
+    let dest = take_built_wheel(sdist_filename, &project, &wheel_dir, out_dir)?;
+    tracing::debug!(sdist = sdist_filename, wheel = %dest.display(), "sdist built");
+    Ok(dest)
+}
+
+/// Run `python -m pip wheel --no-deps` on `src` (in its directory), writing
+/// into `wheel_dir`; a failure carries the tail of pip's output.
+fn run_pip_wheel(
+    python: &Interpreter,
+    pip_index_args: &[String],
+    sdist_filename: &str,
+    src: &Path,
+    wheel_dir: &Path,
+) -> Result<(), BuildError> {
     let mut pip = Command::new(&python.path);
     if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
         // Backends that honour it (wheel/setuptools, flit, hatchling) then
         // write fixed zip timestamps: the same sdist builds the same wheel.
         pip.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH);
     }
+    pip.args([
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--disable-pip-version-check",
+    ])
+    .arg("--no-input")
+    .args(pip_index_args)
+    .arg("--wheel-dir")
+    .arg(wheel_dir)
+    .arg(src)
+    .current_dir(src.parent().unwrap_or(wheel_dir))
+    .stdin(Stdio::null());
+    tracing::debug!(sdist = sdist_filename, command = ?pip, "building sdist");
     let out = pip
-        .args([
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--disable-pip-version-check",
-        ])
-        .arg("--no-input")
-        .args(pip_index_args)
-        .arg("--wheel-dir")
-        .arg(&wheel_dir)
-        .arg(&src)
-        .current_dir(work.path())
-        .stdin(Stdio::null())
         .output()
         .map_err(|source| BuildError::PythonNotRunnable {
             python: python.path.clone(),
             action: format!("build {sdist_filename}"),
             source,
         })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let text = if stderr.trim().is_empty() {
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        } else {
-            stderr.into_owned()
-        };
-        return Err(BuildError::PipFailed {
-            sdist: sdist_filename.to_string(),
-            python: python.path.clone(),
-            status: out.status.to_string(),
-            tail: tail(&text, TAIL_LINES),
-        });
+    tracing::debug!(sdist = sdist_filename, status = %out.status, "pip wheel finished");
+    if out.status.success() {
+        return Ok(());
     }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let text = if stderr.trim().is_empty() {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    } else {
+        stderr.into_owned()
+    };
+    Err(BuildError::PipFailed {
+        sdist: sdist_filename.to_string(),
+        python: python.path.clone(),
+        status: out.status.to_string(),
+        tail: tail(&text, TAIL_LINES),
+    })
+}
 
+/// Move the single wheel pip produced for `project` from `wheel_dir` into
+/// `out_dir`; anything else (none, several, another project's) is an error.
+fn take_built_wheel(
+    sdist_filename: &str,
+    project: &str,
+    wheel_dir: &Path,
+    out_dir: &Path,
+) -> Result<PathBuf, BuildError> {
+    let io = |path: &Path, source| BuildError::Io {
+        sdist: sdist_filename.to_string(),
+        path: path.to_path_buf(),
+        source,
+    };
     let mut produced = Vec::new();
-    for entry in std::fs::read_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))? {
-        let entry = entry.map_err(|e| io(&wheel_dir, e))?;
+    for entry in std::fs::read_dir(wheel_dir).map_err(|e| io(wheel_dir, e))? {
+        let entry = entry.map_err(|e| io(wheel_dir, e))?;
         produced.push(entry.file_name().to_string_lossy().into_owned());
     }
     produced.sort();
     let unexpected = |produced: Vec<String>| BuildError::UnexpectedWheels {
         sdist: sdist_filename.to_string(),
-        project: project.clone(),
+        project: project.to_string(),
         produced,
     };
     let [name] = produced.as_slice() else {
