@@ -113,6 +113,20 @@ pub struct IndexSource<'a> {
     missing: Mutex<Vec<Missing>>,
 }
 
+/// The files of one version, as [`IndexSource::rank`] groups them.
+struct Best {
+    /// The best wheel so far: priority, build tag, file.
+    wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
+    /// The sdist, if any.
+    sdist: Option<DistFile>,
+    /// Whether every file of the version is yanked.
+    all_yanked: bool,
+    /// `Requires-Python` of the chosen file.
+    requires_python: Option<String>,
+    /// Refused wheels, explained (closest miss first) only if nothing fits.
+    refused: Vec<WheelFilename>,
+}
+
 impl<'a> IndexSource<'a> {
     /// A source over `client` for `tags`' target.
     pub fn new(client: &'a IndexClient, tags: &'a Tags) -> Self {
@@ -237,14 +251,12 @@ impl<'a> IndexSource<'a> {
         name: &str,
         files: Vec<DistFile>,
     ) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
-        struct Best {
-            wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
-            sdist: Option<DistFile>,
-            all_yanked: bool,
-            requires_python: Option<String>,
-            /// Refused wheels, explained (closest miss first) only if nothing fits.
-            refused: Vec<WheelFilename>,
-        }
+        let by_version = self.group_by_version(name, files);
+        self.choose(by_version)
+    }
+
+    /// Each version's best wheel for the target, its sdist, and the wheels refused.
+    fn group_by_version(&self, name: &str, files: Vec<DistFile>) -> BTreeMap<Version, Best> {
         let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
         for f in files {
             let (version, wheel) = if f.is_wheel() {
@@ -299,6 +311,14 @@ impl<'a> IndexSource<'a> {
                 }
             }
         }
+        by_version
+    }
+
+    /// One candidate per version, and the artifact each would install.
+    fn choose(
+        &self,
+        by_version: BTreeMap<Version, Best>,
+    ) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
         // sdists are only a fallback for projects with no usable wheel at all.
         let any_wheel = by_version.values().any(|b| b.wheel.is_some());
         let mut candidates = Vec::new();
