@@ -515,6 +515,47 @@ pub fn accept_built_wheel(
     if let Ok(LocalCompatibility::Portable(_)) = local {
         return Ok(None);
     }
+    let mut reasons = host_refusals(wheel, tags, host);
+    match local {
+        Ok(built @ LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
+            return Ok(built.warning(wheel, tags));
+        }
+        Err(incompatible) => {
+            let mismatch = match incompatible.reason {
+                // The tags module stops at "locally built"; the real miss is
+                // in the interpreter/ABI part of the tag.
+                Mismatch::LocallyBuilt => {
+                    abi_mismatch(wheel, tags).unwrap_or(Mismatch::LocallyBuilt)
+                }
+                other => other,
+            };
+            // Skip a tag reason that only restates a host reason above.
+            let explained = match &mismatch {
+                Mismatch::Arch { .. } => reasons
+                    .iter()
+                    .any(|r| matches!(r, Refusal::HostMachine { .. })),
+                Mismatch::Abi { .. } => reasons
+                    .iter()
+                    .any(|r| matches!(r, Refusal::HostPython { .. })),
+                _ => false,
+            };
+            if !explained {
+                reasons.push(Refusal::Tags(mismatch));
+            }
+        }
+        Ok(_) => {}
+    }
+    Err(Box::new(RefusedWheel {
+        wheel: wheel.to_string(),
+        target: target.to_string(),
+        reasons,
+    }))
+}
+
+/// Why `host` cannot stand in for the runtime when `wheel` is a `linux_*`
+/// wheel (it carries the build host's ABI); empty for any other wheel.
+fn host_refusals(wheel: &WheelFilename, tags: &Tags, host: &HostInfo) -> Vec<Refusal> {
+    let target = tags.target();
     let mut reasons = Vec::new();
     let linux = wheel
         .platform_tags
@@ -555,40 +596,7 @@ pub fn accept_built_wheel(
             });
         }
     }
-    match local {
-        Ok(built @ LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
-            return Ok(built.warning(wheel, tags));
-        }
-        Err(incompatible) => {
-            let mismatch = match incompatible.reason {
-                // The tags module stops at "locally built"; the real miss is
-                // in the interpreter/ABI part of the tag.
-                Mismatch::LocallyBuilt => {
-                    abi_mismatch(wheel, tags).unwrap_or(Mismatch::LocallyBuilt)
-                }
-                other => other,
-            };
-            // Skip a tag reason that only restates a host reason above.
-            let explained = match &mismatch {
-                Mismatch::Arch { .. } => reasons
-                    .iter()
-                    .any(|r| matches!(r, Refusal::HostMachine { .. })),
-                Mismatch::Abi { .. } => reasons
-                    .iter()
-                    .any(|r| matches!(r, Refusal::HostPython { .. })),
-                _ => false,
-            };
-            if !explained {
-                reasons.push(Refusal::Tags(mismatch));
-            }
-        }
-        Ok(_) => {}
-    }
-    Err(Box::new(RefusedWheel {
-        wheel: wheel.to_string(),
-        target: target.to_string(),
-        reasons,
-    }))
+    reasons
 }
 
 /// Why a `linux_<machine>` wheel's interpreter/ABI tags miss the target:
