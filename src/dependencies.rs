@@ -15,6 +15,7 @@ use anyhow::Context;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
+use crate::artifact::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
 use crate::error::{deps, usage, Classify, ExitKind, Failure};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
@@ -24,7 +25,6 @@ use crate::requirements::{RequirementSource, RequirementsFile};
 use crate::resolver::{
     resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
 };
-use crate::source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
 use crate::tags::Tags;
 use crate::target::LambdaTarget;
 use crate::wheel::WheelArchive;
@@ -367,13 +367,13 @@ pub fn missing_error(missing: &[Missing]) -> String {
         .iter()
         .map(|m| (m.identifier.clone(), m.reason.clone()))
         .collect();
-    crate::build::missing_dependencies_error(&items)
+    crate::sdist::missing_dependencies_error(&items)
 }
 
 /// Chalice's missing-dependency warning, byte for byte (§5.7).
 pub fn chalice_missing_warning(missing: &[Missing]) -> String {
     let ids: Vec<String> = missing.iter().map(|m| m.identifier.clone()).collect();
-    crate::build::missing_dependencies_warning(&ids)
+    crate::sdist::missing_dependencies_warning(&ids)
 }
 
 /// Build the index client from requirements.txt, `PIP_*` and the CLI.

@@ -119,7 +119,13 @@ pub fn audit_plan(
         .entries()
         .filter(|e| should_audit(&e.name))
         .filter(|e| match (blob_of(e), cache) {
-            (Some(h), Some(c)) => !c.check_passed(&kind, &h),
+            (Some(h), Some(c)) => {
+                let passed = c.check_passed(&kind, &h);
+                if passed {
+                    tracing::debug!(entry = %e.name, "audit skipped: its wheel passed before");
+                }
+                !passed
+            }
             _ => true,
         })
         .collect();
@@ -130,13 +136,16 @@ pub fn audit_plan(
                 path: PathBuf::from(&e.name),
                 message,
             })?;
-            audit_shared_object(&e.name, &bytes, target)
-                .map(|_| ())
-                .map_err(|error| InstallError::Audit {
-                    error,
-                    origin: e.origin.describe(),
-                    vendored: e.origin.is_vendor(),
-                })
+            let verdict = audit_shared_object(&e.name, &bytes, target);
+            match &verdict {
+                Ok(info) => tracing::debug!(entry = %e.name, ?info, "audit passed"),
+                Err(error) => tracing::debug!(entry = %e.name, %error, "audit failed"),
+            }
+            verdict.map(|_| ()).map_err(|error| InstallError::Audit {
+                error,
+                origin: e.origin.describe(),
+                vendored: e.origin.is_vendor(),
+            })
         })
         .collect();
     for r in results {

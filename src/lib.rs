@@ -11,10 +11,10 @@
 
 #![deny(missing_docs)]
 
+pub mod artifact;
 pub mod assemble;
 pub mod audit;
 pub mod budget;
-pub mod build;
 pub mod cache;
 pub mod chalice_cache;
 pub mod cli;
@@ -32,7 +32,7 @@ pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
-pub mod source;
+pub mod sdist;
 pub mod tags;
 pub mod target;
 pub mod templates;

@@ -238,7 +238,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
-            let builder = crate::build::PipBuilder::new(
+            let builder = crate::sdist::PipBuilder::new(
                 ctx.interpreter.clone(),
                 &settings,
                 &tags,
@@ -961,7 +961,7 @@ fn open_vendor_wheels(
         let wf: WheelFilename = name
             .parse()
             .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
-        match tags.compatibility_local(&wf) {
+        match wf.compatibility_local(tags) {
             Err(inc) => return Err(usage(anyhow::anyhow!("{shown} cannot be used: {inc}"))),
             Ok(c) => {
                 if let Some(w) = c.warning(&wf, tags) {

@@ -69,6 +69,20 @@ pub enum PythonError {
     },
 }
 
+impl crate::error::Classify for PythonError {
+    /// An interpreter that does not run is bad input (1, check `--python`);
+    /// a broken chalice install is an introspection failure (4).
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        use crate::error::ExitKind;
+        match self {
+            PythonError::NotRunnable { .. } | PythonError::ProbeFailed { .. } => ExitKind::Usage,
+            PythonError::MissingRuntimeFile(_) | PythonError::Unreadable { .. } => {
+                ExitKind::Introspection
+            }
+        }
+    }
+}
+
 /// An installed `chalice` package.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChaliceInstall {

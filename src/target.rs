@@ -51,7 +51,7 @@ impl PythonVersion {
     }
 
     /// Clamp a host interpreter's version onto the supported runtimes, as
-    /// Chalice does (§4.1): older → 3.10, newer → the newest supported.
+    /// Chalice does when it picks a runtime: older → 3.10, newer → the newest supported.
     pub fn clamp_to_runtime(self) -> Self {
         self.clamp(MIN_PYTHON, MAX_PYTHON)
     }
@@ -218,6 +218,20 @@ impl fmt::Display for LambdaTarget {
     /// Ex) `python3.12 (x86_64)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.runtime(), self.arch)
+    }
+}
+
+impl crate::error::Classify for PythonVersionError {
+    /// A bad `--python-version` or config value is bad input (1).
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Usage
+    }
+}
+
+impl crate::error::Classify for ArchError {
+    /// A bad `--arch` or config value is bad input (1).
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Usage
     }
 }
 

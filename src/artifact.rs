@@ -1,4 +1,5 @@
-//! The resolver's view of the package index for one Lambda target.
+//! Where a resolved package's wheel comes from: the resolver's view of the package index for one
+//! Lambda target.
 //!
 //! [`IndexSource`] implements [`crate::resolver::PackageSource`] over the
 //! index client: it groups a project's files by version, keeps for each
@@ -112,6 +113,20 @@ pub struct IndexSource<'a> {
     missing: Mutex<Vec<Missing>>,
 }
 
+/// The files of one version, as [`IndexSource::rank`] groups them.
+struct Best {
+    /// The best wheel so far: priority, build tag, file.
+    wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
+    /// The sdist, if any.
+    sdist: Option<DistFile>,
+    /// Whether every file of the version is yanked.
+    all_yanked: bool,
+    /// `Requires-Python` of the chosen file.
+    requires_python: Option<String>,
+    /// Refused wheels, explained (closest miss first) only if nothing fits.
+    refused: Vec<WheelFilename>,
+}
+
 impl<'a> IndexSource<'a> {
     /// A source over `client` for `tags`' target.
     pub fn new(client: &'a IndexClient, tags: &'a Tags) -> Self {
@@ -214,7 +229,7 @@ impl<'a> IndexSource<'a> {
         };
         let wf = WheelFilename::from_str(&filename).map_err(SourceError::new)?;
         let mut c = Candidate::new(wf.version.clone());
-        if let Err(inc) = self.tags.compatibility_local(&wf) {
+        if let Err(inc) = wf.compatibility_local(self.tags) {
             c.has_compatible_wheel = false;
             c.incompatibility_note = Some(inc.to_string());
         }
@@ -236,14 +251,12 @@ impl<'a> IndexSource<'a> {
         name: &str,
         files: Vec<DistFile>,
     ) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
-        struct Best {
-            wheel: Option<(TagPriority, Option<crate::wheel::BuildTag>, DistFile)>,
-            sdist: Option<DistFile>,
-            all_yanked: bool,
-            requires_python: Option<String>,
-            /// Refused wheels, explained (closest miss first) only if nothing fits.
-            refused: Vec<WheelFilename>,
-        }
+        let by_version = self.group_by_version(name, files);
+        self.choose(by_version)
+    }
+
+    /// Each version's best wheel for the target, its sdist, and the wheels refused.
+    fn group_by_version(&self, name: &str, files: Vec<DistFile>) -> BTreeMap<Version, Best> {
         let mut by_version: BTreeMap<Version, Best> = BTreeMap::new();
         for f in files {
             let (version, wheel) = if f.is_wheel() {
@@ -270,7 +283,7 @@ impl<'a> IndexSource<'a> {
                 best.all_yanked = false;
             }
             match wheel {
-                Some(w) => match self.tags.priority(&w) {
+                Some(w) => match w.priority(self.tags) {
                     Some(p) => {
                         let better = match &best.wheel {
                             None => true,
@@ -281,7 +294,14 @@ impl<'a> IndexSource<'a> {
                             best.wheel = Some((p, w.build.clone(), f));
                         }
                     }
-                    None => best.refused.push(w),
+                    None => {
+                        tracing::debug!(
+                            wheel = %w,
+                            reason = %self.tags.closest_mismatch(&w.python_tags, &w.abi_tags, &w.platform_tags),
+                            "wheel refused for the target"
+                        );
+                        best.refused.push(w)
+                    }
                 },
                 None => {
                     if best.requires_python.is_none() {
@@ -291,6 +311,14 @@ impl<'a> IndexSource<'a> {
                 }
             }
         }
+        by_version
+    }
+
+    /// One candidate per version, and the artifact each would install.
+    fn choose(
+        &self,
+        by_version: BTreeMap<Version, Best>,
+    ) -> (Vec<Candidate>, BTreeMap<Version, Artifact>) {
         // sdists are only a fallback for projects with no usable wheel at all.
         let any_wheel = by_version.values().any(|b| b.wheel.is_some());
         let mut candidates = Vec::new();
@@ -317,7 +345,7 @@ impl<'a> IndexSource<'a> {
                     let note = best
                         .refused
                         .iter()
-                        .filter_map(|w| self.tags.compatibility(w).err())
+                        .filter_map(|w| w.compatibility(self.tags).err())
                         .map(|inc| inc.reason)
                         .min();
                     c.incompatibility_note = Some(match (note, sdist) {

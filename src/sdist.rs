@@ -2,12 +2,13 @@
 //! "Could not install dependencies" messages.
 //!
 //! A requirement whose pinned version has no wheel the Lambda target accepts,
-//! but has an sdist, is built the way Chalice builds it (§5.2 pass 4):
+//! but has an sdist, is built the way Chalice builds it (its last resort after
+//! looking for wheels):
 //! `python -m pip wheel --no-deps` with the interpreter that runs the app.
 //! The result is kept only if it can run on the target:
 //!
 //! * a pure wheel (`py3-none-any`), or any wheel whose tags the target accepts
-//!   ([`Tags::compatibility_local`] says `Portable`): always;
+//!   ([`WheelFilename::compatibility_local`] says `Portable`): always;
 //! * a `linux_<machine>` wheel: only when this host could have been the
 //!   runtime — Linux, the target's machine, a glibc no newer than the
 //!   runtime's, and (for a version-specific ABI) the runtime's Python minor.
@@ -26,11 +27,11 @@
 //!    directory), then [`accept_built_wheel`] on the returned wheel's name;
 //! 3. collect the failures as `("name==version", error.to_string())` and end
 //!    with [`missing_dependencies_error`] (exit 2, see
-//!    [`BuildError::exit_kind`]), or, under `--allow-missing`, print
+//!    [`Classify::exit_kind`]), or, under `--allow-missing`, print
 //!    [`missing_dependencies_warning`] to stdout and continue.
 //!
 //! ```
-//! use grail::build::{accept_built_wheel, missing_dependencies_warning, HostInfo};
+//! use grail::sdist::{accept_built_wheel, missing_dependencies_warning, HostInfo};
 //! use grail::tags::Tags;
 //! use grail::target::{Arch, LambdaTarget, PythonVersion};
 //!
@@ -58,7 +59,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 use crate::names::normalize;
 use crate::python::Interpreter;
 use crate::tags::{LocalCompatibility, Mismatch, PlatformTag, Tags};
@@ -171,10 +172,10 @@ pub enum BuildError {
     Refused(#[from] Box<RefusedWheel>),
 }
 
-impl BuildError {
+impl Classify for BuildError {
     /// Always [`ExitKind::Dependencies`] (2): a dependency cannot be built for
     /// the target.
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Dependencies
     }
 }
@@ -305,57 +306,89 @@ pub fn build_wheel(
     let wheel_dir = work.path().join("wheels");
     std::fs::create_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))?;
 
+    run_pip_wheel(python, pip_index_args, sdist_filename, &src, &wheel_dir)?;
+    let dest = take_built_wheel(sdist_filename, &project, &wheel_dir, out_dir)?;
+    tracing::debug!(sdist = sdist_filename, wheel = %dest.display(), "sdist built");
+    Ok(dest)
+}
+
+/// Run `python -m pip wheel --no-deps` on `src` (in its directory), writing
+/// into `wheel_dir`; a failure carries the tail of pip's output.
+fn run_pip_wheel(
+    python: &Interpreter,
+    pip_index_args: &[String],
+    sdist_filename: &str,
+    src: &Path,
+    wheel_dir: &Path,
+) -> Result<(), BuildError> {
     let mut pip = Command::new(&python.path);
     if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
         // Backends that honour it (wheel/setuptools, flit, hatchling) then
         // write fixed zip timestamps: the same sdist builds the same wheel.
         pip.env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH);
     }
+    pip.args([
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--disable-pip-version-check",
+    ])
+    .arg("--no-input")
+    .args(pip_index_args)
+    .arg("--wheel-dir")
+    .arg(wheel_dir)
+    .arg(src)
+    .current_dir(src.parent().unwrap_or(wheel_dir))
+    .stdin(Stdio::null());
+    tracing::debug!(sdist = sdist_filename, command = ?pip, "building sdist");
     let out = pip
-        .args([
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--disable-pip-version-check",
-        ])
-        .arg("--no-input")
-        .args(pip_index_args)
-        .arg("--wheel-dir")
-        .arg(&wheel_dir)
-        .arg(&src)
-        .current_dir(work.path())
-        .stdin(Stdio::null())
         .output()
         .map_err(|source| BuildError::PythonNotRunnable {
             python: python.path.clone(),
             action: format!("build {sdist_filename}"),
             source,
         })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let text = if stderr.trim().is_empty() {
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        } else {
-            stderr.into_owned()
-        };
-        return Err(BuildError::PipFailed {
-            sdist: sdist_filename.to_string(),
-            python: python.path.clone(),
-            status: out.status.to_string(),
-            tail: tail(&text, TAIL_LINES),
-        });
+    tracing::debug!(sdist = sdist_filename, status = %out.status, "pip wheel finished");
+    if out.status.success() {
+        return Ok(());
     }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let text = if stderr.trim().is_empty() {
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    } else {
+        stderr.into_owned()
+    };
+    Err(BuildError::PipFailed {
+        sdist: sdist_filename.to_string(),
+        python: python.path.clone(),
+        status: out.status.to_string(),
+        tail: tail(&text, TAIL_LINES),
+    })
+}
 
+/// Move the single wheel pip produced for `project` from `wheel_dir` into
+/// `out_dir`; anything else (none, several, another project's) is an error.
+fn take_built_wheel(
+    sdist_filename: &str,
+    project: &str,
+    wheel_dir: &Path,
+    out_dir: &Path,
+) -> Result<PathBuf, BuildError> {
+    let io = |path: &Path, source| BuildError::Io {
+        sdist: sdist_filename.to_string(),
+        path: path.to_path_buf(),
+        source,
+    };
     let mut produced = Vec::new();
-    for entry in std::fs::read_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))? {
-        let entry = entry.map_err(|e| io(&wheel_dir, e))?;
+    for entry in std::fs::read_dir(wheel_dir).map_err(|e| io(wheel_dir, e))? {
+        let entry = entry.map_err(|e| io(wheel_dir, e))?;
         produced.push(entry.file_name().to_string_lossy().into_owned());
     }
     produced.sort();
     let unexpected = |produced: Vec<String>| BuildError::UnexpectedWheels {
         sdist: sdist_filename.to_string(),
-        project: project.clone(),
+        project: project.to_string(),
         produced,
     };
     let [name] = produced.as_slice() else {
@@ -478,10 +511,51 @@ pub fn accept_built_wheel(
     host: &HostInfo,
 ) -> Result<Option<String>, Box<RefusedWheel>> {
     let target = tags.target();
-    let local = tags.compatibility_local(wheel);
+    let local = wheel.compatibility_local(tags);
     if let Ok(LocalCompatibility::Portable(_)) = local {
         return Ok(None);
     }
+    let mut reasons = host_refusals(wheel, tags, host);
+    match local {
+        Ok(built @ LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
+            return Ok(built.warning(wheel, tags));
+        }
+        Err(incompatible) => {
+            let mismatch = match incompatible.reason {
+                // The tags module stops at "locally built"; the real miss is
+                // in the interpreter/ABI part of the tag.
+                Mismatch::LocallyBuilt => {
+                    abi_mismatch(wheel, tags).unwrap_or(Mismatch::LocallyBuilt)
+                }
+                other => other,
+            };
+            // Skip a tag reason that only restates a host reason above.
+            let explained = match &mismatch {
+                Mismatch::Arch { .. } => reasons
+                    .iter()
+                    .any(|r| matches!(r, Refusal::HostMachine { .. })),
+                Mismatch::Abi { .. } => reasons
+                    .iter()
+                    .any(|r| matches!(r, Refusal::HostPython { .. })),
+                _ => false,
+            };
+            if !explained {
+                reasons.push(Refusal::Tags(mismatch));
+            }
+        }
+        Ok(_) => {}
+    }
+    Err(Box::new(RefusedWheel {
+        wheel: wheel.to_string(),
+        target: target.to_string(),
+        reasons,
+    }))
+}
+
+/// Why `host` cannot stand in for the runtime when `wheel` is a `linux_*`
+/// wheel (it carries the build host's ABI); empty for any other wheel.
+fn host_refusals(wheel: &WheelFilename, tags: &Tags, host: &HostInfo) -> Vec<Refusal> {
+    let target = tags.target();
     let mut reasons = Vec::new();
     let linux = wheel
         .platform_tags
@@ -522,40 +596,7 @@ pub fn accept_built_wheel(
             });
         }
     }
-    match local {
-        Ok(built @ LocalCompatibility::LocallyBuilt(_)) if reasons.is_empty() => {
-            return Ok(built.warning(wheel, tags));
-        }
-        Err(incompatible) => {
-            let mismatch = match incompatible.reason {
-                // The tags module stops at "locally built"; the real miss is
-                // in the interpreter/ABI part of the tag.
-                Mismatch::LocallyBuilt => {
-                    abi_mismatch(wheel, tags).unwrap_or(Mismatch::LocallyBuilt)
-                }
-                other => other,
-            };
-            // Skip a tag reason that only restates a host reason above.
-            let explained = match &mismatch {
-                Mismatch::Arch { .. } => reasons
-                    .iter()
-                    .any(|r| matches!(r, Refusal::HostMachine { .. })),
-                Mismatch::Abi { .. } => reasons
-                    .iter()
-                    .any(|r| matches!(r, Refusal::HostPython { .. })),
-                _ => false,
-            };
-            if !explained {
-                reasons.push(Refusal::Tags(mismatch));
-            }
-        }
-        Ok(_) => {}
-    }
-    Err(Box::new(RefusedWheel {
-        wheel: wheel.to_string(),
-        target: target.to_string(),
-        reasons,
-    }))
+    reasons
 }
 
 /// Why a `linux_<machine>` wheel's interpreter/ABI tags miss the target:
@@ -574,7 +615,7 @@ fn abi_mismatch(wheel: &WheelFilename, tags: &Tags) -> Option<Mismatch> {
             };
         }
     }
-    tags.compatibility(&probe).err().map(|e| e.reason)
+    probe.compatibility(tags).err().map(|e| e.reason)
 }
 
 /// `name==version` with the name normalized, as Chalice's identifiers are.
@@ -585,7 +626,7 @@ fn identifier(id: &str) -> String {
     }
 }
 
-/// Chalice's missing-dependency warning (§5.7), byte for byte, for
+/// Chalice's missing-dependency warning, byte for byte, for
 /// `--allow-missing`. Print it to stdout as is (it starts and ends with a
 /// blank line).
 ///
@@ -695,7 +736,7 @@ impl<'a> PipBuilder<'a> {
     }
 }
 
-impl crate::source::SdistBuilder for PipBuilder<'_> {
+impl crate::artifact::SdistBuilder for PipBuilder<'_> {
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
         let python = self
             .python
