@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-/// The exit codes of `../shared/reference/cli-contract.md`.
+/// The exit codes of the CLI contract (`docs/cli-contract.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExitKind {
     /// 1: bad usage or bad project input (CLI, config.json, app.py, vendor/, manifests).
