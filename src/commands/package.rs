@@ -12,23 +12,24 @@ use anyhow::Context;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, SizeItem};
-use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
 use crate::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{usage, ExitKind, Failure};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
+use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
 use crate::requirements::{effective_index_settings, IndexArgs};
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
+use crate::ui::Ui;
 use crate::wheel::{WheelArchive, WheelFilename};
 
 /// Chalice's refusal of Terraform-incompatible flags, then grail's own
 /// "not yet" list. Nothing is silently ignored.
-fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
+fn check_flags(args: &PackageOptions) -> anyhow::Result<()> {
     if args.pkg_format == PkgFormat::Terraform
         && (args.merge_template.is_some()
             || args.single_file
@@ -70,7 +71,7 @@ pub struct BuildContext {
 
 impl BuildContext {
     /// Load the project, config, target and chalice runtime.
-    pub fn load(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<BuildContext> {
+    pub fn load(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> anyhow::Result<BuildContext> {
         let project = Project::open(project_dir).map_err(usage)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
         let config = Config::load(&project.dir).map_err(|e| Failure::new(e.exit_kind(), e))?;
@@ -78,7 +79,7 @@ impl BuildContext {
             profile: b.profile.clone(),
         };
         let scoped = config.scope(&b.stage, "api_handler", &user);
-        let arch = b.arch().unwrap_or_else(|| scoped.lambda_architecture());
+        let arch = b.arch.unwrap_or_else(|| scoped.lambda_architecture());
 
         // Probing runs Python (~0.1 s): when the runtime does not depend on
         // it, let it run in the background while resolution works.
@@ -213,7 +214,7 @@ pub struct Analysis {
 }
 
 /// Project → target → layers → resolution → downloads.
-pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Analysis> {
+pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> anyhow::Result<Analysis> {
     let mut ctx = BuildContext::load(project_dir, b, ui)?;
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
@@ -344,7 +345,7 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
 /// `--layer-manifest ARN=PATH` over them.
 fn load_layers(
     ctx: &mut BuildContext,
-    b: &BuildArgs,
+    b: &BuildOptions,
     ui: &Ui,
 ) -> anyhow::Result<(LayerSet, LayerSet, Vec<String>)> {
     let user = UserParams {
@@ -352,7 +353,7 @@ fn load_layers(
     };
     let scoped = ctx.config.scope(&ctx.stage, "api_handler", &user);
     let mut manifests: BTreeMap<String, PathBuf> = scoped.layer_manifests().into_iter().collect();
-    for spec in &b.layer_manifest {
+    for spec in &b.layer_manifests {
         let (arn, path) = spec.split_once('=').ok_or_else(|| {
             usage(anyhow::anyhow!(
                 "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
@@ -409,27 +410,18 @@ fn load_requirements(
     Ok(r)
 }
 
-/// The CLI's index options; relative `--find-links` that exist are made
-/// absolute against the working directory, as pip does.
-fn index_args(b: &BuildArgs) -> IndexArgs {
-    let cwd = std::env::current_dir().unwrap_or_default();
+/// The index options as the requirements layer takes them.
+fn index_args(b: &BuildOptions) -> IndexArgs {
     IndexArgs {
         index_url: b.index_url.clone(),
-        extra_index_urls: b.extra_index_url.clone(),
-        find_links: b
-            .find_links
-            .iter()
-            .map(|f| match Path::new(f) {
-                p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
-                _ => f.clone(),
-            })
-            .collect(),
+        extra_index_urls: b.extra_index_urls.clone(),
+        find_links: b.find_links.clone(),
         no_index: b.no_index,
     }
 }
 
 /// `grail package OUT`.
-pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::Result<()> {
+pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> anyhow::Result<()> {
     let started = Instant::now();
     check_flags(args)?;
     let out_dir = resolve_in_project(&Project::open(project_dir).map_err(usage)?, &args.out);
@@ -823,7 +815,7 @@ fn build_report(
 /// asks for a template feature explicitly needs chalice (exit 4).
 fn write_templates(
     ctx: &mut BuildContext,
-    args: &PackageArgs,
+    args: &PackageOptions,
     ui: &Ui,
     zip: &Path,
     layer_zip: Option<&Path>,
@@ -862,14 +854,8 @@ fn write_templates(
         runtime: ctx.target.runtime(),
         architecture: ctx.target.arch.to_string(),
         stage: ctx.stage.clone(),
-        pkg_format: match args.pkg_format {
-            PkgFormat::Cloudformation => "cloudformation".into(),
-            PkgFormat::Terraform => "terraform".into(),
-        },
-        template_format: match args.template_format {
-            TemplateFormat::Json => "json".into(),
-            TemplateFormat::Yaml => "yaml".into(),
-        },
+        pkg_format: args.pkg_format.as_str().into(),
+        template_format: args.template_format.as_str().into(),
         merge_template: args.merge_template.clone(),
         single_file: single.map(Path::to_path_buf),
         profile: args.build.profile.clone(),

@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::budget::group_digits;
-use crate::cli::{Ui, WhyArgs};
-use crate::package::analyze;
+use crate::commands::package::analyze;
+use crate::options::WhyOptions;
+use crate::ui::Ui;
 
 /// `grail why PACKAGE`: which requirement chain pulled it in, its version,
 /// where it comes from and what it costs.
-pub fn run(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
+pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> anyhow::Result<()> {
     let quiet_ui = Ui { quiet: true, ..*ui };
     let a = analyze(project_dir, &args.build, &quiet_ui)?;
     let name = crate::names::normalize(&args.package);
