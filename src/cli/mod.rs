@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
-use grail::error::{exit_code, ExitKind};
+use grail::error::{ExitKind, Failure};
 use grail::ui::Ui;
 
 /// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
@@ -98,4 +98,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The exit code for an error: the first [`Failure`] in its chain decides,
+/// anything unclassified is treated as bad input (1).
+fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.kind.code();
+        }
+    }
+    ExitKind::Usage.code()
 }

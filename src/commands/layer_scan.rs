@@ -3,18 +3,19 @@
 
 use std::path::PathBuf;
 
+use crate::error::{Context, ExitKind, Kind, Result};
 use crate::options::ScanOptions;
 
 /// `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`.
-pub fn run(args: &ScanOptions) -> anyhow::Result<()> {
+pub fn run(args: &ScanOptions) -> Result<()> {
     let arn = args
         .arn
         .as_deref()
         .map(str::parse::<crate::layers::LayerArn>)
         .transpose()
-        .map_err(|e| crate::error::usage(anyhow::anyhow!("--arn: {e}")))?;
-    let scanned = crate::layers::scan_layer_zip(&args.layer_zip, arn.as_ref())
-        .map_err(|e| crate::error::Failure::new(e.exit_kind(), e))?;
+        .kind(ExitKind::Usage)
+        .context("--arn")?;
+    let scanned = crate::layers::scan_layer_zip(&args.layer_zip, arn.as_ref())?;
     for w in &scanned.warnings {
         eprintln!("warning: {w}");
     }
@@ -35,8 +36,9 @@ pub fn run(args: &ScanOptions) -> anyhow::Result<()> {
                 tmp.persist(path).map_err(|e| e.error)?;
                 Ok(())
             };
-            anyhow::Context::with_context(write(), || format!("cannot write {}", path.display()))
-                .map_err(crate::error::usage)?;
+            write()
+                .kind(ExitKind::Usage)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!(
                 "Wrote {} ({} packages, {} bytes unzipped).",
                 path.display(),

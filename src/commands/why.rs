@@ -15,7 +15,7 @@ use crate::ui::Ui;
 
 /// `grail why PACKAGE`: which requirement chain pulled it in, its version,
 /// where it comes from and what it costs.
-pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> anyhow::Result<()> {
+pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> crate::error::Result<()> {
     let quiet_ui = Ui { quiet: true, ..*ui };
     let a = analyze(project_dir, &args.build, &quiet_ui)?;
     let name = crate::names::normalize(&args.package);
