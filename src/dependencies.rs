@@ -415,7 +415,7 @@ fn add_excluded(
         plan.excluded.push(ExcludedEntry {
             name: e.name.clone(),
             version: e.version.as_ref().map(|v| v.to_string()),
-            reason: e.reason.as_str().to_string(),
+            reason: e.reason,
             provided_by,
             saved_bytes: saved,
         });
