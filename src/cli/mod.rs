@@ -78,6 +78,32 @@ fn render_error(err: &anyhow::Error) -> String {
     out
 }
 
+/// A stderr subscriber for the library's `tracing` events: `-v` shows
+/// grail's debug events (others' info), `--debug` grail's trace events
+/// (others' debug); without either, nothing.
+fn init_tracing(verbose: bool, debug: bool) {
+    use tracing::level_filters::LevelFilter;
+    let (grail, others) = match (verbose, debug) {
+        (_, true) => (LevelFilter::TRACE, LevelFilter::DEBUG),
+        (true, false) => (LevelFilter::DEBUG, LevelFilter::INFO),
+        (false, false) => return,
+    };
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_target("grail", grail)
+        .with_default(others);
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // A second initialisation (never in the binary) is harmless.
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .without_time(),
+        )
+        .with(filter)
+        .try_init();
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let project_dir = cli
@@ -87,13 +113,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Package(args) => {
             let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
             grail::commands::package::run_package(&project_dir, &args.options(), &ui)?;
         }
         Command::Why(args) => {
             let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
             grail::commands::why::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Layer(LayerCommand::Scan(args)) => {
+            init_tracing(false, cli.debug);
             grail::commands::layer_scan::run(&args.options())?;
         }
     }
