@@ -37,6 +37,7 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, PreparedZipFile, System, ZipArchive, ZipWriter};
 
+use crate::error::{Classify, ExitKind};
 use crate::project::FileOrigin;
 
 /// The deflate level every written (not raw-copied) entry uses. Part of the
@@ -213,6 +214,13 @@ pub enum AssembleError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl Classify for AssembleError {
+    /// What goes into the zip is the project's choice (its files, vendor/): exit 1.
+    fn exit_kind(&self) -> ExitKind {
+        ExitKind::Usage
+    }
 }
 
 /// The entries of one zip, keyed and sorted by path.

@@ -14,6 +14,7 @@
 //! let b = Budget::compute(115_000_000, 40_000_000, &[pandas]);
 //! assert_eq!(b.headroom_bytes, 262_144_000 - 115_000_000 - 175_112_192);
 //! let err = b.check().unwrap_err();
+//! use grail::error::Classify;
 //! assert_eq!(grail::error::ExitKind::Budget, err.exit_kind());
 //! assert!(err.to_string().contains("at most 87,031,808 bytes"));
 //! ```
@@ -24,7 +25,7 @@
 
 use serde::Serialize;
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 
 /// `CodeSizeUnzipped`: function code plus all layers, unzipped.
 pub const LAMBDA_UNZIPPED_LIMIT: u64 = 262_144_000;
@@ -89,9 +90,9 @@ pub struct BudgetError {
     pub message: String,
 }
 
-impl BudgetError {
+impl Classify for BudgetError {
     /// Always [`ExitKind::Budget`] (3).
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Budget
     }
 }

@@ -25,7 +25,7 @@
 //! Intended call sequence (CLI):
 //! 1. `let config = Config::load(project_dir)?;` then
 //!    `let warnings = config.check(stage)?;` (errors are exit 1, see
-//!    [`ConfigError::exit_kind`]);
+//!    [`Classify::exit_kind`](crate::error::Classify));
 //! 2. `let user = UserParams { profile: cli.profile.clone() };`
 //! 3. per function: `let view = config.scope(stage, function_name, &user);`
 //!    then the typed accessors. The import-time (app introspection) scope is
@@ -68,7 +68,7 @@ use std::path::{Path, PathBuf};
 use once_cell::sync::Lazy;
 use serde_json::{Map, Value};
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 use crate::target::{Arch, PythonVersion, PythonVersionError, MAX_PYTHON, MIN_PYTHON};
 
 /// Where the config lives, relative to the project directory.
@@ -222,9 +222,9 @@ pub struct ConfigError {
     pub kind: ConfigErrorKind,
 }
 
-impl ConfigError {
+impl Classify for ConfigError {
     /// Config errors are bad project input: exit code 1.
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Usage
     }
 }

@@ -11,12 +11,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
 use crate::artifact::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
-use crate::error::{deps, usage, Classify, ExitKind, Failure};
+use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
@@ -94,7 +93,7 @@ pub struct DependencyInput<'a> {
 fn resolve_only<'a>(
     input: &DependencyInput<'a>,
     source: &IndexSource<'a>,
-) -> anyhow::Result<crate::resolver::Resolution> {
+) -> Result<crate::resolver::Resolution> {
     let mut request = ResolveRequest::new(&input.target);
     for e in &input.requirements.requirements {
         let file = e
@@ -143,9 +142,7 @@ fn resolve_only<'a>(
             kind,
         });
     }
-    let resolution =
-        resolve(&request, source).map_err(|e| anyhow::Error::from(e.into_failure()))?;
-    Ok(resolution)
+    Ok(resolve(&request, source)?)
 }
 
 /// Direct references of requirements.txt as source overrides.
@@ -182,8 +179,20 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
     out
 }
 
+/// A resolved index package and the file chosen for it, to download and open.
+struct Job {
+    /// Normalised name.
+    name: String,
+    /// Resolved version.
+    version: Version,
+    /// The report's `required_by`.
+    required_by: Vec<String>,
+    /// The wheel (or built sdist) to install.
+    artifact: Artifact,
+}
+
 /// Resolve, download, verify: the full dependency plan.
-pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result<DependencyPlan> {
+pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<DependencyPlan> {
     let started = Instant::now();
     let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
     if let Some(b) = input.builder {
@@ -202,41 +211,71 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
         plan.required_by
             .insert(p.name.clone(), p.required_by.clone());
     }
-
     plan.missing = source.missing();
-    let missing_names: std::collections::BTreeSet<String> = plan
-        .missing
+    if !plan.missing.is_empty() && !input.allow_missing {
+        return Err(Failure::msg(
+            ExitKind::Dependencies,
+            missing_error(&plan.missing),
+        ));
+    }
+
+    let download_started = Instant::now();
+    let jobs = download_jobs(&resolution, &source, &plan.missing)?;
+    let paths = download(input, client, &jobs)?;
+    plan.wheels = open_wheels(client, jobs, &paths)?;
+    plan.download_ms = download_started.elapsed().as_millis() as u64;
+    add_excluded(&mut plan, input, client, &source, &resolution);
+    Ok(plan)
+}
+
+/// What to download: every shipped index package with a wheel artifact.
+fn download_jobs(
+    resolution: &crate::resolver::Resolution,
+    source: &IndexSource<'_>,
+    missing: &[Missing],
+) -> Result<Vec<Job>> {
+    let missing_names: std::collections::BTreeSet<String> = missing
         .iter()
         .filter_map(|m| m.identifier.split("==").next().map(str::to_string))
         .collect();
-    if !plan.missing.is_empty() && !input.allow_missing {
-        return Err(deps(anyhow::anyhow!(missing_error(&plan.missing))));
-    }
-
-    // What to download: every shipped index package with a wheel artifact.
-    let download_started = Instant::now();
-    let mut jobs: Vec<(String, Version, Vec<String>, Artifact)> = Vec::new();
+    let mut jobs = Vec::new();
     for p in &resolution.packages {
         if p.origin != PackageOrigin::Index || missing_names.contains(&p.name) {
             continue;
         }
         let Some(version) = &p.version else { continue };
         let artifact = source.artifact(&p.name, version).ok_or_else(|| {
-            deps(anyhow::anyhow!(
-                "internal: no file chosen for {}=={version}",
-                p.name
-            ))
+            Failure::msg(
+                ExitKind::Dependencies,
+                format!("internal: no file chosen for {}=={version}", p.name),
+            )
         })?;
-        jobs.push((
-            p.name.clone(),
-            version.clone(),
-            p.required_by.clone(),
+        jobs.push(Job {
+            name: p.name.clone(),
+            version: version.clone(),
+            required_by: p.required_by.clone(),
             artifact,
-        ));
+        });
     }
+    Ok(jobs)
+}
+
+/// Download every index wheel (checking `--hash` pins in hash-checking
+/// mode), in parallel; returns the cached path by filename.
+fn download(
+    input: &DependencyInput<'_>,
+    client: &IndexClient,
+    jobs: &[Job],
+) -> Result<BTreeMap<String, PathBuf>> {
     let hash_mode = input.requirements.hash_checking();
     let mut downloads: Vec<(DistFile, Vec<String>)> = Vec::new();
-    for (name, version, _, artifact) in &jobs {
+    for Job {
+        name,
+        version,
+        artifact,
+        ..
+    } in jobs
+    {
         if let Artifact::Wheel(f) = artifact {
             let required: Vec<String> = match pep508_rs::PackageName::new(name.clone()) {
                 Ok(pn) => input
@@ -248,10 +287,13 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
                 Err(_) => Vec::new(),
             };
             if hash_mode && required.is_empty() {
-                return Err(deps(anyhow::anyhow!(
-                    "hash-checking mode is on (requirements.txt has --hash), but {name}=={version} has no --hash: \
-                     pin it with `{name}=={version} --hash=sha256:…` in requirements.txt (as pip requires)"
-                )));
+                return Err(Failure::msg(
+                    ExitKind::Dependencies,
+                    format!(
+                        "hash-checking mode is on (requirements.txt has --hash), but {name}=={version} has no --hash: \
+                         pin it with `{name}=={version} --hash=sha256:…` in requirements.txt (as pip requires)"
+                    ),
+                ));
             }
             downloads.push((f.clone(), required));
         }
@@ -259,54 +301,85 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
     let results = client.download_all_verified(&downloads);
     let mut paths: BTreeMap<String, PathBuf> = BTreeMap::new();
     for ((f, _), r) in downloads.iter().zip(results) {
+        // Temporary until IndexError implements Classify (helper A's branch).
         let path = r.map_err(|e| Failure::new(e.exit_kind(), e))?;
         paths.insert(f.filename.clone(), path);
     }
-    // Open and verify every wheel against its RECORD, on all cores.
-    let opened: Vec<anyhow::Result<ShippedWheel>> = jobs
-        .into_par_iter()
-        .map(|(name, version, required_by, artifact)| {
-            let filename = artifact.filename();
-            let path = match &artifact {
-                Artifact::Wheel(_) => paths.get(&filename).cloned().context("download missing")?,
-                Artifact::LocalWheel(p) | Artifact::Built { wheel: p, .. } => p.clone(),
-                Artifact::Sdist(_) => anyhow::bail!("internal: sdist {filename} was not built"),
-            };
-            let archive = WheelArchive::open_named(&path, &filename)
-                .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
-            // A cached blob is immutable: once its RECORD checked out, skip
-            // decompressing it again on later runs.
-            let blob = client.cache().blob_sha256(&path);
-            if !blob
-                .as_ref()
-                .is_some_and(|h| client.cache().check_passed("record", h))
-            {
-                archive
-                    .verify()
-                    .map_err(|e| deps(anyhow::anyhow!("{filename}: {e}")))?;
-                if let Some(h) = &blob {
-                    let _ = client.cache().set_check_passed("record", h);
-                }
-            }
-            let source = artifact.source_label();
-            Ok(ShippedWheel {
-                name,
-                version,
-                archive,
-                source,
-                required_by,
-            })
-        })
-        .collect();
-    for w in opened {
-        plan.wheels.push(w?);
-    }
-    plan.wheels.sort_by(|a, b| a.name.cmp(&b.name));
-    plan.download_ms = download_started.elapsed().as_millis() as u64;
+    Ok(paths)
+}
 
-    // Bytes saved: a scanned layer's own figure, else the size of the wheel
-    // the index has for that version (fetched in parallel when the metadata
-    // path did not reveal it), else any version's size we saw.
+/// Open and verify every wheel against its RECORD, on all cores; sorted by name.
+fn open_wheels(
+    client: &IndexClient,
+    jobs: Vec<Job>,
+    paths: &BTreeMap<String, PathBuf>,
+) -> Result<Vec<ShippedWheel>> {
+    let opened: Vec<Result<ShippedWheel>> = jobs
+        .into_par_iter()
+        .map(|job| open_wheel(client, job, paths))
+        .collect();
+    let mut wheels = opened.into_iter().collect::<Result<Vec<_>>>()?;
+    wheels.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(wheels)
+}
+
+fn open_wheel(
+    client: &IndexClient,
+    job: Job,
+    paths: &BTreeMap<String, PathBuf>,
+) -> Result<ShippedWheel> {
+    let filename = job.artifact.filename();
+    let path = match &job.artifact {
+        Artifact::Wheel(_) => paths
+            .get(&filename)
+            .cloned()
+            .ok_or_else(|| Failure::msg(ExitKind::Usage, "download missing"))?,
+        Artifact::LocalWheel(p) | Artifact::Built { wheel: p, .. } => p.clone(),
+        Artifact::Sdist(_) => {
+            return Err(Failure::msg(
+                ExitKind::Usage,
+                format!("internal: sdist {filename} was not built"),
+            ))
+        }
+    };
+    // The wheel's messages say their cause already, so only the top line is
+    // kept (until helper B's wheel errors stop repeating it).
+    let flat = |e: crate::wheel::WheelError| {
+        Failure::msg(ExitKind::Dependencies, format!("{filename}: {e}"))
+    };
+    let archive = WheelArchive::open_named(&path, &filename).map_err(flat)?;
+    // A cached blob is immutable: once its RECORD checked out, skip
+    // decompressing it again on later runs.
+    let blob = client.cache().blob_sha256(&path);
+    if !blob
+        .as_ref()
+        .is_some_and(|h| client.cache().check_passed("record", h))
+    {
+        archive.verify().map_err(flat)?;
+        if let Some(h) = &blob {
+            let _ = client.cache().set_check_passed("record", h);
+        }
+    }
+    Ok(ShippedWheel {
+        name: job.name,
+        version: job.version,
+        archive,
+        source: job.artifact.source_label(),
+        required_by: job.required_by,
+    })
+}
+
+/// The packages kept out, with the bytes each saves: a scanned layer's own
+/// figure, else the size of the wheel the index has for that version
+/// (fetched in parallel when the metadata path did not reveal it), else any
+/// version's size we saw.
+fn add_excluded(
+    plan: &mut DependencyPlan,
+    input: &DependencyInput<'_>,
+    client: &IndexClient,
+    source: &IndexSource<'_>,
+    resolution: &crate::resolver::Resolution,
+) {
     let sizes: Vec<u64> = resolution
         .excluded
         .par_iter()
@@ -342,12 +415,11 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> anyhow::Result
         plan.excluded.push(ExcludedEntry {
             name: e.name.clone(),
             version: e.version.as_ref().map(|v| v.to_string()),
-            reason: e.reason.as_str().to_string(),
+            reason: e.reason,
             provided_by,
             saved_bytes: saved,
         });
     }
-    Ok(plan)
 }
 
 /// A scanned layer's per-package size, when it has one.
@@ -382,7 +454,7 @@ pub fn client(
     offline: bool,
     refresh: bool,
     cache_dir: Option<&Path>,
-) -> anyhow::Result<IndexClient> {
+) -> Result<IndexClient> {
     let mut index_urls = Vec::new();
     for u in &settings.index_urls {
         let mut u = u.clone();
@@ -391,21 +463,25 @@ pub fn client(
         }
         index_urls.push(
             url::Url::parse(&u)
-                .map_err(|e| usage(anyhow::anyhow!("invalid index URL {u:?}: {e}")))?,
+                .kind(ExitKind::Usage)
+                .with_context(|| format!("invalid index URL {u:?}"))?,
         );
     }
     let cache_dir = match cache_dir {
         Some(d) => d.to_path_buf(),
         None => crate::cache::Cache::default_dir().ok_or_else(|| {
-            usage(anyhow::anyhow!(
-                "no cache directory: set GRAIL_CACHE_DIR or pass --cache-dir DIR"
-            ))
+            Failure::msg(
+                ExitKind::Usage,
+                "no cache directory: set GRAIL_CACHE_DIR or pass --cache-dir DIR",
+            )
         })?,
     };
+    // Temporary until cache errors implement Classify (helper A's branch);
+    // their message says its cause already, so only the top line is kept.
     let cache = crate::cache::Cache::new(&cache_dir).map_err(|e| {
-        Failure::new(
+        Failure::msg(
             ExitKind::Usage,
-            anyhow::anyhow!("cache {}: {e}", cache_dir.display()),
+            format!("cache {}: {e}", cache_dir.display()),
         )
     })?;
     let s = ClientSettings {
@@ -416,5 +492,6 @@ pub fn client(
         refresh,
         ..ClientSettings::default()
     };
-    IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e).into())
+    // Temporary until IndexError implements Classify (helper A's branch).
+    IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e))
 }

@@ -1,18 +1,37 @@
-//! Exit codes from the CLI contract, and how an error carries one.
+//! Exit codes from the CLI contract (`docs/cli-contract.md`), and how an
+//! error carries one.
 //!
-//! Modules return their own typed errors (`thiserror`). Where a typed error
-//! crosses into the CLI it is wrapped with [`Failure`] (or one of the helper
-//! constructors) so `main` can pick the exit code the contract promises:
+//! Modules return their own typed errors (`thiserror`), and every one of them
+//! implements [`Classify`]: it knows which exit code it produces. Functions
+//! that cross module boundaries return [`Result`] (errors are [`Failure`]s),
+//! and `?` does the classification, so no call site can forget it:
 //!
 //! ```
-//! use grail::error::{ExitKind, Failure};
-//! let err: anyhow::Error = Failure::new(ExitKind::Dependencies, anyhow::anyhow!("no wheel for foo")).into();
-//! assert_eq!(grail::error::exit_code(&err), 2);
+//! use grail::error::{Classify, Context, ExitKind, Result};
+//! #[derive(Debug, thiserror::Error)]
+//! #[error("no wheel for foo")]
+//! struct NoWheel;
+//! impl Classify for NoWheel {
+//!     fn exit_kind(&self) -> ExitKind { ExitKind::Dependencies }
+//! }
+//! fn find() -> std::result::Result<(), NoWheel> { Err(NoWheel) }
+//! fn plan() -> Result<()> {
+//!     // The context is said once, before the cause; the kind is kept.
+//!     find().context("planning app")?;
+//!     Ok(())
+//! }
+//! let err = plan().unwrap_err();
+//! assert_eq!(err.kind, ExitKind::Dependencies);
+//! assert_eq!(err.to_string(), "planning app: no wheel for foo");
 //! ```
+//!
+//! Errors from outside the library (I/O, URL parsing) have no class of their
+//! own: [`Context::kind`] gives them one where they happen.
 
+use std::error::Error as StdError;
 use std::fmt;
 
-/// The exit codes of `../shared/reference/cli-contract.md`.
+/// The exit codes of the CLI contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ExitKind {
     /// 1: bad usage or bad project input (CLI, config.json, app.py, vendor/, manifests).
@@ -32,33 +51,77 @@ impl ExitKind {
     }
 }
 
+/// A boxed error of any type (what a [`Failure`] wraps).
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// The library's result type: errors are [`Failure`]s.
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
 /// An error tagged with the exit code it must produce.
+///
+/// It prints as one line, the context first and then each cause, `a: b: c`.
 #[derive(Debug)]
 pub struct Failure {
     /// Which exit code this error maps to.
     pub kind: ExitKind,
-    /// The underlying error, printed as-is.
-    pub error: anyhow::Error,
+    /// What was being done, said before the cause.
+    context: Option<String>,
+    /// The cause.
+    source: Option<BoxError>,
 }
 
 impl Failure {
-    /// Tag `error` with `kind`.
-    pub fn new(kind: ExitKind, error: impl Into<anyhow::Error>) -> Self {
+    /// Tag `error` (a typed error, or a message) with `kind`.
+    pub fn new(kind: ExitKind, error: impl Into<BoxError>) -> Self {
         Failure {
             kind,
-            error: error.into(),
+            context: None,
+            source: Some(error.into()),
+        }
+    }
+
+    /// An error that is only a message.
+    pub fn msg(kind: ExitKind, message: impl fmt::Display) -> Self {
+        Failure {
+            kind,
+            context: Some(message.to_string()),
+            source: None,
+        }
+    }
+
+    /// Say what was being done when this failed; the kind is kept.
+    pub fn context(self, context: impl fmt::Display) -> Self {
+        Failure {
+            kind: self.kind,
+            context: Some(context.to_string()),
+            source: Some(Box::new(self)),
         }
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // `{:#}` prints the whole context chain on one line, "a: b: c".
-        write!(f, "{:#}", self.error)
+        let mut sep = "";
+        if let Some(c) = &self.context {
+            f.write_str(c)?;
+            sep = ": ";
+        }
+        // A nested Failure prints its own chain and has no `source()`, so
+        // each cause is printed once.
+        let mut next: Option<&(dyn StdError + 'static)> = match &self.source {
+            Some(s) => Some(s.as_ref()),
+            None => None,
+        };
+        while let Some(e) = next {
+            write!(f, "{sep}{e}")?;
+            sep = ": ";
+            next = e.source();
+        }
+        Ok(())
     }
 }
 
-impl std::error::Error for Failure {}
+impl StdError for Failure {}
 
 /// An error that knows which exit code of the contract it maps to.
 ///
@@ -77,37 +140,96 @@ impl std::error::Error for Failure {}
 /// fn find() -> Result<(), Failure> { Err(NoWheel)? }
 /// assert_eq!(find().unwrap_err().kind, ExitKind::Dependencies);
 /// ```
-pub trait Classify: std::error::Error + Send + Sync + 'static {
+pub trait Classify: StdError + Send + Sync + 'static {
     /// Which exit code this error produces.
     fn exit_kind(&self) -> ExitKind;
 }
 
 impl<E: Classify> From<E> for Failure {
     fn from(error: E) -> Self {
-        Failure {
-            kind: error.exit_kind(),
-            error: error.into(),
-        }
+        Failure::new(error.exit_kind(), error)
     }
 }
 
-/// Shorthand: tag an error as bad user input (exit 1).
+/// Context and classification on results.
+pub trait Context<T> {
+    /// Say what was being done when this failed, keeping the error's kind.
+    fn context(self, context: impl fmt::Display) -> Result<T>
+    where
+        Self: Sized;
+
+    /// [`Context::context`], with the message built only on failure.
+    fn with_context<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T>
+    where
+        Self: Sized;
+}
+
+impl<T, E: Into<Failure>> Context<T> for std::result::Result<T, E> {
+    fn context(self, context: impl fmt::Display) -> Result<T> {
+        self.map_err(|e| e.into().context(context))
+    }
+
+    fn with_context<C: fmt::Display>(self, context: impl FnOnce() -> C) -> Result<T> {
+        self.map_err(|e| e.into().context(context()))
+    }
+}
+
+/// Give an error from outside the library (I/O, URL parsing) its exit code.
+pub trait Kind<T> {
+    /// Tag the error with `kind`.
+    fn kind(self, kind: ExitKind) -> Result<T>;
+}
+
+impl<T, E: Into<BoxError>> Kind<T> for std::result::Result<T, E> {
+    fn kind(self, kind: ExitKind) -> Result<T> {
+        self.map_err(|e| Failure::new(kind, e))
+    }
+}
+
+/// Shorthand for modules not yet returning [`Result`]: tag an error as bad
+/// user input (exit 1).
 pub fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Usage, error).into()
+    Failure::new(ExitKind::Usage, error.into()).into()
 }
 
-/// Shorthand: tag an error as a dependency failure (exit 2).
+/// Shorthand for modules not yet returning [`Result`]: tag an error as a
+/// dependency failure (exit 2).
 pub fn deps(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Dependencies, error).into()
+    Failure::new(ExitKind::Dependencies, error.into()).into()
 }
 
-/// The exit code for an error: the first [`Failure`] in its chain decides,
-/// anything unclassified is treated as bad input (1).
-pub fn exit_code(err: &anyhow::Error) -> i32 {
-    for cause in err.chain() {
-        if let Some(f) = cause.downcast_ref::<Failure>() {
-            return f.kind.code();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer")]
+    struct Outer(#[source] std::io::Error);
+
+    impl Classify for Outer {
+        fn exit_kind(&self) -> ExitKind {
+            ExitKind::Budget
         }
     }
-    ExitKind::Usage.code()
+
+    #[test]
+    fn prints_context_then_each_cause_once() {
+        let io = std::io::Error::other("inner");
+        let r: std::result::Result<(), Outer> = Err(Outer(io));
+        let err = r.context("a").context("b").unwrap_err();
+        assert_eq!(err.kind, ExitKind::Budget);
+        assert_eq!(err.to_string(), "b: a: outer: inner");
+    }
+
+    #[test]
+    fn foreign_errors_get_a_kind() {
+        let r: std::result::Result<(), std::io::Error> = Err(std::io::Error::other("gone"));
+        let err = r
+            .kind(ExitKind::Usage)
+            .context("cannot read x")
+            .unwrap_err();
+        assert_eq!(err.kind, ExitKind::Usage);
+        assert_eq!(err.to_string(), "cannot read x: gone");
+        assert_eq!(Failure::msg(ExitKind::Dependencies, "m").to_string(), "m");
+    }
 }

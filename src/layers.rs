@@ -33,7 +33,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 
 mod arn;
 mod catalogue;
@@ -106,9 +106,9 @@ pub enum LayerError {
     },
 }
 
-impl LayerError {
+impl Classify for LayerError {
     /// The exit code class: always bad input.
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Usage
     }
 }

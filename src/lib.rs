@@ -7,7 +7,9 @@
 //!     → layers/budget → assemble (zip) → report
 //! ```
 //!
-//! The binary (`src/main.rs`) is a thin `anyhow` edge around [`cli::run`].
+//! The commands on top ([`commands`]) take plain settings ([`options`]); the
+//! binary (`src/main.rs`, `src/cli/`) parses the command line with clap, turns
+//! it into those settings, and is the only place that uses `anyhow`.
 
 #![deny(missing_docs)]
 
@@ -17,7 +19,7 @@ pub mod audit;
 pub mod budget;
 pub mod cache;
 pub mod chalice_cache;
-pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod dependencies;
 pub mod error;
@@ -26,7 +28,7 @@ pub mod install;
 pub mod layers;
 pub mod metadata;
 pub mod names;
-pub mod package;
+pub mod options;
 pub mod project;
 pub mod python;
 pub mod report;
@@ -36,5 +38,5 @@ pub mod sdist;
 pub mod tags;
 pub mod target;
 pub mod templates;
+pub mod ui;
 pub mod wheel;
-pub mod why;

@@ -29,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use crate::error::{Classify, ExitKind};
+
 /// Where a project file comes from; decides precedence on collisions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileOrigin {
@@ -120,6 +122,13 @@ pub enum ProjectError {
     /// A path cannot be stored in a zip (not UTF-8).
     #[error("{0} has a name that is not valid UTF-8; rename it")]
     NonUtf8(PathBuf),
+}
+
+impl Classify for ProjectError {
+    /// The project is the user's input: exit 1.
+    fn exit_kind(&self) -> ExitKind {
+        ExitKind::Usage
+    }
 }
 
 /// A Chalice project directory.

@@ -16,6 +16,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::resolver::ExcludeReason;
+
 /// The report schema identifier.
 pub const SCHEMA: &str = "grail-report/1";
 
@@ -47,13 +49,19 @@ pub struct ExcludedEntry {
     /// The version the provider has, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// `layer`, `runtime`, `exclude_packages` or `only-needed-by-excluded`.
-    pub reason: String,
+    /// Why: spelled `layer`, `runtime`, `exclude_packages` or
+    /// `only-needed-by-excluded` in the report.
+    #[serde(serialize_with = "serialize_reason")]
+    pub reason: ExcludeReason,
     /// The layer ARN, `runtime`, or the excluded package that needed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provided_by: Option<String>,
     /// Unzipped bytes kept out of the zip (0 when unknown).
     pub saved_bytes: u64,
+}
+
+fn serialize_reason<S: serde::Serializer>(r: &ExcludeReason, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(r.as_str())
 }
 
 /// One written artifact.

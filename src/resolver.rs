@@ -19,7 +19,7 @@
 //!    filter (candidates already flagged for the target's tags);
 //! 2. build a [`ResolveRequest`] with [`ResolveRequest::new`], then fill
 //!    `requirements`, `constraints`, `fixed`, `pre`, `allow_shadow`;
-//! 3. call [`resolve`]; on error, [`ResolveError::exit_kind`] gives exit 2 and
+//! 3. call [`resolve`]; on error, [`ResolveError`]'s [`Classify::exit_kind`] gives exit 2 and
 //!    the `Display` is the explanation to print;
 //! 4. ship [`Resolution::packages`] with [`PackageOrigin::Index`], copy the
 //!    vendor ones, list [`Resolution::excluded`] in the report (the caller adds
@@ -86,7 +86,7 @@ use std::str::FromStr;
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VerbatimUrl};
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 use crate::metadata::CoreMetadata;
 use crate::target::LambdaTarget;
 
@@ -398,14 +398,10 @@ pub enum ResolveError {
     },
 }
 
-impl ResolveError {
+impl Classify for ResolveError {
     /// The exit code class: always [`ExitKind::Dependencies`] (2).
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         ExitKind::Dependencies
-    }
-    /// Tag the error with its exit code for the CLI's `anyhow` edge.
-    pub fn into_failure(self) -> crate::error::Failure {
-        crate::error::Failure::new(self.exit_kind(), self)
     }
 }
 

@@ -39,7 +39,7 @@ use std::process::{Command, Stdio};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ExitKind;
+use crate::error::{Classify, ExitKind};
 
 /// The bridge script (Python 3, runs under the project's interpreter).
 const BRIDGE: &str = include_str!("templates/chalice_templates.py");
@@ -134,10 +134,10 @@ pub enum TemplateError {
     },
 }
 
-impl TemplateError {
+impl Classify for TemplateError {
     /// Exit 4 for a failing app or missing chalice (the contract), 1 for
     /// project input Chalice rejects.
-    pub fn exit_kind(&self) -> ExitKind {
+    fn exit_kind(&self) -> ExitKind {
         match self {
             TemplateError::Package { .. } => ExitKind::Usage,
             _ => ExitKind::Introspection,

@@ -91,20 +91,74 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
         source,
     })?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(zip_err)?;
-
+    let index = index_entries(&mut archive, path)?;
     let mut warnings = Vec::new();
-    let mut total: u64 = 0;
-    let mut native_libs = Vec::new();
-    let mut ext_tags: BTreeMap<(u8, String), usize> = BTreeMap::new();
-    let mut outside = 0usize;
-    let mut dists: BTreeMap<String, DistEntry> = BTreeMap::new();
-    // (site, first path segment) → bytes, to attribute sizes to packages.
-    let mut by_root: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let (mut packages, sites) = read_packages(&mut archive, path, &index.dists, &mut warnings)?;
+    attribute_sizes(&mut packages, &index.dists, &index.by_root);
+    let (site_dir, python, architecture) = layout(&sites, &index.ext_tags, arn, &mut warnings);
 
+    if packages.is_empty() {
+        warnings.push(
+            "no Python distributions found under python/ or python/lib/python3.X/site-packages/"
+                .to_string(),
+        );
+    }
+    let outside = index.outside;
+    if outside > 0 {
+        warnings.push(format!(
+            "{outside} file(s) are outside python/, lib/ and bin/: Lambda extracts them under /opt but they are not importable"
+        ));
+    }
+    let mut native_libs = index.native_libs;
+    native_libs.sort();
+    let manifest = LayerManifest {
+        schema: MANIFEST_SCHEMA.to_string(),
+        arn: arn.cloned(),
+        python,
+        architecture,
+        site_dir,
+        unzipped_bytes: index.total,
+        provenance: Provenance::Scanned,
+        packages: packages.into_values().map(|(p, _)| p).collect(),
+        native_libs,
+        size_approximate: false,
+        size_source: None,
+    };
+    Ok(ScannedLayer { manifest, warnings })
+}
+
+/// What one pass over the zip's central directory finds.
+#[derive(Default)]
+struct ZipIndex {
+    /// Sum of every entry's uncompressed size.
+    total: u64,
+    /// `lib/*.so*` entries.
+    native_libs: Vec<String>,
+    /// (Python minor, machine) of compiled extensions → how many.
+    ext_tags: BTreeMap<(u8, String), usize>,
+    /// Files outside python/, lib/ and bin/.
+    outside: usize,
+    /// Metadata directories by `site/dir`.
+    dists: BTreeMap<String, DistEntry>,
+    /// (site, first path segment) → bytes, to attribute sizes to packages.
+    by_root: BTreeMap<(String, String), u64>,
+}
+
+/// Walk every entry once: sizes, native libs, extension tags and where the
+/// metadata files are.
+fn index_entries(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    path: &Path,
+) -> Result<ZipIndex, LayerError> {
+    let zip_err = |source| LayerError::Zip {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut ix = ZipIndex::default();
     for i in 0..archive.len() {
         let entry = archive.by_index_data(i).map_err(zip_err)?;
         let size = entry.size();
-        total = total.saturating_add(size);
+        ix.total = ix.total.saturating_add(size);
         let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         let is_dir = entry.is_dir();
         drop(entry);
@@ -112,14 +166,14 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
             if let Some(lib) = name.strip_prefix("lib/") {
                 let file_name = lib.rsplit('/').next().unwrap_or(lib);
                 if file_name.contains(".so") {
-                    native_libs.push(name.clone());
+                    ix.native_libs.push(name.clone());
                 }
             } else if !name.starts_with("python/") && !name.starts_with("bin/") {
-                outside += 1;
+                ix.outside += 1;
             }
             if let Some(c) = EXT_TAG.captures(&name) {
                 if let Ok(minor) = c[1].parse::<u8>() {
-                    *ext_tags.entry((minor, c[2].to_string())).or_default() += 1;
+                    *ix.ext_tags.entry((minor, c[2].to_string())).or_default() += 1;
                 }
             }
         }
@@ -129,43 +183,57 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
             let inner = parts.next();
             let key = format!("{site}/{first}");
             if !is_dir && !first.is_empty() {
-                let slot = by_root
+                let slot = ix
+                    .by_root
                     .entry((site.to_string(), first.to_string()))
                     .or_default();
                 *slot = slot.saturating_add(size);
             }
             match (first, inner) {
                 (d, Some("METADATA")) if d.ends_with(".dist-info") => {
-                    slot(&mut dists, &key, site).metadata = name.clone()
+                    slot(&mut ix.dists, &key, site).metadata = name.clone()
                 }
                 (d, Some("PKG-INFO")) if d.ends_with(".egg-info") => {
-                    slot(&mut dists, &key, site).metadata = name.clone()
+                    slot(&mut ix.dists, &key, site).metadata = name.clone()
                 }
                 (d, Some("top_level.txt"))
                     if d.ends_with(".dist-info") || d.ends_with(".egg-info") =>
                 {
-                    slot(&mut dists, &key, site).top_level = Some(name.clone())
+                    slot(&mut ix.dists, &key, site).top_level = Some(name.clone())
                 }
                 (d, Some("RECORD")) if d.ends_with(".dist-info") => {
-                    slot(&mut dists, &key, site).record = Some(name.clone())
+                    slot(&mut ix.dists, &key, site).record = Some(name.clone())
                 }
                 // A flat `foo.egg-info` file holds PKG-INFO itself.
                 (d, None) if d.ends_with(".egg-info") && !is_dir => {
-                    slot(&mut dists, &key, site).metadata = name.clone()
+                    slot(&mut ix.dists, &key, site).metadata = name.clone()
                 }
                 _ => {}
             }
         }
     }
+    Ok(ix)
+}
 
-    let mut packages: BTreeMap<String, (LayerPackage, String)> = BTreeMap::new();
+/// A package found in the layer, and the metadata directory it came from.
+type Found = BTreeMap<String, (LayerPackage, String)>;
+
+/// Read each distribution's name, version and import roots; returns the
+/// packages (first install wins) and the site dirs they live in.
+fn read_packages(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    path: &Path,
+    dists: &BTreeMap<String, DistEntry>,
+    warnings: &mut Vec<String>,
+) -> Result<(Found, BTreeSet<String>), LayerError> {
+    let mut packages: Found = BTreeMap::new();
     let mut sites: BTreeSet<String> = BTreeSet::new();
-    for (dir, d) in &dists {
+    for (dir, d) in dists {
         if d.metadata.is_empty() {
             warnings.push(format!("{dir} has no METADATA or PKG-INFO; skipped"));
             continue;
         }
-        let text = read_entry(&mut archive, path, &d.metadata)?;
+        let text = read_entry(archive, path, &d.metadata)?;
         let headers = crate::metadata::parse_headers(&text);
         let get = |k: &str| {
             headers
@@ -188,8 +256,8 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
             }
         };
         let top_level = match (&d.top_level, &d.record) {
-            (Some(t), _) => parse_top_level(&read_entry(&mut archive, path, t)?),
-            (None, Some(r)) => record_roots(&read_entry(&mut archive, path, r)?),
+            (Some(t), _) => parse_top_level(&read_entry(archive, path, t)?),
+            (None, Some(r)) => record_roots(&read_entry(archive, path, r)?),
             (None, None) => Vec::new(),
         };
         let name = crate::names::normalize(&raw_name);
@@ -214,8 +282,18 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
         );
     }
 
-    attribute_sizes(&mut packages, &dists, &by_root);
+    Ok((packages, sites))
+}
 
+/// The layer's site dir, and its Python and architecture: from a
+/// `python3.X/site-packages` dir or the most frequent extension tag, else
+/// from the ARN's name.
+fn layout(
+    sites: &BTreeSet<String>,
+    ext_tags: &BTreeMap<(u8, String), usize>,
+    arn: Option<&LayerArn>,
+    warnings: &mut Vec<String>,
+) -> (String, Option<PythonVersion>, Option<Arch>) {
     let site_pythons: BTreeSet<PythonVersion> = sites
         .iter()
         .filter_map(|s| site_packages_python(s))
@@ -255,39 +333,13 @@ pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLaye
         .as_ref()
         .and_then(|(_, m)| m.parse::<Arch>().ok())
         .or(hints.arch);
-
-    if packages.is_empty() {
-        warnings.push(
-            "no Python distributions found under python/ or python/lib/python3.X/site-packages/"
-                .to_string(),
-        );
-    }
-    if outside > 0 {
-        warnings.push(format!(
-            "{outside} file(s) are outside python/, lib/ and bin/: Lambda extracts them under /opt but they are not importable"
-        ));
-    }
-    native_libs.sort();
-    let manifest = LayerManifest {
-        schema: MANIFEST_SCHEMA.to_string(),
-        arn: arn.cloned(),
-        python,
-        architecture,
-        site_dir,
-        unzipped_bytes: total,
-        provenance: Provenance::Scanned,
-        packages: packages.into_values().map(|(p, _)| p).collect(),
-        native_libs,
-        size_approximate: false,
-        size_source: None,
-    };
-    Ok(ScannedLayer { manifest, warnings })
+    (site_dir, python, architecture)
 }
 
 /// Give each package the bytes of its metadata dir and of the entries
 /// under its import roots (`six` covers `six.py`, `numpy` covers `numpy/…`).
 fn attribute_sizes(
-    packages: &mut BTreeMap<String, (LayerPackage, String)>,
+    packages: &mut Found,
     dists: &BTreeMap<String, DistEntry>,
     by_root: &BTreeMap<(String, String), u64>,
 ) {

@@ -576,16 +576,27 @@ impl DependencyProvider for Provider<'_> {
         };
         if let Some((pin, kind)) = self.pin(name) {
             if range.contains(pin) {
+                tracing::debug!(package = %name, version = %pin, "pinned by a fixed input");
                 return Ok(Some(pin.clone()));
             }
             if !self.may_shadow(kind) {
+                tracing::debug!(package = %name, pinned = %pin, "the fixed version is out of range");
                 return Ok(None);
             }
         }
         let candidates = self.candidates(name)?;
-        Ok(self
+        let chosen = self
             .pick(name, &candidates, range)
-            .map(|c| c.version.clone()))
+            .map(|c| c.version.clone());
+        match &chosen {
+            Some(v) => {
+                tracing::debug!(package = %name, version = %v, "chose the newest allowed version")
+            }
+            None => {
+                tracing::debug!(package = %name, candidates = candidates.len(), "no candidate in range")
+            }
+        }
+        Ok(chosen)
     }
 
     fn get_dependencies(
@@ -595,7 +606,10 @@ impl DependencyProvider for Provider<'_> {
     ) -> Result<Dependencies<Pkg, Ranges<Version>, String>, ResolveError> {
         let (edges, mut extra) = match self.dependencies_of(package, version)? {
             Ok(x) => x,
-            Err(reason) => return Ok(Dependencies::Unavailable(reason)),
+            Err(reason) => {
+                tracing::debug!(package = %package, version = %version, %reason, "dependencies unavailable");
+                return Ok(Dependencies::Unavailable(reason));
+            }
         };
         let parent = package.base();
         let mut deps: BTreeMap<Pkg, Ranges<Version>> = BTreeMap::new();

@@ -356,39 +356,7 @@ impl Formatter<'_, '_> {
                 notes.insert(reason, note);
             }
         }
-        if by_reason.len() == 1 && by_reason.contains_key(&Skip::NoWheel) {
-            let newest = by_reason[&Skip::NoWheel][0];
-            let note = &notes[&Skip::NoWheel];
-            let note = if note.is_empty() {
-                String::new()
-            } else {
-                format!(", {note}")
-            };
-            return format!(
-                "no version of {name}{want} has a wheel compatible with {target} \
-                 (newest: {newest}{note})"
-            );
-        }
-        let mut parts = Vec::new();
-        for (reason, versions) in &by_reason {
-            let list = version_list(versions);
-            let note = &notes[reason];
-            parts.push(match reason {
-                Skip::NoWheel if note.is_empty() => format!("{list}: no wheel for {target}"),
-                Skip::NoWheel => format!("{list}: no wheel for {target} ({note})"),
-                Skip::RequiresPython if versions.len() == 1 => format!("{list}: requires {note}"),
-                Skip::RequiresPython => format!("{list}: require {note}"),
-                Skip::Yanked => format!("{list}: yanked (pin with == to use)"),
-                Skip::PreRelease => {
-                    format!("{list}: pre-release (pass --pre or name it in a specifier)")
-                }
-            });
-        }
-        if parts.is_empty() {
-            format!("no usable version of {name}{want}")
-        } else {
-            format!("no usable version of {name}{want} ({})", parts.join("; "))
-        }
+        render_skips(name, &want, target, &by_reason, &notes)
     }
 
     fn dependency(&self, p: &Pkg, pr: &Ranges<Version>, d: &Pkg, dr: &Ranges<Version>) -> String {
@@ -417,6 +385,49 @@ impl Formatter<'_, '_> {
             }
         }
         format!("{} depends on {dep}", subject(self.provider, p, pr))
+    }
+}
+
+/// The explanation for versions that were all skipped, grouped by reason.
+fn render_skips(
+    name: &str,
+    want: &str,
+    target: &impl std::fmt::Display,
+    by_reason: &BTreeMap<Skip, Vec<&Version>>,
+    notes: &BTreeMap<Skip, String>,
+) -> String {
+    if by_reason.len() == 1 && by_reason.contains_key(&Skip::NoWheel) {
+        let newest = by_reason[&Skip::NoWheel][0];
+        let note = &notes[&Skip::NoWheel];
+        let note = if note.is_empty() {
+            String::new()
+        } else {
+            format!(", {note}")
+        };
+        return format!(
+            "no version of {name}{want} has a wheel compatible with {target} \
+             (newest: {newest}{note})"
+        );
+    }
+    let mut parts = Vec::new();
+    for (reason, versions) in by_reason {
+        let list = version_list(versions);
+        let note = &notes[reason];
+        parts.push(match reason {
+            Skip::NoWheel if note.is_empty() => format!("{list}: no wheel for {target}"),
+            Skip::NoWheel => format!("{list}: no wheel for {target} ({note})"),
+            Skip::RequiresPython if versions.len() == 1 => format!("{list}: requires {note}"),
+            Skip::RequiresPython => format!("{list}: require {note}"),
+            Skip::Yanked => format!("{list}: yanked (pin with == to use)"),
+            Skip::PreRelease => {
+                format!("{list}: pre-release (pass --pre or name it in a specifier)")
+            }
+        });
+    }
+    if parts.is_empty() {
+        format!("no usable version of {name}{want}")
+    } else {
+        format!("no usable version of {name}{want} ({})", parts.join("; "))
     }
 }
 

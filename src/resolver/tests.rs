@@ -839,8 +839,8 @@ fn runtime_conflict_can_be_shadowed() {
 fn errors_carry_exit_code_2() {
     let m = Mem::default();
     let err = resolve(&req312(&["nosuchthing"]), &m).unwrap_err();
-    let err: anyhow::Error = err.into_failure().into();
-    assert_eq!(crate::error::exit_code(&err), 2);
+    let err: crate::error::Failure = err.into();
+    assert_eq!(err.kind.code(), 2);
 }
 
 #[test]

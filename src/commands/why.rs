@@ -9,86 +9,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::budget::group_digits;
-use crate::cli::{Ui, WhyArgs};
-use crate::package::analyze;
+use crate::commands::package::{analyze, Analysis};
+use crate::options::WhyOptions;
+use crate::report::ExcludedEntry;
+use crate::resolver::ExcludeReason;
+use crate::ui::Ui;
 
 /// `grail why PACKAGE`: which requirement chain pulled it in, its version,
 /// where it comes from and what it costs.
-pub fn run(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
+pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> crate::error::Result<()> {
     let quiet_ui = Ui { quiet: true, ..*ui };
     let a = analyze(project_dir, &args.build, &quiet_ui)?;
     let name = crate::names::normalize(&args.package);
-    let target = a.ctx.target;
+    let mut out = explain(&a, &name);
     let chains = why_chains(&a.deps.required_by, &name);
-    // With automatic_layer, dependencies ship in the managed layer.
-    let zip = if a.ctx.automatic_layer {
-        "layer-deployment.zip"
-    } else {
-        "deployment.zip"
-    };
-    let mut out = String::new();
-    if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
-        out.push_str(&format!(
-            "{name} {}: shipped in {zip} ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
-            w.version,
-            group_digits(w.archive.unzipped_bytes()),
-            w.archive.filename,
-            w.source,
-        ));
-    } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
-        let what = match e.reason.as_str() {
-            "layer" => format!(
-                "provided by layer {}",
-                e.provided_by.clone().unwrap_or_default()
-            ),
-            "runtime" => "provided by the Lambda runtime (runtime_provided)".to_string(),
-            "exclude_packages" => "named in exclude_packages (.chalice/config.json)".to_string(),
-            _ => format!(
-                "only needed by packages that are not shipped ({})",
-                e.provided_by.clone().unwrap_or_default()
-            ),
-        };
-        out.push_str(&format!(
-            "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
-            e.version
-                .clone()
-                .unwrap_or_else(|| "(any version)".to_string()),
-            group_digits(e.saved_bytes),
-            if e.saved_bytes == 0 {
-                " (size unknown)"
-            } else {
-                ""
-            },
-        ));
-    } else if let Some(w) = a
-        .vendor_wheels
-        .iter()
-        .find(|w| w.filename.normalized_name() == name)
-    {
-        out.push_str(&format!(
-            "{name} {}: shipped from vendor/{} ({} bytes unzipped); vendor/ is the user's choice and is never resolved\n",
-            w.filename.version,
-            w.filename,
-            group_digits(w.unzipped_bytes())
-        ));
-    } else if let Some(p) = a
-        .ctx
-        .sources
-        .vendor_packages
-        .iter()
-        .find(|p| p.name == name)
-    {
-        out.push_str(&format!(
-            "{name} {}: shipped from vendor/{} ({} bytes unzipped)\n",
-            p.version,
-            p.dist_info,
-            group_digits(p.unzipped_bytes)
-        ));
-    } else {
-        out.push_str(&format!(
-            "{name} is not part of the package for {target}: nothing in requirements.txt needs it\n"
-        ));
-    }
     if !chains.is_empty() {
         out.push_str("  required by:\n");
         for c in chains {
@@ -97,6 +31,84 @@ pub fn run(project_dir: &Path, args: &WhyArgs, ui: &Ui) -> anyhow::Result<()> {
     }
     print!("{out}");
     Ok(())
+}
+
+/// Where `name` comes from and what it costs: shipped from the index, kept
+/// out, shipped from vendor/, or not needed at all.
+fn explain(a: &Analysis, name: &str) -> String {
+    let target = a.ctx.target;
+    // With automatic_layer, dependencies ship in the managed layer.
+    let zip = if a.ctx.automatic_layer {
+        "layer-deployment.zip"
+    } else {
+        "deployment.zip"
+    };
+    if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
+        format!(
+            "{name} {}: shipped in {zip} ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
+            w.version,
+            group_digits(w.archive.unzipped_bytes()),
+            w.archive.filename,
+            w.source,
+        )
+    } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
+        explain_excluded(name, e)
+    } else if let Some(w) = a
+        .vendor_wheels
+        .iter()
+        .find(|w| w.filename.normalized_name() == name)
+    {
+        format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped); vendor/ is the user's choice and is never resolved\n",
+            w.filename.version,
+            w.filename,
+            group_digits(w.unzipped_bytes())
+        )
+    } else if let Some(p) = a
+        .ctx
+        .sources
+        .vendor_packages
+        .iter()
+        .find(|p| p.name == name)
+    {
+        format!(
+            "{name} {}: shipped from vendor/{} ({} bytes unzipped)\n",
+            p.version,
+            p.dist_info,
+            group_digits(p.unzipped_bytes)
+        )
+    } else {
+        format!(
+            "{name} is not part of the package for {target}: nothing in requirements.txt needs it\n"
+        )
+    }
+}
+
+/// Why a package is kept out, and what that saves.
+fn explain_excluded(name: &str, e: &ExcludedEntry) -> String {
+    let by = || e.provided_by.clone().unwrap_or_default();
+    let what = match e.reason {
+        ExcludeReason::Layer => format!("provided by layer {}", by()),
+        ExcludeReason::Runtime => "provided by the Lambda runtime (runtime_provided)".to_string(),
+        ExcludeReason::ExcludePackages => {
+            "named in exclude_packages (.chalice/config.json)".to_string()
+        }
+        ExcludeReason::OnlyNeededByExcluded => {
+            format!("only needed by packages that are not shipped ({})", by())
+        }
+    };
+    format!(
+        "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
+        e.version
+            .clone()
+            .unwrap_or_else(|| "(any version)".to_string()),
+        group_digits(e.saved_bytes),
+        if e.saved_bytes == 0 {
+            " (size unknown)"
+        } else {
+            ""
+        },
+    )
 }
 
 /// Every path from the requirements file down to `name`, rendered

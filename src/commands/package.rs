@@ -8,35 +8,35 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
-
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
-use crate::budget::{render_breakdown, Budget, SizeItem};
-use crate::cli::{BuildArgs, PackageArgs, PkgFormat, TemplateFormat, Ui};
+use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
-use crate::error::{usage, Classify, ExitKind, Failure};
+use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
+use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
 use crate::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
+use crate::ui::Ui;
 use crate::wheel::{WheelArchive, WheelFilename};
 
 /// Chalice's refusal of Terraform-incompatible flags, then grail's own
 /// "not yet" list. Nothing is silently ignored.
-fn check_flags(args: &PackageArgs) -> anyhow::Result<()> {
+fn check_flags(args: &PackageOptions) -> Result<()> {
     if args.pkg_format == PkgFormat::Terraform
         && (args.merge_template.is_some()
             || args.single_file
             || args.template_format != TemplateFormat::Json)
     {
-        return Err(usage(anyhow::anyhow!(
-            "Terraform format does not support --merge-template, --single-file, or --template-format"
-        )));
+        return Err(Failure::msg(
+            ExitKind::Usage,
+            "Terraform format does not support --merge-template, --single-file, or --template-format",
+        ));
     }
     Ok(())
 }
@@ -70,37 +70,24 @@ pub struct BuildContext {
 
 impl BuildContext {
     /// Load the project, config, target and chalice runtime.
-    pub fn load(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<BuildContext> {
-        let project = Project::open(project_dir).map_err(usage)?;
+    pub fn load(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<BuildContext> {
+        let project = Project::open(project_dir)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
-        let config = Config::load(&project.dir).map_err(|e| Failure::new(e.exit_kind(), e))?;
+        let config = Config::load(&project.dir)?;
         let user = UserParams {
             profile: b.profile.clone(),
         };
         let scoped = config.scope(&b.stage, "api_handler", &user);
-        let arch = b.arch().unwrap_or_else(|| scoped.lambda_architecture());
+        let arch = b.arch.unwrap_or_else(|| scoped.lambda_architecture());
 
         // Probing runs Python (~0.1 s): when the runtime does not depend on
         // it, let it run in the background while resolution works.
         let interpreter = std::sync::Arc::new(LazyInterpreter::spawn(b.python.clone()));
-        let python = match (b.python_version, scoped.lambda_python_version()) {
-            (Some(v), _) => v,
-            (None, Some(v)) => v,
-            (None, None) => match interpreter.get().map_err(|e| usage(anyhow::anyhow!(e)))? {
-                Some(py) => {
-                    ui.debug(&format!("interpreter: {} (Python {})", py.path.display(), py.version_string()));
-                    py.python_version().clamp_to_runtime()
-                }
-                None => {
-                    return Err(usage(anyhow::anyhow!(
-                        "cannot tell which Lambda runtime to package for: no Python interpreter was found \
-                         (looked at --python, $VIRTUAL_ENV/bin/python and python3 on PATH). \
-                         Pass --python-version 3.12 or set \"lambda_python_version\" in .chalice/config.json"
-                    )))
-                }
-            },
-        };
-        check_runtime(python)?;
+        let python = runtime_python(
+            b.python_version.or(scoped.lambda_python_version()),
+            &interpreter,
+            ui,
+        )?;
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
@@ -111,34 +98,10 @@ impl BuildContext {
             ui.warn(&w);
             warnings.push(w);
         }
-        // One zip serves every function: a package counts as provided only
-        // when the layer is attached to all of them.
         let automatic_layer = scoped.automatic_layer();
-        // One zip serves every function: a layer's packages count as provided
-        // only when every function has that layer (the stage's list, and each
-        // function's own); the budget counts every layer any function has.
-        let stage_layers = scoped.layers();
-        let mut layer_arns = stage_layers.clone();
-        let mut common_layer_arns = stage_layers.clone();
-        for f in config.function_names(&b.stage) {
-            let theirs = config.scope(&b.stage, &f, &user).layers();
-            if theirs != stage_layers {
-                let w = format!(
-                    "function {f} has its own \"layers\" in .chalice/config.json: all functions share \
-                     one deployment.zip, so only layers every function has keep packages out of it, \
-                     and the size budget counts every layer"
-                );
-                ui.warn(&w);
-                warnings.push(w);
-            }
-            common_layer_arns.retain(|a| theirs.contains(a));
-            for a in theirs {
-                if !layer_arns.contains(&a) {
-                    layer_arns.push(a);
-                }
-            }
-        }
-        let sources = project.collect().map_err(usage)?;
+        let (layer_arns, common_layer_arns) =
+            attached_layers(&config, b, &scoped.layers(), ui, &mut warnings);
+        let sources = project.collect()?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
         }
@@ -166,13 +129,83 @@ impl BuildContext {
     }
 }
 
-fn check_runtime(v: PythonVersion) -> anyhow::Result<()> {
+/// The runtime to package for: the CLI's or config's, else the
+/// interpreter's (clamped to a Lambda runtime).
+fn runtime_python(
+    chosen: Option<PythonVersion>,
+    interpreter: &LazyInterpreter,
+    ui: &Ui,
+) -> Result<PythonVersion> {
+    let python = match chosen {
+        Some(v) => v,
+        None => match interpreter.get().kind(ExitKind::Usage)? {
+            Some(py) => {
+                ui.debug(&format!(
+                    "interpreter: {} (Python {})",
+                    py.path.display(),
+                    py.version_string()
+                ));
+                py.python_version().clamp_to_runtime()
+            }
+            None => {
+                return Err(Failure::msg(
+                    ExitKind::Usage,
+                    "cannot tell which Lambda runtime to package for: no Python interpreter was found \
+                     (looked at --python, $VIRTUAL_ENV/bin/python and python3 on PATH). \
+                     Pass --python-version 3.12 or set \"lambda_python_version\" in .chalice/config.json",
+                ))
+            }
+        },
+    };
+    check_runtime(python)?;
+    Ok(python)
+}
+
+/// Every layer any function has (what the budget counts) and the layers
+/// every function has. One zip serves every function: a layer's packages
+/// count as provided only when every function has that layer (the stage's
+/// list, and each function's own).
+fn attached_layers(
+    config: &Config,
+    b: &BuildOptions,
+    stage_layers: &[String],
+    ui: &Ui,
+    warnings: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    let mut layer_arns = stage_layers.to_vec();
+    let mut common_layer_arns = stage_layers.to_vec();
+    for f in config.function_names(&b.stage) {
+        let theirs = config.scope(&b.stage, &f, &user).layers();
+        if theirs != stage_layers {
+            let w = format!(
+                "function {f} has its own \"layers\" in .chalice/config.json: all functions share \
+                 one deployment.zip, so only layers every function has keep packages out of it, \
+                 and the size budget counts every layer"
+            );
+            ui.warn(&w);
+            warnings.push(w);
+        }
+        common_layer_arns.retain(|a| theirs.contains(a));
+        for a in theirs {
+            if !layer_arns.contains(&a) {
+                layer_arns.push(a);
+            }
+        }
+    }
+    (layer_arns, common_layer_arns)
+}
+
+fn check_runtime(v: PythonVersion) -> Result<()> {
     if v.is_supported_runtime() {
         Ok(())
     } else {
-        Err(usage(anyhow::anyhow!(
-            "python{v} is not a Lambda runtime grail packages for: choose {MIN_PYTHON} to {MAX_PYTHON}"
-        )))
+        Err(Failure::msg(
+            ExitKind::Usage,
+            format!("python{v} is not a Lambda runtime grail packages for: choose {MIN_PYTHON} to {MAX_PYTHON}"),
+        ))
     }
 }
 
@@ -185,16 +218,23 @@ fn resolve_in_project(project: &Project, p: &Path) -> PathBuf {
     }
 }
 
-fn prepare_out_dir(out: &Path) -> anyhow::Result<()> {
+fn prepare_out_dir(out: &Path) -> Result<()> {
     if out.exists() && !out.is_dir() {
-        return Err(usage(anyhow::anyhow!(
-            "output path {} exists and is not a directory; choose another OUT or remove the file",
-            out.display()
-        )));
+        return Err(not_a_directory(out));
     }
     std::fs::create_dir_all(out)
+        .kind(ExitKind::Usage)
         .with_context(|| format!("cannot create output directory {}", out.display()))
-        .map_err(usage)
+}
+
+fn not_a_directory(out: &Path) -> Failure {
+    Failure::msg(
+        ExitKind::Usage,
+        format!(
+            "output path {} exists and is not a directory; choose another OUT or remove the file",
+            out.display()
+        ),
+    )
 }
 
 /// Everything decided before anything is written: the context, the layers,
@@ -215,7 +255,7 @@ pub struct Analysis {
 }
 
 /// Project → target → layers → resolution → downloads.
-pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Analysis> {
+pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis> {
     let mut ctx = BuildContext::load(project_dir, b, ui)?;
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
@@ -234,7 +274,6 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     } else {
         Some(make_client()?)
     };
-
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
@@ -244,24 +283,12 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
                 &tags,
                 client.cache().root().join("builds"),
             );
-            let mut vendor: Vec<(String, Option<pep508_rs::pep440_rs::Version>)> = ctx
-                .sources
-                .vendor_packages
-                .iter()
-                .map(|p| (p.name.clone(), Some(p.version.clone())))
-                .collect();
-            for w in &vendor_wheels {
-                vendor.push((
-                    w.filename.normalized_name(),
-                    Some(w.filename.version.clone()),
-                ));
-            }
             let input = DependencyInput {
                 target: ctx.target,
                 tags: &tags,
                 requirements: &requirements,
                 project_dir: &ctx.project.dir,
-                vendor,
+                vendor: vendor_provides(&ctx, &vendor_wheels),
                 layers: &common_layers,
                 exclude_packages,
                 pre: settings.pre,
@@ -272,64 +299,8 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
             crate::dependencies::plan(&input, client)?
         }
     };
-
-    // chalice/app.py and chalice/__init__.py: the interpreter's chalice, as
-    // Chalice does, else the chalice wheel on the index.
-    let installed = ctx
-        .interpreter
-        .get()
-        .map_err(|e| usage(anyhow::anyhow!(e)))?;
-    if let Some(py) = installed {
-        ui.debug(&format!(
-            "interpreter: {} (Python {})",
-            py.path.display(),
-            py.version_string()
-        ));
-    }
-    let chalice = match installed.and_then(|i| i.chalice.as_ref()) {
-        Some(install) => {
-            let c = ChaliceRuntime::from_install(install)
-                .map_err(|e| Failure::new(ExitKind::Introspection, e))?;
-            ui.debug(&format!("chalice {} from {}", c.version, c.origin));
-            c
-        }
-        None => {
-            if client.is_none() {
-                client = Some(make_client()?);
-            }
-            let client = client
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("internal: no index client"))?;
-            let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref()).map_err(|e| {
-                Failure::new(
-                    ExitKind::Introspection,
-                    e.context(
-                        "no interpreter with chalice was found, and chalice's wheel could not be \
-                         fetched from the index for chalice/app.py and chalice/__init__.py; install \
-                         chalice (`python3 -m pip install chalice`), point --python at an interpreter \
-                         that has it, or check --chalice-version",
-                    ),
-                )
-            })?;
-            // The issue asks to say which release was used, so not only with -v.
-            ui.status(&format!(
-                "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
-                c.version, c.origin
-            ));
-            c
-        }
-    };
-    for w in deps.warnings.clone() {
-        ctx.warn(ui, w);
-    }
-    if !deps.missing.is_empty() {
-        // --allow-missing: Chalice's text, on stdout, and go on.
-        let text = chalice_missing_warning(&deps.missing);
-        if !ui.quiet {
-            print!("{text}");
-        }
-        ctx.warnings.push(text.trim().to_string());
-    }
+    let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client)?;
+    report_dependency_warnings(&mut ctx, ui, &deps);
     Ok(Analysis {
         ctx,
         layers,
@@ -340,25 +311,106 @@ pub fn analyze(project_dir: &Path, b: &BuildArgs, ui: &Ui) -> anyhow::Result<Ana
     })
 }
 
+/// Packages vendor/ provides (unpacked and as wheels): fixed for resolution.
+fn vendor_provides(
+    ctx: &BuildContext,
+    vendor_wheels: &[WheelArchive],
+) -> Vec<(String, Option<pep508_rs::pep440_rs::Version>)> {
+    let mut vendor: Vec<_> = ctx
+        .sources
+        .vendor_packages
+        .iter()
+        .map(|p| (p.name.clone(), Some(p.version.clone())))
+        .collect();
+    for w in vendor_wheels {
+        vendor.push((
+            w.filename.normalized_name(),
+            Some(w.filename.version.clone()),
+        ));
+    }
+    vendor
+}
+
+/// chalice/app.py and chalice/__init__.py: the interpreter's chalice, as
+/// Chalice does, else the chalice wheel on the index (making the client if
+/// resolution did not need one).
+fn chalice_runtime(
+    ctx: &BuildContext,
+    b: &BuildOptions,
+    ui: &Ui,
+    client: &mut Option<crate::index::IndexClient>,
+    make_client: impl Fn() -> Result<crate::index::IndexClient>,
+) -> Result<ChaliceRuntime> {
+    let installed = ctx.interpreter.get().kind(ExitKind::Usage)?;
+    if let Some(py) = installed {
+        ui.debug(&format!(
+            "interpreter: {} (Python {})",
+            py.path.display(),
+            py.version_string()
+        ));
+    }
+    if let Some(install) = installed.and_then(|i| i.chalice.as_ref()) {
+        let c = ChaliceRuntime::from_install(install).kind(ExitKind::Introspection)?;
+        ui.debug(&format!("chalice {} from {}", c.version, c.origin));
+        return Ok(c);
+    }
+    if client.is_none() {
+        *client = Some(make_client()?);
+    }
+    let client = client
+        .as_ref()
+        .ok_or_else(|| Failure::msg(ExitKind::Usage, "internal: no index client"))?;
+    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref())
+        .kind(ExitKind::Introspection)
+        .context(
+            "no interpreter with chalice was found, and chalice's wheel could not be \
+             fetched from the index for chalice/app.py and chalice/__init__.py; install \
+             chalice (`python3 -m pip install chalice`), point --python at an interpreter \
+             that has it, or check --chalice-version",
+        )?;
+    // The issue asks to say which release was used, so not only with -v.
+    ui.status(&format!(
+        "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
+        c.version, c.origin
+    ));
+    Ok(c)
+}
+
+/// Resolution's warnings, and `--allow-missing`'s: Chalice's text, on
+/// stdout, and go on.
+fn report_dependency_warnings(ctx: &mut BuildContext, ui: &Ui, deps: &DependencyPlan) {
+    for w in deps.warnings.clone() {
+        ctx.warn(ui, w);
+    }
+    if !deps.missing.is_empty() {
+        let text = chalice_missing_warning(&deps.missing);
+        if !ui.quiet {
+            print!("{text}");
+        }
+        ctx.warnings.push(text.trim().to_string());
+    }
+}
+
 /// The attached layers (every function's, for the budget), the layers every
 /// function has (what resolution may count as provided) and `exclude_packages`.
 /// Manifests: config `layer_manifests` (relative to .chalice/), then
 /// `--layer-manifest ARN=PATH` over them.
 fn load_layers(
     ctx: &mut BuildContext,
-    b: &BuildArgs,
+    b: &BuildOptions,
     ui: &Ui,
-) -> anyhow::Result<(LayerSet, LayerSet, Vec<String>)> {
+) -> Result<(LayerSet, LayerSet, Vec<String>)> {
     let user = UserParams {
         profile: b.profile.clone(),
     };
     let scoped = ctx.config.scope(&ctx.stage, "api_handler", &user);
     let mut manifests: BTreeMap<String, PathBuf> = scoped.layer_manifests().into_iter().collect();
-    for spec in &b.layer_manifest {
+    for spec in &b.layer_manifests {
         let (arn, path) = spec.split_once('=').ok_or_else(|| {
-            usage(anyhow::anyhow!(
-                "--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"
-            ))
+            Failure::msg(
+                ExitKind::Usage,
+                format!("--layer-manifest {spec:?}: expected ARN=PATH (Ex: arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29=pandas.json)"),
+            )
         })?;
         manifests.insert(
             arn.to_string(),
@@ -375,7 +427,6 @@ fn load_layers(
             target: ctx.target,
             catalogue: Catalogue::embedded(),
         })
-        .map_err(|e| anyhow::Error::from(Failure::new(e.exit_kind(), e)))
     };
     let layers = build(&ctx.layer_arns)?;
     let common = if ctx.common_layer_arns == ctx.layer_arns {
@@ -393,14 +444,16 @@ fn load_layers(
 fn load_requirements(
     ctx: &mut BuildContext,
     ui: &Ui,
-) -> anyhow::Result<crate::requirements::RequirementsFile> {
+) -> Result<crate::requirements::RequirementsFile> {
     let path = crate::requirements::requirements_path(&ctx.project.dir);
     let has_packages = crate::requirements::has_at_least_one_package_file(&path)
-        .map_err(|e| usage(anyhow::anyhow!("cannot read {}: {e}", path.display())))?;
+        .kind(ExitKind::Usage)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     if !has_packages {
         return Ok(crate::requirements::RequirementsFile::default());
     }
     let env = |k: &str| std::env::var(k).ok();
+    // Temporary until RequirementsError implements Classify (helper A's branch).
     let r = crate::requirements::parse_requirements(&path, &env)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
     for w in &r.warnings {
@@ -411,177 +464,268 @@ fn load_requirements(
     Ok(r)
 }
 
-/// The CLI's index options; relative `--find-links` that exist are made
-/// absolute against the working directory, as pip does.
-fn index_args(b: &BuildArgs) -> IndexArgs {
-    let cwd = std::env::current_dir().unwrap_or_default();
+/// The index options as the requirements layer takes them.
+fn index_args(b: &BuildOptions) -> IndexArgs {
     IndexArgs {
         index_url: b.index_url.clone(),
-        extra_index_urls: b.extra_index_url.clone(),
-        find_links: b
-            .find_links
-            .iter()
-            .map(|f| match Path::new(f) {
-                p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
-                _ => f.clone(),
-            })
-            .collect(),
+        extra_index_urls: b.extra_index_urls.clone(),
+        find_links: b.find_links.clone(),
         no_index: b.no_index,
     }
 }
 
-/// `grail package OUT`.
-pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::Result<()> {
+/// `grail package OUT`: check the output, analyse, plan the zips, audit,
+/// check the budget, stage, publish, report.
+pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
-    check_flags(args)?;
-    let out_dir = resolve_in_project(&Project::open(project_dir).map_err(usage)?, &args.out);
-    if !args.single_file && out_dir.exists() && !out_dir.is_dir() {
-        return Err(usage(anyhow::anyhow!(
-            "output path {} exists and is not a directory; choose another OUT or remove the file",
-            out_dir.display()
-        )));
-    }
-    if args.single_file && out_dir.is_dir() {
-        return Err(usage(anyhow::anyhow!(
-            "with --single-file, OUT is the zip to write, but {} is a directory",
-            out_dir.display()
-        )));
-    }
-    let Analysis {
-        mut ctx,
-        layers,
-        vendor_wheels,
-        deps,
-        chalice,
-        cache,
-    } = analyze(project_dir, &args.build, ui)?;
-
-    let managed = ctx.automatic_layer;
-    if managed {
-        ui.status("Creating shared layer deployment package.");
-        ui.status("Creating app deployment package.");
-    } else {
-        ui.status("Creating deployment package.");
-    }
+    let out_dir = check_output(project_dir, args)?;
+    let mut a = analyze(project_dir, &args.build, ui)?;
+    announce(&a.ctx, ui);
     let assemble_started = Instant::now();
-    // Without automatic_layer everything goes into one zip; with it the
-    // dependencies and vendor/ go into the managed layer, under
-    // python/lib/<runtime>/site-packages/ as Chalice lays it out.
-    let mut plan = ZipPlan::default();
-    let mut layer_plan = ZipPlan::default();
-    {
-        let deps_plan = if managed { &mut layer_plan } else { &mut plan };
-        for w in &deps.wheels {
-            add_wheel(deps_plan, &w.archive, false).map_err(crate::error::deps)?;
-        }
-    }
-    add_app_entries(&mut plan, &ctx, &chalice)?;
-    {
-        let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
-        add_vendor_entries(vendor_plan, &ctx)?;
-        for w in &vendor_wheels {
-            add_wheel(vendor_plan, w, true).map_err(usage)?;
-        }
-    }
-    let layer_plan = managed.then(|| {
-        layer_plan.into_prefixed(&format!(
-            "python/lib/{}/site-packages/",
-            ctx.target.runtime()
-        ))
-    });
-    for p in std::iter::once(&plan).chain(layer_plan.as_ref()) {
-        let audited = audit_plan(p, &ctx.target, cache.as_ref()).map_err(|e| match &e {
-            InstallError::Audit { vendored: true, .. } => usage(e),
-            _ => crate::error::deps(e),
-        })?;
-        ui.debug(&format!("audited {audited} shared objects"));
-    }
-    // An empty managed layer is dropped, as Chalice does.
-    let managed_layer = layer_plan
-        .map(|p| (p.unzipped_bytes(), p))
-        .filter(|(bytes, _)| *bytes > 0);
-
-    // The budget is known before anything is written: refuse early.
-    let mut usages = layers.usages();
-    if let Some((bytes, _)) = &managed_layer {
-        usages.insert(0, managed_layer_usage(*bytes));
-    }
-    let layer_plan = managed_layer.map(|(_, p)| p);
-    let pre_budget = Budget::compute(plan.unzipped_bytes(), 0, &usages);
-    if let Err(e) = pre_budget.check() {
-        let table = breakdown(&plan, layer_plan.as_ref(), &layers);
-        return Err(Failure::new(
-            e.exit_kind(),
-            anyhow::anyhow!("{e}\n\nLargest packages:\n{table}"),
-        )
-        .into());
-    }
-
-    // Everything is staged beside OUT and renamed into place at the end, so
-    // a failure (a bad merge template, say) leaves OUT as it was.
-    let parent = out_dir
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))
-        .map_err(usage)?;
-    remove_stale_staging(&parent);
-    let staging = tempfile::Builder::new()
-        .prefix(".grail-out-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a staging directory in {}", parent.display()))
-        .map_err(usage)?;
-    let staged_zip = staging.path().join("deployment.zip");
-    let summary = plan.write(&staged_zip).map_err(usage)?;
-    let staged_layer = staging.path().join("layer-deployment.zip");
-    let layer_summary = match &layer_plan {
-        Some(lp) => Some(lp.write(&staged_layer).map_err(usage)?),
-        None => None,
-    };
-    for w in plan
-        .warnings()
-        .iter()
-        .chain(layer_plan.iter().flat_map(|p| p.warnings()))
-    {
-        ctx.warn(ui, w.clone());
-    }
-    let staged_templates = staging.path().join("package");
-    let single = args.single_file.then(|| staging.path().join("single.zip"));
-    write_templates(
-        &mut ctx,
-        args,
-        ui,
-        &staged_zip,
-        layer_summary.as_ref().map(|_| staged_layer.as_path()),
-        &staged_templates,
-        single.as_deref(),
-    )?;
-
+    let zips = plan_zips(&a)?;
+    audit(&zips, &a, ui)?;
+    let usages = check_budget_early(&zips, &a.layers)?;
+    let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
     let dest = publish(
         &out_dir,
-        single.as_deref(),
-        &staged_templates,
-        &staged_zip,
-        layer_summary.is_some().then_some(staged_layer.as_path()),
+        staged.single.as_deref(),
+        &staged.templates,
+        &staged.zip,
+        staged
+            .layer_summary
+            .is_some()
+            .then_some(staged.layer.as_path()),
     )?;
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
         // With --single-file the zips are still in staging; else in OUT.
         let (zip, layer) = if args.single_file {
-            (staged_zip.clone(), staged_layer.clone())
+            (staged.zip.clone(), staged.layer.clone())
         } else {
             (dest.clone(), out_dir.join("layer-deployment.zip"))
         };
         write_chalice_cache(
-            &ctx,
-            &chalice,
+            &a.ctx,
+            &a.chalice,
             &zip,
-            layer_summary.is_some().then_some(layer.as_path()),
+            staged.layer_summary.is_some().then_some(layer.as_path()),
             ui,
         )?;
     }
+    let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
+    print_written(&a, ui, &out_dir, &dest, &staged);
+    if ui.verbose || ui.debug {
+        eprintln!("{}", budget.render_summary());
+        eprintln!(
+            "Largest packages:\n{}",
+            breakdown(&zips.app, zips.layer.as_ref(), &a.layers)
+        );
+    }
+    if let Some(report_path) = &args.report {
+        let timings = Timings {
+            resolve: a.deps.resolve_ms,
+            download: a.deps.download_ms,
+            assemble: assemble_ms,
+            total: started.elapsed().as_millis() as u64,
+        };
+        let report = build_report(&a, &staged, &budget, timings);
+        let path = resolve_in_project(&a.ctx.project, report_path);
+        report
+            .write(&path)
+            .kind(ExitKind::Usage)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    Ok(())
+}
 
+/// The flags and OUT make sense together: Chalice's refusals, and OUT is a
+/// directory (or, with `--single-file`, not one). Returns OUT, resolved
+/// against the project.
+fn check_output(project_dir: &Path, args: &PackageOptions) -> Result<PathBuf> {
+    check_flags(args)?;
+    let out_dir = resolve_in_project(&Project::open(project_dir)?, &args.out);
+    if !args.single_file && out_dir.exists() && !out_dir.is_dir() {
+        return Err(not_a_directory(&out_dir));
+    }
+    if args.single_file && out_dir.is_dir() {
+        return Err(Failure::msg(
+            ExitKind::Usage,
+            format!(
+                "with --single-file, OUT is the zip to write, but {} is a directory",
+                out_dir.display()
+            ),
+        ));
+    }
+    Ok(out_dir)
+}
+
+/// Chalice's progress lines.
+fn announce(ctx: &BuildContext, ui: &Ui) {
+    if ctx.automatic_layer {
+        ui.status("Creating shared layer deployment package.");
+        ui.status("Creating app deployment package.");
+    } else {
+        ui.status("Creating deployment package.");
+    }
+}
+
+/// What goes into which zip, before anything is written.
+struct ZipPlans {
+    /// deployment.zip.
+    app: ZipPlan,
+    /// layer-deployment.zip (automatic_layer, and not empty).
+    layer: Option<ZipPlan>,
+}
+
+/// Without automatic_layer everything goes into one zip; with it the
+/// dependencies and vendor/ go into the managed layer, under
+/// python/lib/<runtime>/site-packages/ as Chalice lays it out.
+fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
+    let managed = a.ctx.automatic_layer;
+    let mut plan = ZipPlan::default();
+    let mut layer_plan = ZipPlan::default();
+    {
+        let deps_plan = if managed { &mut layer_plan } else { &mut plan };
+        for w in &a.deps.wheels {
+            // Temporary until InstallError implements Classify (helper B's branch).
+            add_wheel(deps_plan, &w.archive, false).kind(ExitKind::Dependencies)?;
+        }
+    }
+    add_app_entries(&mut plan, &a.ctx, &a.chalice)?;
+    {
+        let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
+        add_vendor_entries(vendor_plan, &a.ctx)?;
+        for w in &a.vendor_wheels {
+            add_wheel(vendor_plan, w, true).kind(ExitKind::Usage)?;
+        }
+    }
+    let layer = managed
+        .then(|| {
+            layer_plan.into_prefixed(&format!(
+                "python/lib/{}/site-packages/",
+                a.ctx.target.runtime()
+            ))
+        })
+        // An empty managed layer is dropped, as Chalice does.
+        .filter(|p| p.unzipped_bytes() > 0);
+    Ok(ZipPlans { app: plan, layer })
+}
+
+/// Every shared object in the zips must load on the target.
+fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
+    for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
+        // Temporary until InstallError implements Classify (helper B's branch).
+        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref()).map_err(|e| match &e {
+            InstallError::Audit { vendored: true, .. } => Failure::new(ExitKind::Usage, e),
+            _ => Failure::new(ExitKind::Dependencies, e),
+        })?;
+        ui.debug(&format!("audited {audited} shared objects"));
+    }
+    Ok(())
+}
+
+/// The budget is known before anything is written: refuse early, with the
+/// largest packages. Returns the layers' usages (the managed layer first).
+fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsage>> {
+    let mut usages = layers.usages();
+    if let Some(l) = &zips.layer {
+        usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
+    }
+    let pre_budget = Budget::compute(zips.app.unzipped_bytes(), 0, &usages);
+    if let Err(e) = pre_budget.check() {
+        let table = breakdown(&zips.app, zips.layer.as_ref(), layers);
+        return Err(Failure::msg(
+            e.exit_kind(),
+            format!("{e}\n\nLargest packages:\n{table}"),
+        ));
+    }
+    Ok(usages)
+}
+
+/// The outputs, written beside OUT before they are moved into place.
+struct Staged {
+    /// The staging directory (removed when dropped).
+    _dir: tempfile::TempDir,
+    /// The staged deployment.zip.
+    zip: PathBuf,
+    /// Where the staged layer-deployment.zip is (if `layer_summary`).
+    layer: PathBuf,
+    /// Chalice's templates.
+    templates: PathBuf,
+    /// The single zip, with `--single-file`.
+    single: Option<PathBuf>,
+    /// What deployment.zip holds.
+    summary: ZipSummary,
+    /// What layer-deployment.zip holds, when there is one.
+    layer_summary: Option<ZipSummary>,
+}
+
+/// Write the zips and the templates into a staging directory beside OUT, so
+/// a failure (a bad merge template, say) leaves OUT as it was.
+fn stage(
+    ctx: &mut BuildContext,
+    args: &PackageOptions,
+    ui: &Ui,
+    out_dir: &Path,
+    zips: &ZipPlans,
+) -> Result<Staged> {
+    let parent = out_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&parent)
+        .kind(ExitKind::Usage)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    remove_stale_staging(&parent);
+    let dir = tempfile::Builder::new()
+        .prefix(".grail-out-")
+        .tempdir_in(&parent)
+        .kind(ExitKind::Usage)
+        .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
+    let zip = dir.path().join("deployment.zip");
+    let summary = zips.app.write(&zip)?;
+    let layer = dir.path().join("layer-deployment.zip");
+    let layer_summary = match &zips.layer {
+        Some(lp) => Some(lp.write(&layer)?),
+        None => None,
+    };
+    for w in zips
+        .app
+        .warnings()
+        .iter()
+        .chain(zips.layer.iter().flat_map(|p| p.warnings()))
+    {
+        ctx.warn(ui, w.clone());
+    }
+    let templates = dir.path().join("package");
+    let single = args.single_file.then(|| dir.path().join("single.zip"));
+    write_templates(
+        ctx,
+        args,
+        ui,
+        &zip,
+        layer_summary.as_ref().map(|_| layer.as_path()),
+        &templates,
+        single.as_deref(),
+    )?;
+    Ok(Staged {
+        _dir: dir,
+        zip,
+        layer,
+        templates,
+        single,
+        summary,
+        layer_summary,
+    })
+}
+
+/// The budget of what was written: warnings near the limit, exit 3 over it.
+fn check_budget(
+    ctx: &mut BuildContext,
+    ui: &Ui,
+    summary: &ZipSummary,
+    usages: &[LayerUsage],
+) -> Result<Budget> {
     if summary.entries > 65_535 {
         ctx.warn(
             ui,
@@ -592,65 +736,35 @@ pub fn run_package(project_dir: &Path, args: &PackageArgs, ui: &Ui) -> anyhow::R
             ),
         );
     }
-    let budget = Budget::compute(summary.unzipped_bytes, summary.zipped_bytes, &usages);
-    match budget.check() {
-        Ok(ws) => {
-            for w in ws {
-                ctx.warn(ui, w);
-            }
-        }
-        Err(e) => return Err(Failure::new(e.exit_kind(), e).into()),
+    let budget = Budget::compute(summary.unzipped_bytes, summary.zipped_bytes, usages);
+    for w in budget.check()? {
+        ctx.warn(ui, w);
     }
-    if let Some(l) = &layer_summary {
+    Ok(budget)
+}
+
+/// The "Wrote …" lines.
+fn print_written(a: &Analysis, ui: &Ui, out_dir: &Path, dest: &Path, staged: &Staged) {
+    let project = &a.ctx.project.dir;
+    if let Some(l) = &staged.layer_summary {
         ui.status(&format!(
             "Wrote {} ({} files, {} unzipped, {} zipped).",
-            display_rel(&out_dir.join("layer-deployment.zip"), &ctx.project.dir),
+            display_rel(&out_dir.join("layer-deployment.zip"), project),
             l.entries,
             human_bytes(l.unzipped_bytes),
             human_bytes(l.zipped_bytes),
         ));
     }
+    let summary = &staged.summary;
     ui.status(&format!(
         "Wrote {} ({} files, {} unzipped, {} zipped; {} packages, {} kept out).",
-        display_rel(&dest, &ctx.project.dir),
+        display_rel(dest, project),
         summary.entries,
         human_bytes(summary.unzipped_bytes),
         human_bytes(summary.zipped_bytes),
-        deps.wheels.len(),
-        deps.excluded.len(),
+        a.deps.wheels.len(),
+        a.deps.excluded.len(),
     ));
-    if ui.verbose || ui.debug {
-        eprintln!("{}", budget.render_summary());
-        eprintln!(
-            "Largest packages:\n{}",
-            breakdown(&plan, layer_plan.as_ref(), &layers)
-        );
-    }
-
-    if let Some(report_path) = &args.report {
-        let timings = Timings {
-            resolve: deps.resolve_ms,
-            download: deps.download_ms,
-            assemble: assemble_ms,
-            total: started.elapsed().as_millis() as u64,
-        };
-        let report = build_report(
-            &ctx,
-            &summary,
-            layer_summary.as_ref(),
-            &budget,
-            &deps,
-            &vendor_wheels,
-            &chalice,
-            timings,
-        );
-        let path = resolve_in_project(&ctx.project, report_path);
-        report
-            .write(&path)
-            .with_context(|| format!("cannot write the report to {}", path.display()))
-            .map_err(usage)?;
-    }
-    Ok(())
 }
 
 /// A run killed mid-way (SIGKILL, power loss) leaves its `.grail-out-*`
@@ -683,11 +797,11 @@ fn publish(
     templates: &Path,
     zip: &Path,
     layer: Option<&Path>,
-) -> anyhow::Result<PathBuf> {
+) -> Result<PathBuf> {
     let rename = |from: &Path, to: &Path| {
         std::fs::rename(from, to)
+            .kind(ExitKind::Usage)
             .with_context(|| format!("cannot write {}", to.display()))
-            .map_err(usage)
     };
     if let Some(single) = single {
         rename(single, out_dir)?;
@@ -695,8 +809,8 @@ fn publish(
     }
     prepare_out_dir(out_dir)?;
     if templates.is_dir() {
-        for entry in std::fs::read_dir(templates).map_err(|e| usage(anyhow::anyhow!(e)))? {
-            let entry = entry.map_err(|e| usage(anyhow::anyhow!(e)))?;
+        for entry in std::fs::read_dir(templates).kind(ExitKind::Usage)? {
+            let entry = entry.kind(ExitKind::Usage)?;
             let name = entry.file_name();
             if name == "deployment.zip" || name == "layer-deployment.zip" {
                 continue; // chalice's copies of grail's zips
@@ -719,7 +833,7 @@ fn write_chalice_cache(
     zip: &Path,
     layer: Option<&Path>,
     ui: &Ui,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
@@ -740,12 +854,12 @@ fn write_chalice_cache(
     }
     for (from, name) in copies {
         let name = name
-            .with_context(|| "cannot compute Chalice's deployment cache name")
-            .map_err(usage)?;
+            .kind(ExitKind::Usage)
+            .context("cannot compute Chalice's deployment cache name")?;
         let cached = ctx.project.chalice_dir().join("deployments").join(name);
         copy_atomic(from, &cached)
-            .with_context(|| format!("cannot write {}", cached.display()))
-            .map_err(usage)?;
+            .kind(ExitKind::Usage)
+            .with_context(|| format!("cannot write {}", cached.display()))?;
         ui.status(&format!(
             "Wrote {} (Chalice's deployment cache).",
             display_rel(&cached, &ctx.project.dir)
@@ -755,17 +869,9 @@ fn write_chalice_cache(
 }
 
 /// The `grail-report/1` document for a finished run.
-#[allow(clippy::too_many_arguments)]
-fn build_report(
-    ctx: &BuildContext,
-    summary: &ZipSummary,
-    layer_summary: Option<&ZipSummary>,
-    budget: &Budget,
-    deps: &DependencyPlan,
-    vendor_wheels: &[WheelArchive],
-    chalice: &ChaliceRuntime,
-    timings: Timings,
-) -> Report {
+fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings) -> Report {
+    let (ctx, deps, chalice) = (&a.ctx, &a.deps, &a.chalice);
+    let (summary, layer_summary) = (&staged.summary, staged.layer_summary.as_ref());
     let artifact = |path: &str, s: &ZipSummary| ArtifactEntry {
         path: path.to_string(),
         zipped_bytes: s.zipped_bytes,
@@ -803,7 +909,7 @@ fn build_report(
             required_by: w.required_by.clone(),
         });
     }
-    for mut p in vendor_report_entries(ctx, vendor_wheels) {
+    for mut p in vendor_report_entries(ctx, &a.vendor_wheels) {
         p.in_zip = deps_zip.to_string();
         report.packages.push(p);
     }
@@ -825,13 +931,13 @@ fn build_report(
 /// asks for a template feature explicitly needs chalice (exit 4).
 fn write_templates(
     ctx: &mut BuildContext,
-    args: &PackageArgs,
+    args: &PackageOptions,
     ui: &Ui,
     zip: &Path,
     layer_zip: Option<&Path>,
     out: &Path,
     single: Option<&Path>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let python = ctx
         .interpreter
         .get()
@@ -848,7 +954,7 @@ fn write_templates(
             "the templates are written by the project's chalice, and no interpreter with chalice \
                    was found (pass --python PATH, or install chalice in the project's virtualenv)";
         if explicit {
-            return Err(Failure::new(ExitKind::Introspection, anyhow::anyhow!("{why}")).into());
+            return Err(Failure::msg(ExitKind::Introspection, why));
         }
         ctx.warn(
             ui,
@@ -856,28 +962,7 @@ fn write_templates(
         );
         return Ok(());
     };
-    let req = crate::templates::TemplateRequest {
-        project_dir: ctx.project.dir.clone(),
-        out_dir: out.to_path_buf(),
-        zip: zip.to_path_buf(),
-        layer_zip: layer_zip.map(Path::to_path_buf),
-        runtime: ctx.target.runtime(),
-        architecture: ctx.target.arch.to_string(),
-        stage: ctx.stage.clone(),
-        pkg_format: match args.pkg_format {
-            PkgFormat::Cloudformation => "cloudformation".into(),
-            PkgFormat::Terraform => "terraform".into(),
-        },
-        template_format: match args.template_format {
-            TemplateFormat::Json => "json".into(),
-            TemplateFormat::Yaml => "yaml".into(),
-        },
-        merge_template: args.merge_template.clone(),
-        single_file: single.map(Path::to_path_buf),
-        profile: args.build.profile.clone(),
-        debug: ui.debug,
-        default_region: Some("us-east-1".into()),
-    };
+    let req = template_request(ctx, args, ui, zip, layer_zip, out, single);
     let outcome = match crate::templates::generate(&python, &req) {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
@@ -895,7 +980,7 @@ fn write_templates(
                     eprintln!("{traceback}");
                 }
             }
-            return Err(Failure::new(e.exit_kind(), e).into());
+            return Err(e.into());
         }
     };
     for line in &outcome.chalice_output {
@@ -910,6 +995,34 @@ fn write_templates(
         );
     }
     Ok(())
+}
+
+/// What the project's chalice is asked to write.
+fn template_request(
+    ctx: &BuildContext,
+    args: &PackageOptions,
+    ui: &Ui,
+    zip: &Path,
+    layer_zip: Option<&Path>,
+    out: &Path,
+    single: Option<&Path>,
+) -> crate::templates::TemplateRequest {
+    crate::templates::TemplateRequest {
+        project_dir: ctx.project.dir.clone(),
+        out_dir: out.to_path_buf(),
+        zip: zip.to_path_buf(),
+        layer_zip: layer_zip.map(Path::to_path_buf),
+        runtime: ctx.target.runtime(),
+        architecture: ctx.target.arch.to_string(),
+        stage: ctx.stage.clone(),
+        pkg_format: args.pkg_format.as_str().into(),
+        template_format: args.template_format.as_str().into(),
+        merge_template: args.merge_template.clone(),
+        single_file: single.map(Path::to_path_buf),
+        profile: args.build.profile.clone(),
+        debug: ui.debug,
+        default_region: Some("us-east-1".into()),
+    }
 }
 
 /// Copy `from` to `to` through a temp file beside `to`, creating its directory.
@@ -946,11 +1059,7 @@ fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> St
 
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
 /// input (exit 1) naming the file, its tags and what the target accepts.
-fn open_vendor_wheels(
-    ctx: &mut BuildContext,
-    tags: &Tags,
-    ui: &Ui,
-) -> anyhow::Result<Vec<WheelArchive>> {
+fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Vec<WheelArchive>> {
     let mut out = Vec::new();
     for path in &ctx.sources.vendor_wheels {
         let name = path
@@ -960,9 +1069,14 @@ fn open_vendor_wheels(
         let shown = format!("vendor/{name}");
         let wf: WheelFilename = name
             .parse()
-            .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
         match wf.compatibility_local(tags) {
-            Err(inc) => return Err(usage(anyhow::anyhow!("{shown} cannot be used: {inc}"))),
+            Err(inc) => {
+                return Err(Failure::msg(
+                    ExitKind::Usage,
+                    format!("{shown} cannot be used: {inc}"),
+                ))
+            }
             Ok(c) => {
                 if let Some(w) = c.warning(&wf, tags) {
                     let w = format!("{shown}: {w}");
@@ -971,11 +1085,13 @@ fn open_vendor_wheels(
                 }
             }
         }
-        let archive =
-            WheelArchive::open(path).map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+        // The wheel's messages say their cause already, so only the top line
+        // is kept (until helper B's wheel errors stop repeating it).
+        let archive = WheelArchive::open(path)
+            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
         archive
             .verify()
-            .map_err(|e| usage(anyhow::anyhow!("{shown}: {e}")))?;
+            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
         if let Some(w) = archive.wheel_info.warning() {
             let w = format!("{shown}: {w}");
             ui.warn(&w);
@@ -1016,11 +1132,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
 
 /// The chalice runtime files, app.py and chalicelib/ (the whole
 /// deployment.zip with `automatic_layer`).
-fn add_app_entries(
-    plan: &mut ZipPlan,
-    ctx: &BuildContext,
-    chalice: &ChaliceRuntime,
-) -> anyhow::Result<()> {
+fn add_app_entries(plan: &mut ZipPlan, ctx: &BuildContext, chalice: &ChaliceRuntime) -> Result<()> {
     for (name, data) in [
         ("chalice/app.py", &chalice.app_py),
         ("chalice/__init__.py", &chalice.init_py),
@@ -1030,14 +1142,13 @@ fn add_app_entries(
             data.clone(),
             0o644,
             Origin::ChaliceRuntime,
-        ))
-        .map_err(usage)?;
+        ))?;
     }
     add_project_files(plan, ctx, |o| o != FileOrigin::Vendor)
 }
 
 /// vendor/'s loose files (at the root of whichever zip they go into).
-fn add_vendor_entries(plan: &mut ZipPlan, ctx: &BuildContext) -> anyhow::Result<()> {
+fn add_vendor_entries(plan: &mut ZipPlan, ctx: &BuildContext) -> Result<()> {
     add_project_files(plan, ctx, |o| o == FileOrigin::Vendor)
 }
 
@@ -1045,22 +1156,21 @@ fn add_project_files(
     plan: &mut ZipPlan,
     ctx: &BuildContext,
     keep: impl Fn(FileOrigin) -> bool,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     for f in ctx.sources.files.iter().filter(|f| keep(f.origin)) {
         plan.add(Entry::file(
             &f.zip_name,
             f.path.clone(),
             f.mode,
             Origin::Project(f.origin),
-        ))
-        .map_err(usage)?;
+        ))?;
     }
     Ok(())
 }
 
 /// The managed layer's line in the budget.
-fn managed_layer_usage(unzipped: u64) -> crate::budget::LayerUsage {
-    crate::budget::LayerUsage {
+fn managed_layer_usage(unzipped: u64) -> LayerUsage {
+    LayerUsage {
         arn: "managed-layer (layer-deployment.zip)".to_string(),
         unzipped_bytes: Some(unzipped),
         approximate: false,

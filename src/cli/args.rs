@@ -1,20 +1,12 @@
-//! The command line: Chalice's `package` surface plus grail's additions, as
-//! the CLI contract lists them, and the `anyhow` edge that turns errors into
-//! the contract's exit codes.
-//!
-//! ```text
-//! grail [--project-dir DIR] [--debug] package OUT [options]
-//! grail [--project-dir DIR] why PACKAGE [options]
-//! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
-//! ```
+//! The command line as clap parses it, and its conversion into the
+//! library's settings ([`grail::options`]): clap stops here.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::{exit_code, ExitKind};
-use crate::target::{Arch, PythonVersion};
+use grail::options::{BuildOptions, PackageOptions, ScanOptions, WhyOptions};
+use grail::target::PythonVersion;
 
 /// grail: a fast, layer-aware, reproducible drop-in replacement for `chalice package`.
 #[derive(Debug, Parser)]
@@ -196,172 +188,93 @@ pub struct WhyArgs {
     pub build: BuildArgs,
 }
 
+impl From<PkgFormat> for grail::options::PkgFormat {
+    fn from(f: PkgFormat) -> Self {
+        match f {
+            PkgFormat::Cloudformation => grail::options::PkgFormat::Cloudformation,
+            PkgFormat::Terraform => grail::options::PkgFormat::Terraform,
+        }
+    }
+}
+
+impl From<TemplateFormat> for grail::options::TemplateFormat {
+    fn from(f: TemplateFormat) -> Self {
+        match f {
+            TemplateFormat::Json => grail::options::TemplateFormat::Json,
+            TemplateFormat::Yaml => grail::options::TemplateFormat::Yaml,
+        }
+    }
+}
+
 impl BuildArgs {
-    /// `--arch` as an [`Arch`] (the value parser already restricted it).
-    pub fn arch(&self) -> Option<Arch> {
-        self.arch.as_deref().and_then(|a| a.parse().ok())
-    }
-}
-
-/// How chatty to be, and whether warnings are coloured.
-#[derive(Clone, Copy, Debug)]
-pub struct Ui {
-    /// Only errors.
-    pub quiet: bool,
-    /// Extra detail.
-    pub verbose: bool,
-    /// `--debug`.
-    pub debug: bool,
-    /// Colour on stderr.
-    pub color: bool,
-}
-
-impl Ui {
-    /// A line of progress on stdout (as Chalice prints them).
-    pub fn status(&self, msg: &str) {
-        if !self.quiet {
-            println!("{msg}");
-        }
-    }
-
-    /// A warning on stderr.
-    pub fn warn(&self, msg: &str) {
-        if self.color {
-            eprintln!("\x1b[33mwarning\x1b[0m: {msg}");
-        } else {
-            eprintln!("warning: {msg}");
-        }
-    }
-
-    /// Detail shown with `-v` or `--debug`.
-    pub fn info(&self, msg: &str) {
-        if (self.verbose || self.debug) && !self.quiet {
-            eprintln!("{msg}");
-        }
-    }
-
-    /// Debug logging (`--debug`).
-    pub fn debug(&self, msg: &str) {
-        if self.debug {
-            eprintln!("debug: {msg}");
-        }
-    }
-
-    fn from_build(b: &BuildArgs, debug: bool) -> Ui {
-        let color = match b.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-            }
-        };
-        Ui {
-            quiet: b.quiet,
-            verbose: b.verbose,
-            debug,
-            color,
+    /// The settings that decide what ships. Relative `--find-links` that
+    /// exist are made absolute against the working directory, as pip does.
+    pub fn options(&self) -> BuildOptions {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        BuildOptions {
+            stage: self.stage.clone(),
+            profile: self.profile.clone(),
+            python: self.python.clone(),
+            python_version: self.python_version,
+            // The value parser already restricted it.
+            arch: self.arch.as_deref().and_then(|a| a.parse().ok()),
+            chalice_version: self.chalice_version.clone(),
+            index_url: self.index_url.clone(),
+            extra_index_urls: self.extra_index_url.clone(),
+            find_links: self
+                .find_links
+                .iter()
+                .map(|f| match Path::new(f) {
+                    p if p.is_relative() && p.exists() => cwd.join(p).display().to_string(),
+                    _ => f.clone(),
+                })
+                .collect(),
+            no_index: self.no_index,
+            offline: self.offline,
+            cache_dir: self.cache_dir.clone(),
+            refresh: self.refresh,
+            layer_manifests: self.layer_manifest.clone(),
+            allow_missing: self.allow_missing,
+            allow_shadow: self.allow_shadow,
         }
     }
 }
 
-/// Parse the command line, run it, and return the process exit code.
-pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
-                // The contract: bad usage is exit 1 (click would say 2).
-                _ => ExitKind::Usage.code(),
-            };
-            let _ = e.print();
-            return code;
-        }
-    };
-    match run(cli) {
-        Ok(()) => 0,
-        Err(err) => {
-            eprintln!("error: {}", render_error(&err));
-            exit_code(&err)
+impl PackageArgs {
+    /// `grail package`'s settings.
+    pub fn options(&self) -> PackageOptions {
+        PackageOptions {
+            out: self.out.clone(),
+            pkg_format: self.pkg_format.into(),
+            template_format: self.template_format.into(),
+            merge_template: self.merge_template.clone(),
+            single_file: self.single_file,
+            report: self.report.clone(),
+            chalice_cache: self.chalice_cache,
+            build: self.build.options(),
         }
     }
 }
 
-/// The error and its causes, one per line after the first.
-fn render_error(err: &anyhow::Error) -> String {
-    let mut out = err.to_string();
-    for cause in err.chain().skip(1) {
-        let s = cause.to_string();
-        if !out.contains(&s) {
-            out.push_str("\n  caused by: ");
-            out.push_str(&s);
+impl WhyArgs {
+    /// `grail why`'s settings.
+    pub fn options(&self) -> WhyOptions {
+        WhyOptions {
+            package: self.package.clone(),
+            build: self.build.options(),
         }
-    }
-    out
-}
-
-/// Run a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    let project_dir = cli
-        .project_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("."));
-    match cli.command {
-        Command::Package(args) => {
-            let ui = Ui::from_build(&args.build, cli.debug);
-            crate::package::run_package(&project_dir, &args, &ui)
-        }
-        Command::Why(args) => {
-            let ui = Ui::from_build(&args.build, cli.debug);
-            crate::why::run(&project_dir, &args, &ui)
-        }
-        Command::Layer(LayerCommand::Scan(args)) => run_layer_scan(&args),
     }
 }
 
-/// `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`.
-fn run_layer_scan(args: &ScanArgs) -> anyhow::Result<()> {
-    let arn = args
-        .arn
-        .as_deref()
-        .map(str::parse::<crate::layers::LayerArn>)
-        .transpose()
-        .map_err(|e| crate::error::usage(anyhow::anyhow!("--arn: {e}")))?;
-    let scanned = crate::layers::scan_layer_zip(&args.layer_zip, arn.as_ref())
-        .map_err(|e| crate::error::Failure::new(e.exit_kind(), e))?;
-    for w in &scanned.warnings {
-        eprintln!("warning: {w}");
-    }
-    let json = scanned.manifest.to_json();
-    match &args.output {
-        None => print!("{json}"),
-        Some(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let write = || -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                let mut tmp = tempfile::Builder::new()
-                    .prefix(".grail-manifest-")
-                    .tempfile_in(&dir)?;
-                std::io::Write::write_all(&mut tmp, json.as_bytes())?;
-                tmp.persist(path).map_err(|e| e.error)?;
-                Ok(())
-            };
-            anyhow::Context::with_context(write(), || format!("cannot write {}", path.display()))
-                .map_err(crate::error::usage)?;
-            eprintln!(
-                "Wrote {} ({} packages, {} bytes unzipped).",
-                path.display(),
-                scanned.manifest.packages.len(),
-                crate::budget::group_digits(scanned.manifest.unzipped_bytes)
-            );
+impl ScanArgs {
+    /// `grail layer scan`'s settings.
+    pub fn options(&self) -> ScanOptions {
+        ScanOptions {
+            layer_zip: self.layer_zip.clone(),
+            arn: self.arn.clone(),
+            output: self.output.clone(),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

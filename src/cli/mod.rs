@@ -1,0 +1,141 @@
+//! The command line: Chalice's `package` surface plus grail's additions, as
+//! the CLI contract (`docs/cli-contract.md`) lists them, and the `anyhow`
+//! edge that turns errors into the contract's exit codes.
+//!
+//! ```text
+//! grail [--project-dir DIR] [--debug] package OUT [options]
+//! grail [--project-dir DIR] why PACKAGE [options]
+//! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
+//! ```
+//!
+//! Arguments are parsed here ([`args`]) and turned into the library's plain
+//! settings ([`grail::options`]); the commands ([`grail::commands`]) never
+//! see clap.
+
+pub mod args;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
+use grail::error::{ExitKind, Failure};
+use grail::ui::Ui;
+
+/// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
+fn ui(b: &BuildArgs, debug: bool) -> Ui {
+    let color = match b.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+        }
+    };
+    Ui {
+        quiet: b.quiet,
+        verbose: b.verbose,
+        debug,
+        color,
+    }
+}
+
+/// Parse the command line, run it, and return the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                // The contract: bad usage is exit 1 (click would say 2).
+                _ => ExitKind::Usage.code(),
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {}", render_error(&err));
+            exit_code(&err)
+        }
+    }
+}
+
+/// The error and its causes, one per line after the first.
+fn render_error(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let s = cause.to_string();
+        if !out.contains(&s) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&s);
+        }
+    }
+    out
+}
+
+/// A stderr subscriber for the library's `tracing` events: `-v` shows
+/// grail's debug events (others' info), `--debug` grail's trace events
+/// (others' debug); without either, nothing.
+fn init_tracing(verbose: bool, debug: bool) {
+    use tracing::level_filters::LevelFilter;
+    let (grail, others) = match (verbose, debug) {
+        (_, true) => (LevelFilter::TRACE, LevelFilter::DEBUG),
+        (true, false) => (LevelFilter::DEBUG, LevelFilter::INFO),
+        (false, false) => return,
+    };
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_target("grail", grail)
+        .with_default(others);
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // A second initialisation (never in the binary) is harmless.
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .without_time(),
+        )
+        .with(filter)
+        .try_init();
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let project_dir = cli
+        .project_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    match cli.command {
+        Command::Package(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            grail::commands::package::run_package(&project_dir, &args.options(), &ui)?;
+        }
+        Command::Why(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            grail::commands::why::run(&project_dir, &args.options(), &ui)?;
+        }
+        Command::Layer(LayerCommand::Scan(args)) => {
+            init_tracing(false, cli.debug);
+            grail::commands::layer_scan::run(&args.options())?;
+        }
+    }
+    Ok(())
+}
+
+/// The exit code for an error: the first [`Failure`] in its chain decides,
+/// anything unclassified is treated as bad input (1).
+fn exit_code(err: &anyhow::Error) -> i32 {
+    for cause in err.chain() {
+        if let Some(f) = cause.downcast_ref::<Failure>() {
+            return f.kind.code();
+        }
+    }
+    ExitKind::Usage.code()
+}

@@ -1,0 +1,138 @@
+//! The settings a command runs with: plain values, decided at the edge.
+//!
+//! The CLI parses its arguments (clap) and turns them into these structs, so
+//! the library never sees how an option was spelled, and a test or another
+//! front end can drive a command directly:
+//!
+//! ```
+//! use grail::options::{BuildOptions, PackageOptions};
+//! let opts = PackageOptions {
+//!     out: "out".into(),
+//!     build: BuildOptions { stage: "dev".into(), ..BuildOptions::default() },
+//!     ..PackageOptions::default()
+//! };
+//! assert_eq!(opts.pkg_format, grail::options::PkgFormat::Cloudformation);
+//! ```
+
+use std::path::PathBuf;
+
+use crate::target::{Arch, PythonVersion};
+
+/// Which infrastructure template `grail package` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PkgFormat {
+    /// SAM/CloudFormation (`sam.json` / `sam.yaml`).
+    #[default]
+    Cloudformation,
+    /// Terraform (`chalice.tf.json`).
+    Terraform,
+}
+
+impl PkgFormat {
+    /// The name Chalice's `--pkg-format` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PkgFormat::Cloudformation => "cloudformation",
+            PkgFormat::Terraform => "terraform",
+        }
+    }
+}
+
+/// The CloudFormation template's serialisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TemplateFormat {
+    /// `sam.json`
+    #[default]
+    Json,
+    /// `sam.yaml`
+    Yaml,
+}
+
+impl TemplateFormat {
+    /// The name Chalice's `--template-format` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "json",
+            TemplateFormat::Yaml => "yaml",
+        }
+    }
+}
+
+/// Everything that decides what ships (shared by `package` and `why`).
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// The Chalice stage whose configuration applies.
+    pub stage: String,
+    /// AWS profile (only for things that need one).
+    pub profile: Option<String>,
+    /// Interpreter for app introspection and, unless overridden, the runtime version.
+    pub python: Option<PathBuf>,
+    /// The Lambda runtime to package for; beats config and the interpreter.
+    pub python_version: Option<PythonVersion>,
+    /// The Lambda architecture; beats config `lambda_architecture`.
+    pub arch: Option<Arch>,
+    /// chalice release to take the runtime files from when no interpreter has chalice.
+    pub chalice_version: Option<String>,
+    /// Base URL of the package index.
+    pub index_url: Option<String>,
+    /// Extra package index URLs.
+    pub extra_index_urls: Vec<String>,
+    /// Directories or HTML pages with wheels (relative directories already
+    /// made absolute against the working directory, as pip does).
+    pub find_links: Vec<String>,
+    /// Ignore package indexes.
+    pub no_index: bool,
+    /// Use only the local cache, find-links and vendor/.
+    pub offline: bool,
+    /// Cache directory (`None`: `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
+    pub cache_dir: Option<PathBuf>,
+    /// Re-query the index instead of trusting cached index pages.
+    pub refresh: bool,
+    /// `ARN=PATH` layer manifests, as given.
+    pub layer_manifests: Vec<String>,
+    /// Warn about uninstallable dependencies and go on (Chalice's behaviour).
+    pub allow_missing: bool,
+    /// Bundle a package even though an attached layer provides a conflicting version.
+    pub allow_shadow: bool,
+}
+
+/// `grail package` settings.
+#[derive(Clone, Debug, Default)]
+pub struct PackageOptions {
+    /// Output directory (or zip file with `single_file`); relative to the project dir.
+    pub out: PathBuf,
+    /// Template format to generate.
+    pub pkg_format: PkgFormat,
+    /// CloudFormation serialisation.
+    pub template_format: TemplateFormat,
+    /// A template to merge into the generated one (CloudFormation only).
+    pub merge_template: Option<PathBuf>,
+    /// Write OUT as a single zip (CloudFormation only).
+    pub single_file: bool,
+    /// Where to write the JSON report.
+    pub report: Option<PathBuf>,
+    /// Also write the zip(s) under `.chalice/deployments/` with Chalice's names.
+    pub chalice_cache: bool,
+    /// Everything that decides what ships.
+    pub build: BuildOptions,
+}
+
+/// `grail why` settings.
+#[derive(Clone, Debug, Default)]
+pub struct WhyOptions {
+    /// The package to explain.
+    pub package: String,
+    /// Everything that decides what ships.
+    pub build: BuildOptions,
+}
+
+/// `grail layer scan` settings.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    /// The layer zip.
+    pub layer_zip: PathBuf,
+    /// The layer version ARN to record, as given.
+    pub arn: Option<String>,
+    /// Where to write the manifest (`None`: stdout).
+    pub output: Option<PathBuf>,
+}
