@@ -13,14 +13,10 @@
 
 #![deny(missing_docs)]
 
-pub mod artifact;
 pub mod assemble;
-pub mod audit;
 pub mod budget;
 pub mod cache;
-pub mod chalice_cache;
 pub mod commands;
-pub mod config;
 pub mod dependencies;
 pub mod error;
 pub mod index;
@@ -34,9 +30,6 @@ pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
-pub mod sdist;
-pub mod tags;
 pub mod target;
-pub mod templates;
 pub mod ui;
 pub mod wheel;

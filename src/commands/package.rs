@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::config::{Config, UserParams};
+use crate::project::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
@@ -20,7 +20,7 @@ use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
-use crate::tags::Tags;
+use crate::target::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::ui::Ui;
 use crate::wheel::{WheelArchive, WheelFilename};
@@ -277,7 +277,7 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
-            let builder = crate::sdist::PipBuilder::new(
+            let builder = crate::dependencies::sdist::PipBuilder::new(
                 ctx.interpreter.clone(),
                 &settings,
                 &tags,
@@ -838,13 +838,13 @@ fn write_chalice_cache(
     let mut copies = Vec::new();
     if ctx.automatic_layer {
         let app =
-            crate::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
         }
     } else {
-        let name = crate::chalice_cache::deployment_name(
+        let name = crate::assemble::chalice_cache::deployment_name(
             p,
             &chalice.app_py,
             &chalice.init_py,
@@ -925,7 +925,7 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
     report
 }
 
-/// Templates from the project's chalice (see [`crate::templates`]). Without
+/// Templates from the project's chalice (see [`crate::assemble::templates`]). Without
 /// an interpreter that has chalice, the default CloudFormation run still
 /// writes deployment.zip (and says why sam.json is missing); anything that
 /// asks for a template feature explicitly needs chalice (exit 4).
@@ -963,11 +963,11 @@ fn write_templates(
         return Ok(());
     };
     let req = template_request(ctx, args, ui, zip, layer_zip, out, single);
-    let outcome = match crate::templates::generate(&python, &req) {
+    let outcome = match crate::assemble::templates::generate(&python, &req) {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
         // is treated like no chalice at all when no template was asked for.
-        Err(e @ crate::templates::TemplateError::ChaliceMissing { .. }) if !explicit => {
+        Err(e @ crate::assemble::templates::TemplateError::ChaliceMissing { .. }) if !explicit => {
             ctx.warn(
                 ui,
                 format!("sam.json was not written: {e}; deployment.zip was written"),
@@ -976,7 +976,7 @@ fn write_templates(
         }
         Err(e) => {
             if ui.debug {
-                if let crate::templates::TemplateError::Package { traceback, .. } = &e {
+                if let crate::assemble::templates::TemplateError::Package { traceback, .. } = &e {
                     eprintln!("{traceback}");
                 }
             }
@@ -1006,8 +1006,8 @@ fn template_request(
     layer_zip: Option<&Path>,
     out: &Path,
     single: Option<&Path>,
-) -> crate::templates::TemplateRequest {
-    crate::templates::TemplateRequest {
+) -> crate::assemble::templates::TemplateRequest {
+    crate::assemble::templates::TemplateRequest {
         project_dir: ctx.project.dir.clone(),
         out_dir: out.to_path_buf(),
         zip: zip.to_path_buf(),

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 
-use crate::tags::{
+use crate::target::tags::{
     LocalCompatibility, Mismatch, PlatformTag, Tag, TagParseError, TagPriority, Tags,
 };
 
@@ -114,9 +114,9 @@ fn split_tag_set(
         .map(|t| {
             if t.is_empty() || !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
                 let kind = if t.is_empty() {
-                    crate::tags::TagParseErrorKind::Empty
+                    crate::target::tags::TagParseErrorKind::Empty
                 } else {
-                    crate::tags::TagParseErrorKind::InvalidCharacter
+                    crate::target::tags::TagParseErrorKind::InvalidCharacter
                 };
                 Err(err(WheelFilenameErrorKind::InvalidTag(TagParseError {
                     input: field.to_string(),
@@ -377,7 +377,7 @@ mod tests {
         assert_eq!(b("01").to_string(), "01");
     }
 
-    use crate::tags::Mismatch;
+    use crate::target::tags::Mismatch;
     use crate::target::{Arch, LambdaTarget, PythonVersion};
 
     fn target(minor: u8, arch: Arch) -> LambdaTarget {

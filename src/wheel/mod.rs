@@ -4,7 +4,7 @@
 //! Call sequence for the assembler:
 //!
 //! 1. `WheelFilename::from_str` on each candidate file name, then
-//!    [`WheelFilename::compatibility`] asks the target's [`crate::tags::Tags`]
+//!    [`WheelFilename::compatibility`] asks the target's [`crate::target::tags::Tags`]
 //!    whether its tag sets fit;
 //! 2. [`WheelArchive::open`] on the downloaded file: reads the central
 //!    directory, the `.dist-info` (`WHEEL`, `METADATA`, `RECORD`), checks every

@@ -7,6 +7,9 @@
 //!     ──download_all_verified──▶ cache blobs ──WheelArchive::open/verify──▶ ShippedWheel
 //! ```
 
+pub mod sdist;
+pub mod wheel_source;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,7 +17,7 @@ use std::time::Instant;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
-use crate::artifact::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
+use crate::dependencies::wheel_source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
@@ -24,7 +27,7 @@ use crate::requirements::{RequirementSource, RequirementsFile};
 use crate::resolver::{
     resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
 };
-use crate::tags::Tags;
+use crate::target::tags::Tags;
 use crate::target::LambdaTarget;
 use crate::wheel::WheelArchive;
 
@@ -439,13 +442,13 @@ pub fn missing_error(missing: &[Missing]) -> String {
         .iter()
         .map(|m| (m.identifier.clone(), m.reason.clone()))
         .collect();
-    crate::sdist::missing_dependencies_error(&items)
+    crate::dependencies::sdist::missing_dependencies_error(&items)
 }
 
 /// Chalice's missing-dependency warning, byte for byte (§5.7).
 pub fn chalice_missing_warning(missing: &[Missing]) -> String {
     let ids: Vec<String> = missing.iter().map(|m| m.identifier.clone()).collect();
-    crate::sdist::missing_dependencies_warning(&ids)
+    crate::dependencies::sdist::missing_dependencies_warning(&ids)
 }
 
 /// Build the index client from requirements.txt, `PIP_*` and the CLI.

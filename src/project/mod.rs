@@ -23,6 +23,8 @@
 //! is shipped with its target's content, a symlink to a directory is not
 //! descended; under `vendor/` every symlink is followed.
 
+pub mod config;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

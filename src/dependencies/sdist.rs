@@ -31,8 +31,8 @@
 //!    [`missing_dependencies_warning`] to stdout and continue.
 //!
 //! ```
-//! use grail::sdist::{accept_built_wheel, missing_dependencies_warning, HostInfo};
-//! use grail::tags::Tags;
+//! use grail::dependencies::sdist::{accept_built_wheel, missing_dependencies_warning, HostInfo};
+//! use grail::target::tags::Tags;
 //! use grail::target::{Arch, LambdaTarget, PythonVersion};
 //!
 //! let tags = Tags::for_target(&LambdaTarget::new(PythonVersion::new(3, 12), Arch::X86_64));
@@ -62,7 +62,7 @@ use serde::Deserialize;
 use crate::error::{Classify, ExitKind};
 use crate::names::normalize;
 use crate::python::Interpreter;
-use crate::tags::{LocalCompatibility, Mismatch, PlatformTag, Tags};
+use crate::target::tags::{LocalCompatibility, Mismatch, PlatformTag, Tags};
 use crate::target::PythonVersion;
 use crate::wheel::{WheelFilename, WheelFilenameError};
 
@@ -694,7 +694,7 @@ pub struct PipBuilder<'a> {
     /// Probed on the first build only (it runs the interpreter).
     host: std::sync::OnceLock<Result<HostInfo, String>>,
     pip_args: Vec<String>,
-    tags: &'a crate::tags::Tags,
+    tags: &'a crate::target::tags::Tags,
     work: PathBuf,
 }
 
@@ -704,7 +704,7 @@ impl<'a> PipBuilder<'a> {
     pub fn new(
         python: std::sync::Arc<crate::python::LazyInterpreter>,
         settings: &crate::index::IndexOptions,
-        tags: &'a crate::tags::Tags,
+        tags: &'a crate::target::tags::Tags,
         work: PathBuf,
     ) -> Self {
         let mut pip_args = Vec::new();
@@ -736,7 +736,7 @@ impl<'a> PipBuilder<'a> {
     }
 }
 
-impl crate::artifact::SdistBuilder for PipBuilder<'_> {
+impl crate::dependencies::wheel_source::SdistBuilder for PipBuilder<'_> {
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
         let python = self
             .python

@@ -14,6 +14,8 @@
 //! assert_eq!(t.python.to_string(), "3.12");
 //! ```
 
+pub mod tags;
+
 use std::fmt;
 use std::str::FromStr;
 

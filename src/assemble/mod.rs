@@ -26,6 +26,9 @@
 //! assert_eq!(summary.entries, 1);
 //! ```
 
+pub mod chalice_cache;
+pub mod templates;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, Write};

@@ -33,7 +33,7 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use grail::config::{Config, UserParams};
+//! use grail::project::config::{Config, UserParams};
 //! use grail::target::Arch;
 //!
 //! let text = r#"{
@@ -109,7 +109,7 @@ impl UserParams {
 /// keep insertion order, so merged `environment_variables`/`tags` must too.
 ///
 /// ```
-/// let mut m = grail::config::StringMap::new();
+/// let mut m = grail::project::config::StringMap::new();
 /// m.insert("A", "1");
 /// m.insert("B", "2");
 /// m.insert("A", "3");

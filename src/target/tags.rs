@@ -27,7 +27,7 @@
 //! asks the tag set (`WheelFilename::compatibility`), the way uv splits it.
 //!
 //! ```
-//! use grail::tags::{Mismatch, PlatformTag, Tags};
+//! use grail::target::tags::{Mismatch, PlatformTag, Tags};
 //! use grail::target::{Arch, LambdaTarget, PythonVersion};
 //!
 //! let tags = Tags::for_target(&LambdaTarget::new(PythonVersion::new(3, 11), Arch::X86_64));

@@ -16,7 +16,7 @@
 //! (`.gnu.version_r`), the same table `readelf -V` prints.
 //!
 //! ```
-//! use grail::audit::{audit_shared_object, should_audit};
+//! use grail::install::audit::{audit_shared_object, should_audit};
 //! use grail::target::{Arch, LambdaTarget, PythonVersion};
 //!
 //! assert!(should_audit("numpy.libs/libscipy_openblas64_-ff651d7f.so"));

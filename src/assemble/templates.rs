@@ -10,7 +10,7 @@
 //! swapped for grail's zip and its runtime/architecture for grail's target.
 //!
 //! ```no_run
-//! use grail::templates::{generate, TemplateRequest};
+//! use grail::assemble::templates::{generate, TemplateRequest};
 //! let req = TemplateRequest {
 //!     project_dir: "myapp".into(),
 //!     out_dir: "/tmp/stage/pkg".into(),
@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Classify, ExitKind};
 
 /// The bridge script (Python 3, runs under the project's interpreter).
-const BRIDGE: &str = include_str!("templates/chalice_templates.py");
+const BRIDGE: &str = include_str!("chalice_templates.py");
 
 /// What to generate, and where.
 #[derive(Clone, Debug, Serialize)]

@@ -27,7 +27,7 @@ use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::metadata::CoreMetadata;
 use crate::names::normalize;
 use crate::resolver::{Candidate, PackageSource, SourceError};
-use crate::tags::{TagPriority, Tags};
+use crate::target::tags::{TagPriority, Tags};
 use crate::wheel::{WheelArchive, WheelFilename};
 
 /// Builds a wheel from a downloaded sdist; returns the built wheel's path.

@@ -9,6 +9,8 @@
 //! Wheels are never unpacked to disk: each installed entry points at its
 //! index in the wheel, so the zip writer raw-copies the compressed bytes.
 
+pub mod audit;
+
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
-use crate::audit::{audit_shared_object, should_audit, AuditError};
+use crate::install::audit::{audit_shared_object, should_audit, AuditError};
 use crate::cache::Cache;
 use crate::target::LambdaTarget;
 use crate::wheel::{InstallAction, WheelArchive};

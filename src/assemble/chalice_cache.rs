@@ -12,7 +12,7 @@
 //! linked directories). Only contents are hashed, never names.
 //!
 //! ```no_run
-//! # use grail::chalice_cache::deployment_name;
+//! # use grail::assemble::chalice_cache::deployment_name;
 //! # use grail::target::{Arch, LambdaTarget};
 //! let t = LambdaTarget::new("3.12".parse().unwrap(), Arch::X86_64);
 //! let name = deployment_name(std::path::Path::new("myapp"), b"app", b"init", &t).unwrap();
