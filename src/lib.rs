@@ -38,3 +38,6 @@ pub mod target;
 pub mod templates;
 pub mod wheel;
 pub mod why;
+
+#[cfg(test)]
+mod proptests;
