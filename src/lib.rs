@@ -33,3 +33,6 @@ pub mod resolver;
 pub mod target;
 pub mod ui;
 pub mod wheel;
+
+#[cfg(test)]
+mod proptests;
