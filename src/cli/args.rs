@@ -30,7 +30,7 @@ pub enum Command {
     Package(PackageArgs),
     /// Explain why a package is (or is not) in the deployment package.
     Why(WhyArgs),
-    /// Say which known public layer (for the project's region, runtime and architecture) would keep the most out of the zip.
+    /// Say which known public layer would keep the most out of the zip (for this region, runtime, arch).
     SuggestLayers(SuggestArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]

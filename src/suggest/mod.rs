@@ -86,7 +86,8 @@ pub struct Candidate {
     pub layer_size_approximate: bool,
     /// Packages it provides that ship today: name → version in the layer.
     pub provides: BTreeMap<String, String>,
-    /// Packages that would no longer ship (provided, or only needed by them).
+    /// Packages that would no longer ship: those in `provides`, and those
+    /// only they need (the layer's packages come with their dependencies).
     pub removed: Vec<String>,
     /// Bytes they take in the zip today.
     pub removes_bytes: u64,
@@ -275,18 +276,20 @@ fn weigh(
     if removed.is_empty() {
         return Err("it provides none of the packages shipped today".to_string());
     }
-    let provides: BTreeMap<String, String> = resolution
-        .excluded
+    // What the layer itself has (at its version); the rest of `removed` is
+    // only needed by those packages, which the layer brings with them.
+    let provides: BTreeMap<String, String> = layer
+        .manifest
+        .packages
         .iter()
-        .filter(|e| e.provided_by.as_deref() == Some(arn.as_str()))
-        .filter(|e| removed.iter().any(|r| r.name == e.name))
-        .map(|e| {
-            let v = e
+        .filter(|p| removed.iter().any(|r| r.name == p.name))
+        .map(|p| {
+            let v = p
                 .version
                 .as_ref()
                 .map(|v| v.to_string())
                 .unwrap_or_default();
-            (e.name.clone(), v)
+            (p.name.clone(), v)
         })
         .collect();
     let removes_bytes = removed.iter().fold(0u64, |a, p| a.saturating_add(p.bytes));

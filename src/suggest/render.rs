@@ -34,7 +34,17 @@ pub fn render(s: &Suggestions) -> String {
             Some(b) => size(b),
             None => "of unknown size".to_string(),
         };
-        let provides: Vec<String> = c.provides.iter().map(|(n, v)| format!("{n} {v}")).collect();
+        let mut provides: Vec<String> =
+            c.provides.iter().map(|(n, v)| format!("{n} {v}")).collect();
+        let others: Vec<&str> = c
+            .removed
+            .iter()
+            .filter(|n| !c.provides.contains_key(*n))
+            .map(String::as_str)
+            .collect();
+        if !others.is_empty() {
+            provides.push(format!("(no longer needed: {})", others.join(", ")));
+        }
         out.push_str(&format!(
             "  {}. {} {}: {}\n     provides {}\n     saves {} from the zip; the layer takes {}\n     total then {} (headroom {})\n     add to .chalice/config.json: {}\n",
             i + 1,
