@@ -258,7 +258,7 @@ fn weigh(
     let resolution = resolve(&set).map_err(|e| match e {
         ResolveError::NoSolution { explanation } => format!(
             "its versions conflict with the requirements: {}",
-            one_line(&explanation)
+            conflict_reason(&explanation, &arn)
         ),
         other => format!("could not check it: {}", one_line(&other.to_string())),
     })?;
@@ -350,6 +350,25 @@ fn largest(shipped: &[ShippedPackage], n: usize) -> Vec<(String, u64)> {
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     v.truncate(n);
     v
+}
+
+/// The resolver's explanation, short: the "X is fixed at V by the layer,
+/// but: <requirement>" part when there is one, without hints (they are about
+/// an attached layer, `--allow-shadow` would not apply to a suggestion).
+fn conflict_reason(explanation: &str, arn: &str) -> String {
+    let lines: Vec<&str> = explanation
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
+        .collect();
+    let start = lines.iter().position(|l| l.contains(" is fixed at "));
+    let kept = match start {
+        Some(i) => &lines[i..],
+        None => &lines[..],
+    };
+    kept.join(" ")
+        .replace(&format!("the layer {arn}"), "the layer")
+        .replace(arn, "the layer")
 }
 
 /// A multi-line explanation on one line.
