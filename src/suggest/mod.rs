@@ -379,3 +379,145 @@ fn one_line(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::Budget;
+    use crate::layers::{Catalogue, LayerSetInput};
+    use crate::resolver::{ExcludeReason, Excluded, ResolvedPackage};
+    use crate::target::{Arch, PythonVersion};
+
+    fn empty_set(target: LambdaTarget) -> LayerSet {
+        LayerSet::build(LayerSetInput {
+            attached: &[],
+            user_manifests: &Default::default(),
+            runtime_provided: false,
+            target,
+            catalogue: Catalogue::embedded(),
+        })
+        .unwrap()
+    }
+
+    fn shipped(name: &str, bytes: u64) -> ShippedPackage {
+        ShippedPackage {
+            name: name.into(),
+            version: "1".into(),
+            bytes,
+        }
+    }
+
+    /// A resolution that ships `keep` and says the newest layer provides pandas.
+    fn resolution(keep: &[&str], layers: &LayerSet) -> Resolution {
+        let arn = layers.layers.last().unwrap().entry.clone();
+        Resolution {
+            packages: keep
+                .iter()
+                .map(|n| ResolvedPackage {
+                    name: n.to_string(),
+                    version: None,
+                    extras: vec![],
+                    required_by: vec![],
+                    origin: PackageOrigin::Index,
+                })
+                .collect(),
+            excluded: vec![Excluded {
+                name: "pandas".into(),
+                version: None,
+                reason: ExcludeReason::Layer,
+                provided_by: Some(arn),
+                required_by: vec![],
+            }],
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn tight_means_over_or_under_ten_percent_headroom() {
+        let tenth = LAMBDA_UNZIPPED_LIMIT / 10;
+        assert!(!budget_is_tight(&Budget::compute(
+            LAMBDA_UNZIPPED_LIMIT - tenth,
+            0,
+            &[]
+        )));
+        assert!(budget_is_tight(&Budget::compute(
+            LAMBDA_UNZIPPED_LIMIT - tenth + 1,
+            0,
+            &[]
+        )));
+        assert!(budget_is_tight(&Budget::compute(
+            LAMBDA_UNZIPPED_LIMIT + 1,
+            0,
+            &[]
+        )));
+    }
+
+    #[test]
+    fn saves_from_the_managed_layer_with_automatic_layer() {
+        let target = LambdaTarget::new(PythonVersion::new(3, 13), Arch::Arm64);
+        let common = empty_set(target);
+        let managed = LayerUsage {
+            arn: "managed-layer (layer-deployment.zip)".into(),
+            unzipped_bytes: Some(200_000_000),
+            approximate: false,
+        };
+        let budget = Budget::compute(1_000, 0, &[managed]);
+        let input = SuggestInput {
+            trigger: "on-demand",
+            target,
+            region: None,
+            attached: &[],
+            shipped: vec![shipped("pandas", 150_000_000), shipped("six", 10)],
+            budget: &budget,
+            deps_in_managed_layer: true,
+            common_layers: &common,
+        };
+        let s = suggest(&input, &|l| Ok(resolution(&["six"], l)));
+        assert!(s.region_assumed && s.region == ASSUMED_REGION);
+        assert_eq!(s.suggested.len(), 1, "{s:#?}");
+        let c = &s.suggested[0];
+        assert_eq!(
+            c.arn,
+            "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python313-Arm64:14"
+        );
+        assert_eq!(c.removes_bytes, 150_000_000);
+        // function 1,000 + managed 50,000,000 + the layer 175,112,192.
+        assert_eq!(c.total_bytes, 1_000 + 50_000_000 + 175_112_192);
+        assert_eq!(c.removed, ["pandas"]);
+    }
+
+    #[test]
+    fn nothing_to_save_and_too_many_layers_are_not_suggested() {
+        let target = LambdaTarget::new(PythonVersion::new(3, 12), Arch::X86_64);
+        let common = empty_set(target);
+        let budget = Budget::compute(10, 0, &[]);
+        let region = Some(Region {
+            name: "eu-west-1".into(),
+            source: RegionSource::Env("AWS_REGION"),
+        });
+        let mut input = SuggestInput {
+            trigger: "on-demand",
+            target,
+            region,
+            attached: &[],
+            shipped: vec![shipped("six", 10)],
+            budget: &budget,
+            deps_in_managed_layer: false,
+            common_layers: &common,
+        };
+        let s = suggest(&input, &|l| Ok(resolution(&["six"], l)));
+        assert!(s.suggested.is_empty());
+        assert_eq!(s.not_suggested.len(), 1, "eu-west-1 knows one version");
+        assert!(s.not_suggested[0].reason.contains("none of the packages"));
+        let five: Vec<String> = (1..=5)
+            .map(|i| format!("arn:aws:lambda:eu-west-1:123456789012:layer:l{i}:1"))
+            .collect();
+        input.attached = &five;
+        let s = suggest(&input, &|l| Ok(resolution(&[], l)));
+        assert!(s.not_suggested[0].reason.contains("at most 5"), "{s:#?}");
+        assert_eq!(
+            largest(&[shipped("a", 1), shipped("b", 2)], 1),
+            [("b".to_string(), 2)]
+        );
+    }
+}
