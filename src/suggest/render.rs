@@ -26,7 +26,13 @@ pub fn render(s: &Suggestions) -> String {
         s.runtime, s.architecture
     ));
     if s.suggested.is_empty() {
-        out.push_str("  No known public layer makes it fit.\n");
+        out.push_str(
+            if s.trigger == "on-demand" && s.total_bytes <= s.limit_bytes {
+                "  No known public layer would keep packages out of the zip and still fit.\n"
+            } else {
+                "  No known public layer makes it fit.\n"
+            },
+        );
     }
     for (i, c) in s.suggested.iter().enumerate() {
         let layer_size = match c.layer_unzipped_bytes {

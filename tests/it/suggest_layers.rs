@@ -96,7 +96,7 @@ fn grail(p: &TestProject, cmd: &[&str], region: Option<&str>, extra: &[&str]) ->
     let mut c = p.grail();
     without(&mut c, PROXY_ENV);
     without(&mut c, &["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"]);
-    c.env("AWS_CONFIG_FILE", p.out("no-aws-config"));
+    c.env("AWS_CONFIG_FILE", p.out("aws-config"));
     if let Some(r) = region {
         c.env("AWS_DEFAULT_REGION", r);
     }
@@ -219,11 +219,29 @@ fn region_python_and_architecture_filters() {
     // A region with no known layer: nothing suggested, and it says so.
     let out = suggest(&p, Some("us-gov-west-1"), &[]);
     assert!(
-        out.contains("No known public layer makes it fit")
+        out.contains("No known public layer would keep packages out of the zip and still fit")
             && out.contains("grail knows no public layer published in us-gov-west-1"),
         "{out}"
     );
     assert!(!out.contains("arn:"), "{out}");
+    // The profile's region in the AWS config file.
+    p.write(
+        "aws-config",
+        "[default]\nregion = us-west-2\n[profile prod]\nregion = eu-west-1\n",
+    );
+    let out = suggest(&p, None, &["--profile", "prod"]);
+    assert!(
+        out.contains("in eu-west-1 (from profile prod in ")
+            && out
+                .contains("arn:aws:lambda:eu-west-1:336392948345:layer:AWSSDKPandas-Python312:29"),
+        "{out}"
+    );
+    let out = suggest(&p, None, &[]);
+    assert!(
+        out.contains("in us-west-2 (from profile default in "),
+        "{out}"
+    );
+    fs::remove_file(p.out("aws-config")).unwrap();
     // No region anywhere: us-east-1, clearly marked as an assumption.
     let out = suggest(&p, None, &[]);
     assert!(
