@@ -23,7 +23,10 @@ pub fn run(project_dir: &Path, args: &SuggestOptions, ui: &Ui) -> crate::error::
         &budget_usages(&zips, &a.layers),
     );
     let s = layer_suggestions(&a, &zips, &budget, &args.build, "on-demand");
-    print!("{}", budget.render_summary());
-    print!("{}", crate::suggest::render(&s));
+    print!(
+        "Budget today:\n{}\n{}",
+        budget.render_summary(),
+        crate::suggest::render(&s)
+    );
     Ok(())
 }

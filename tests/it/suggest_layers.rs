@@ -305,3 +305,14 @@ fn far_from_the_limit_no_suggestions_in_the_report() {
     assert!(p.report("r.json").get("suggestions").is_none());
     assert!(!stderr_of(&o).contains("Public layers"));
 }
+
+/// The wording of `grail suggest-layers`, as a snapshot: one suggestion
+/// (pandas, python3.12, us-east-1) and one conflict (`pandas<2`).
+#[test]
+fn suggest_layers_output_snapshot() {
+    let _s = snapshot_settings().bind_to_scope();
+    let p = project("pandas\npyarrow\nopenpyxl\n", CONFIG);
+    insta::assert_snapshot!("suggest_fits", suggest(&p, Some("us-east-1"), &[]));
+    p.write("requirements.txt", "pandas<2\npyarrow\nopenpyxl\n");
+    insta::assert_snapshot!("suggest_conflict", suggest(&p, Some("us-east-1"), &[]));
+}
