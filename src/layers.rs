@@ -38,6 +38,7 @@ use crate::error::{Classify, ExitKind};
 mod arn;
 mod catalogue;
 mod manifest;
+mod public;
 mod scan;
 mod set;
 
@@ -46,6 +47,7 @@ pub use catalogue::{Catalogue, CatalogueEntry};
 pub use manifest::{
     runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
 };
+pub use public::{known_public_layers, PublicLayer};
 pub use scan::{scan_layer_zip, ScannedLayer};
 pub use set::{
     AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,

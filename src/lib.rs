@@ -7,6 +7,9 @@
 //!     → layers/budget → assemble (zip) → report
 //! ```
 //!
+//! [`suggest`] sits beside the budget: given the shipped packages and a way to
+//! resolve again, it weighs the known public layers (`grail suggest-layers`).
+//!
 //! The commands on top ([`commands`]) take plain settings ([`options`]); the
 //! binary (`src/main.rs`, `src/cli/`) parses the command line with clap, turns
 //! it into those settings, and is the only place that uses `anyhow`.
@@ -30,6 +33,7 @@ pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
+pub mod suggest;
 pub mod target;
 pub mod ui;
 pub mod wheel;

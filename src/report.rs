@@ -117,6 +117,11 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Phase timings.
     pub timings_ms: Timings,
+    /// Which known public layer would make the budget fit
+    /// ([`crate::suggest::Suggestions`]); present when the budget is over or
+    /// within 10% of the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<serde_json::Value>,
     /// Where the chalice runtime files came from. Ex) `{"version": "1.34.0", "source": "/venv/…"}`
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub chalice_runtime: BTreeMap<String, String>,
@@ -138,6 +143,7 @@ impl Report {
             warnings: Vec::new(),
             timings_ms: Timings::default(),
             chalice_runtime: BTreeMap::new(),
+            suggestions: None,
         }
     }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use grail::options::{BuildOptions, PackageOptions, ScanOptions, WhyOptions};
+use grail::options::{BuildOptions, PackageOptions, ScanOptions, SuggestOptions, WhyOptions};
 use grail::target::PythonVersion;
 
 /// grail: a fast, layer-aware, reproducible drop-in replacement for `chalice package`.
@@ -30,6 +30,8 @@ pub enum Command {
     Package(PackageArgs),
     /// Explain why a package is (or is not) in the deployment package.
     Why(WhyArgs),
+    /// Say which known public layer would keep the most out of the zip (for this region, runtime, arch).
+    SuggestLayers(SuggestArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]
     Layer(LayerCommand),
@@ -186,6 +188,23 @@ pub struct WhyArgs {
     /// Everything that decides what ships.
     #[command(flatten)]
     pub build: BuildArgs,
+}
+
+/// `grail suggest-layers` options.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Everything that decides what ships.
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+impl SuggestArgs {
+    /// `grail suggest-layers`' settings.
+    pub fn options(&self) -> SuggestOptions {
+        SuggestOptions {
+            build: self.build.options(),
+        }
+    }
 }
 
 impl From<PkgFormat> for grail::options::PkgFormat {

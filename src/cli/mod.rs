@@ -5,6 +5,7 @@
 //! ```text
 //! grail [--project-dir DIR] [--debug] package OUT [options]
 //! grail [--project-dir DIR] why PACKAGE [options]
+//! grail [--project-dir DIR] suggest-layers [options]
 //! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
 //! ```
 //!
@@ -120,6 +121,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let ui = ui(&args.build, cli.debug);
             init_tracing(ui.verbose && !ui.quiet, ui.debug);
             grail::commands::why::run(&project_dir, &args.options(), &ui)?;
+        }
+        Command::SuggestLayers(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            grail::commands::suggest_layers::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Layer(LayerCommand::Scan(args)) => {
             init_tracing(false, cli.debug);

@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::project::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
+use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
@@ -252,6 +252,23 @@ pub struct Analysis {
     pub chalice: ChaliceRuntime,
     /// The cache, when the index was needed.
     pub cache: Option<crate::cache::Cache>,
+    /// What resolution started from, kept so `grail suggest-layers` can
+    /// resolve again with a candidate layer attached.
+    pub inputs: ResolutionInputs,
+}
+
+/// The inputs of the dependency resolution (besides the context).
+pub struct ResolutionInputs {
+    /// requirements.txt as parsed.
+    pub requirements: crate::requirements::RequirementsFile,
+    /// The effective index settings.
+    pub settings: crate::index::IndexOptions,
+    /// The layers every function has (what resolution counted as provided).
+    pub common_layers: LayerSet,
+    /// Config `exclude_packages`.
+    pub exclude_packages: Vec<String>,
+    /// The index client, when requirements needed one.
+    pub client: Option<crate::index::IndexClient>,
 }
 
 /// Project → target → layers → resolution → downloads.
@@ -290,7 +307,7 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
                 project_dir: &ctx.project.dir,
                 vendor: vendor_provides(&ctx, &vendor_wheels),
                 layers: &common_layers,
-                exclude_packages,
+                exclude_packages: exclude_packages.clone(),
                 pre: settings.pre,
                 allow_shadow: b.allow_shadow,
                 allow_missing: b.allow_missing,
@@ -307,12 +324,19 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
         vendor_wheels,
         deps,
         chalice,
-        cache: client.map(|c| c.cache().clone()),
+        cache: client.as_ref().map(|c| c.cache().clone()),
+        inputs: ResolutionInputs {
+            requirements,
+            settings,
+            common_layers,
+            exclude_packages,
+            client,
+        },
     })
 }
 
 /// Packages vendor/ provides (unpacked and as wheels): fixed for resolution.
-fn vendor_provides(
+pub(crate) fn vendor_provides(
     ctx: &BuildContext,
     vendor_wheels: &[WheelArchive],
 ) -> Vec<(String, Option<pep508_rs::pep440_rs::Version>)> {
@@ -484,7 +508,18 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
     audit(&zips, &a, ui)?;
-    let usages = check_budget_early(&zips, &a.layers)?;
+    let usages = check_budget_early(&zips, &a.layers).map_err(|e| {
+        if e.kind != ExitKind::Budget {
+            return e;
+        }
+        let pre = Budget::compute(
+            zips.app.unzipped_bytes(),
+            0,
+            &budget_usages(&zips, &a.layers),
+        );
+        let s = layer_suggestions(&a, &zips, &pre, &args.build, "over-budget");
+        Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
+    })?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
     let dest = publish(
         &out_dir,
@@ -514,6 +549,7 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
     }
     let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
+    let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
         eprintln!(
@@ -528,7 +564,8 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             assemble: assemble_ms,
             total: started.elapsed().as_millis() as u64,
         };
-        let report = build_report(&a, &staged, &budget, timings);
+        let mut report = build_report(&a, &staged, &budget, timings);
+        report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
         let path = resolve_in_project(&a.ctx.project, report_path);
         report
             .write(&path)
@@ -570,17 +607,17 @@ fn announce(ctx: &BuildContext, ui: &Ui) {
 }
 
 /// What goes into which zip, before anything is written.
-struct ZipPlans {
+pub(crate) struct ZipPlans {
     /// deployment.zip.
-    app: ZipPlan,
+    pub(crate) app: ZipPlan,
     /// layer-deployment.zip (automatic_layer, and not empty).
-    layer: Option<ZipPlan>,
+    pub(crate) layer: Option<ZipPlan>,
 }
 
 /// Without automatic_layer everything goes into one zip; with it the
 /// dependencies and vendor/ go into the managed layer, under
 /// python/lib/<runtime>/site-packages/ as Chalice lays it out.
-fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
+pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
     let managed = a.ctx.automatic_layer;
     let mut plan = ZipPlan::default();
     let mut layer_plan = ZipPlan::default();
@@ -627,10 +664,7 @@ fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
 /// The budget is known before anything is written: refuse early, with the
 /// largest packages. Returns the layers' usages (the managed layer first).
 fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsage>> {
-    let mut usages = layers.usages();
-    if let Some(l) = &zips.layer {
-        usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
-    }
+    let usages = budget_usages(zips, layers);
     let pre_budget = Budget::compute(zips.app.unzipped_bytes(), 0, &usages);
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&zips.app, zips.layer.as_ref(), layers);
@@ -640,6 +674,15 @@ fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsa
         ));
     }
     Ok(usages)
+}
+
+/// The layers' budget lines, the managed layer first.
+pub(crate) fn budget_usages(zips: &ZipPlans, layers: &LayerSet) -> Vec<LayerUsage> {
+    let mut usages = layers.usages();
+    if let Some(l) = &zips.layer {
+        usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
+    }
+    usages
 }
 
 /// The outputs, written beside OUT before they are moved into place.
@@ -837,11 +880,18 @@ fn write_chalice_cache(
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
-        let app =
-            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        let app = crate::assemble::chalice_cache::app_only_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((
+                layer,
+                crate::assemble::chalice_cache::layer_name(p, &ctx.target),
+            ));
         }
     } else {
         let name = crate::assemble::chalice_cache::deployment_name(
@@ -1168,8 +1218,88 @@ fn add_project_files(
     Ok(())
 }
 
+/// Which known public layer would make the budget fit (issue 13): the
+/// shipped dependencies with their zip bytes, the region, and one more
+/// resolution per candidate layer. Called when the budget is over or tight,
+/// and by `grail suggest-layers`.
+pub(crate) fn layer_suggestions(
+    a: &Analysis,
+    zips: &ZipPlans,
+    budget: &Budget,
+    b: &BuildOptions,
+    trigger: &'static str,
+) -> crate::suggest::Suggestions {
+    let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
+    for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
+        for e in p.entries() {
+            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
+        }
+    }
+    let shipped = a
+        .deps
+        .wheels
+        .iter()
+        .map(|w| crate::suggest::ShippedPackage {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            bytes: buckets.get(&w.name).copied().unwrap_or(0),
+        })
+        .collect();
+    let env = |k: &str| std::env::var(k).ok();
+    let input = crate::suggest::SuggestInput {
+        trigger,
+        target: a.ctx.target,
+        region: crate::suggest::detect_region(&env, b.profile.as_deref(), &a.ctx.layer_arns),
+        attached: &a.ctx.layer_arns,
+        shipped,
+        budget,
+        deps_in_managed_layer: zips.layer.is_some(),
+        common_layers: &a.inputs.common_layers,
+    };
+    let tags = Tags::for_target(&a.ctx.target);
+    let resolve = |layers: &LayerSet| {
+        let Some(client) = &a.inputs.client else {
+            return Ok(crate::resolver::Resolution::default());
+        };
+        let dep = DependencyInput {
+            target: a.ctx.target,
+            tags: &tags,
+            requirements: &a.inputs.requirements,
+            project_dir: &a.ctx.project.dir,
+            vendor: vendor_provides(&a.ctx, &a.vendor_wheels),
+            layers,
+            exclude_packages: a.inputs.exclude_packages.clone(),
+            pre: a.inputs.settings.pre,
+            allow_shadow: false,
+            allow_missing: b.allow_missing,
+            builder: None,
+        };
+        crate::dependencies::resolve_for(&dep, client)
+    };
+    crate::suggest::suggest(&input, &resolve)
+}
+
+/// Less than 10% headroom: print which public layer would help, for the report too.
+fn near_budget_suggestions(
+    a: &Analysis,
+    zips: &ZipPlans,
+    budget: &Budget,
+    b: &BuildOptions,
+    ui: &Ui,
+) -> Option<crate::suggest::Suggestions> {
+    if !crate::suggest::budget_is_tight(budget) {
+        return None;
+    }
+    let s = layer_suggestions(a, zips, budget, b, "near-budget");
+    ui.warn(&format!(
+        "less than 10% of Lambda's size limit is left\n{}",
+        crate::suggest::render(&s).trim_end()
+    ));
+    Some(s)
+}
+
 /// The managed layer's line in the budget.
-fn managed_layer_usage(unzipped: u64) -> LayerUsage {
+pub(crate) fn managed_layer_usage(unzipped: u64) -> LayerUsage {
     LayerUsage {
         arn: "managed-layer (layer-deployment.zip)".to_string(),
         unzipped_bytes: Some(unzipped),

@@ -17,7 +17,9 @@ use std::time::Instant;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
-use crate::dependencies::wheel_source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
+use crate::dependencies::wheel_source::{
+    Artifact, DirectWheel, IndexSource, Missing, SdistBuilder,
+};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
@@ -97,6 +99,31 @@ fn resolve_only<'a>(
     input: &DependencyInput<'a>,
     source: &IndexSource<'a>,
 ) -> Result<crate::resolver::Resolution> {
+    Ok(resolve(&request_for(input), source)?)
+}
+
+/// Resolve only (no downloads, no "what if" pass): what would ship with
+/// these inputs. `grail suggest-layers` calls it once per candidate layer;
+/// a [`crate::resolver::ResolveError::NoSolution`] means the candidate's
+/// pins conflict with the requirements.
+pub fn resolve_for(
+    input: &DependencyInput<'_>,
+    client: &IndexClient,
+) -> std::result::Result<crate::resolver::Resolution, crate::resolver::ResolveError> {
+    let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
+    if let Some(b) = input.builder {
+        source = source.with_builder(b);
+    }
+    for (name, d) in direct_wheels(input.requirements) {
+        source = source.with_direct(&name, d);
+    }
+    let mut request = request_for(input);
+    request.what_if = false;
+    resolve(&request, &source)
+}
+
+/// The resolver's request for these inputs.
+fn request_for(input: &DependencyInput<'_>) -> ResolveRequest {
     let mut request = ResolveRequest::new(&input.target);
     for e in &input.requirements.requirements {
         let file = e
@@ -145,7 +172,7 @@ fn resolve_only<'a>(
             kind,
         });
     }
-    Ok(resolve(&request, source)?)
+    request
 }
 
 /// Direct references of requirements.txt as source overrides.

@@ -124,6 +124,22 @@ impl Catalogue {
         v
     }
 
+    /// Every catalogued layer version, with its manifest (`arn` filled in):
+    /// the candidates `grail suggest-layers` weighs.
+    pub fn entries(&self) -> impl Iterator<Item = (LayerArn, CatalogueEntry)> + '_ {
+        self.layers.iter().filter_map(|l| {
+            let arn = LayerArn {
+                partition: l.partition.clone(),
+                region: l.region.clone(),
+                account: l.account.clone(),
+                name: l.name.clone(),
+                version: l.version,
+            };
+            let entry = self.lookup(&arn)?;
+            Some((arn, entry))
+        })
+    }
+
     /// The releases the catalogue knows, ascending (string order).
     pub fn releases(&self) -> impl Iterator<Item = &str> {
         self.releases.keys().map(String::as_str)

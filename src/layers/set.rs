@@ -244,6 +244,18 @@ impl LayerSet {
         })
     }
 
+    /// This set with one more layer attached last (a candidate that
+    /// `grail suggest-layers` weighs): its packages count as provided
+    /// over the earlier layers', as Lambda extracts it last.
+    pub fn with_layer(&self, layer: AttachedLayer) -> LayerSet {
+        let mut set = self.clone();
+        if let Some(m) = layer.manifest.as_ref().filter(|_| layer.usable) {
+            merge(&mut set.provided, m, &layer.entry);
+        }
+        set.layers.push(layer);
+        set
+    }
+
     /// Every layer's rows for [`crate::budget::render_breakdown`].
     pub fn size_items(&self) -> Vec<SizeItem> {
         self.layers

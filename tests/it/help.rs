@@ -4,7 +4,14 @@
 use crate::support::*;
 
 /// Every command path of the CLI.
-const COMMANDS: &[&[&str]] = &[&[], &["package"], &["why"], &["layer"], &["layer", "scan"]];
+const COMMANDS: &[&[&str]] = &[
+    &[],
+    &["package"],
+    &["why"],
+    &["suggest-layers"],
+    &["layer"],
+    &["layer", "scan"],
+];
 
 #[test]
 fn help_of_every_command() {

@@ -17,5 +17,6 @@ mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
 mod resolve_index;
+mod suggest_layers;
 mod vendor_wheels;
 mod why_and_vendor;
