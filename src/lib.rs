@@ -19,6 +19,7 @@ pub mod cache;
 pub mod commands;
 pub mod dependencies;
 pub mod error;
+pub mod guard;
 pub mod index;
 pub mod install;
 pub mod layers;

@@ -7,7 +7,6 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use once_cell::sync::Lazy;
-use pep440_rs::Version;
 use regex::Regex;
 
 use super::manifest::{site_packages_python, LayerManifest, LayerPackage, Provenance};
@@ -245,7 +244,7 @@ fn read_packages(
             warnings.push(format!("{} lacks Name or Version; skipped", d.metadata));
             continue;
         };
-        let version = match raw_version.parse::<Version>() {
+        let version = match crate::guard::version(&raw_version) {
             Ok(v) => v,
             Err(e) => {
                 warnings.push(format!(

@@ -378,8 +378,7 @@ fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String
     };
     let name = get("Name").ok_or("no Name field")?;
     let version = get("Version").ok_or("no Version field")?;
-    let parsed = version
-        .parse::<pep440_rs::Version>()
+    let parsed = crate::guard::version(&version)
         .map_err(|e| format!("Version {version:?} is not a PEP 440 version ({e})"))?;
     Ok((name, parsed))
 }
@@ -400,8 +399,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
             continue;
         }
         let value = value.trim();
-        if let Err(e) = value.parse::<pep508_rs::Requirement<pep508_rs::VerbatimUrl>>() {
-            let first = e.to_string();
+        if let Err(first) = crate::guard::requirement(value) {
             let first = first.lines().next().unwrap_or_default();
             warnings.push(format!(
                 "{}:{}: Requires-Dist {value:?} is not a valid requirement ({first}); skipped \

@@ -3,9 +3,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use pep440_rs::Version;
 use rayon::prelude::*;
 
 use super::filename::{WheelFilename, WheelFilenameError};
@@ -227,7 +225,7 @@ impl WheelArchive {
                 filename.name
             )));
         }
-        let same_version = Version::from_str(&version.replace('_', "-"))
+        let same_version = crate::guard::version(&version.replace('_', "-"))
             .map(|v| v == filename.version)
             .unwrap_or(false);
         if !same_version {
