@@ -1095,7 +1095,7 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
         // The wheel's messages say their cause already, so only the top line
         // is kept (until helper B's wheel errors stop repeating it).
         let archive = WheelArchive::open(path)
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+            .map_err(|e| Failure::msg(e.exit_kind_or(ExitKind::Usage), format!("{shown}: {e}")))?;
         archive
             .verify()
             .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;

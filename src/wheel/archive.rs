@@ -1,15 +1,19 @@
 //! Opening a wheel archive, planning its install, and verifying it against RECORD.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{Cursor, Read};
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::checks::{check_directory, DirectoryProblem};
 use super::filename::{WheelFilename, WheelFilenameError};
 use super::info::{WheelInfo, WheelInfoError};
 use super::layout::{check_entry_path, install_action, InstallAction, InstallPathError};
-use super::record::{b64, digest, is_record_file, Record, RecordEntry, RecordError};
+use super::record::{b64, is_record_file, Record, RecordEntry, RecordError};
+use super::stream::{digest_capped, read_capped, MAX_TEXT_ENTRY_BYTES};
+use crate::error::ExitKind;
 use crate::metadata::{CoreMetadata, MetadataError};
 
 /// Why a wheel archive cannot be installed. Every variant names the wheel.
@@ -100,6 +104,34 @@ pub enum WheelError {
         /// The entry.
         entry: String,
     },
+    /// A symlink, FIFO or device entry: only regular files are installed.
+    #[error("wheel {wheel}: entry {entry} is {kind}; a wheel may only contain regular files, so it is refused")]
+    NotRegular {
+        /// The wheel file name.
+        wheel: String,
+        /// The entry.
+        entry: String,
+        /// Ex) "a symlink"
+        kind: &'static str,
+    },
+    /// Two entries with one name (a zip reader would silently keep one).
+    #[error("wheel {wheel}: entry {entry} appears more than once in the archive; refused (which copy is real cannot be told)")]
+    DuplicateEntry {
+        /// The wheel file name.
+        wheel: String,
+        /// The entry.
+        entry: String,
+    },
+    /// The declared uncompressed sizes cannot fit in a Lambda function.
+    #[error("wheel {wheel} declares {total} bytes uncompressed (largest entry {entry}), more than Lambda's 262,144,000-byte limit; refused before unpacking it")]
+    TooLarge {
+        /// The wheel file name.
+        wheel: String,
+        /// The largest entry.
+        entry: String,
+        /// Declared total.
+        total: u64,
+    },
     /// A RECORD row names a file the archive lacks.
     #[error("wheel {wheel}: RECORD lists {entry}, which is not in the archive")]
     MissingFile {
@@ -108,6 +140,34 @@ pub enum WheelError {
         /// The RECORD path.
         entry: String,
     },
+}
+
+impl WheelError {
+    /// The exit code for this error where `default` is the caller's (1 for
+    /// vendor/, 2 for a dependency): an archive too large for Lambda is a
+    /// budget failure (3) wherever it comes from.
+    pub fn exit_kind_or(&self, default: ExitKind) -> ExitKind {
+        match self {
+            WheelError::TooLarge { .. } => ExitKind::Budget,
+            _ => default,
+        }
+    }
+}
+
+/// The [`WheelError`] for a refused central directory.
+fn directory_error(wheel: &str, problem: DirectoryProblem) -> WheelError {
+    let wheel = wheel.to_string();
+    match problem {
+        DirectoryProblem::NotRegular { entry, kind } => {
+            WheelError::NotRegular { wheel, entry, kind }
+        }
+        DirectoryProblem::Duplicate(entry) => WheelError::DuplicateEntry { wheel, entry },
+        DirectoryProblem::TooLarge { entry, total } => WheelError::TooLarge {
+            wheel,
+            entry,
+            total,
+        },
+    }
 }
 
 /// One file entry of a wheel and what to do with it.
@@ -172,6 +232,7 @@ impl WheelArchive {
         })?;
         let mut zip =
             zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| zip_error(wheel, e))?;
+        check_directory(&mut zip, path).map_err(|p| directory_error(wheel, p))?;
         let names = entry_names(&zip, wheel)?;
         let dist_info = Self::find_dist_info(wheel, &filename, &names)?;
         let (wheel_info, metadata, record) =
@@ -278,18 +339,19 @@ impl WheelArchive {
     /// Decompress every entry and check it against RECORD (hash and size; the
     /// zip reader also checks each CRC). Files missing from RECORD (other than
     /// RECORD and its signatures) and RECORD rows missing from the archive are
-    /// errors. Reads the wheel into memory once and hashes on all cores.
+    /// errors. Streams each entry through its hash (never more than its
+    /// declared size, never held whole), on all cores with one open file each.
     pub fn verify(&self) -> Result<(), WheelError> {
         let wheel = self.filename.to_string();
-        let bytes = std::fs::read(&self.path).map_err(|source| WheelError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        let zip =
-            zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| WheelError::Zip {
-                wheel: wheel.clone(),
-                message: e.to_string(),
-            })?;
+        let open = || -> Result<zip::ZipArchive<BufReader<File>>, String> {
+            let file = File::open(&self.path).map_err(|e| e.to_string())?;
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|e| e.to_string())
+        };
+        // Open once here so an unreadable file is reported plainly.
+        drop(open().map_err(|message| WheelError::Zip {
+            wheel: wheel.clone(),
+            message,
+        })?);
         let mut by_path: HashMap<&str, &RecordEntry> = HashMap::new();
         for r in &self.record.entries {
             by_path.insert(r.path.as_str(), r);
@@ -308,17 +370,17 @@ impl WheelArchive {
         }
         self.entries
             .par_iter()
-            .map_init(
-                || zip.clone(),
-                |zip, entry| self.verify_entry(zip, entry, &by_path, &wheel),
-            )
+            .map_init(open, |zip, entry| match zip {
+                Ok(zip) => self.verify_entry(zip, entry, &by_path, &wheel),
+                Err(message) => Err(zip_error(&wheel, message.as_str())),
+            })
             .collect::<Result<Vec<()>, WheelError>>()?;
         Ok(())
     }
 
     fn verify_entry(
         &self,
-        zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+        zip: &mut zip::ZipArchive<BufReader<File>>,
         entry: &WheelEntry,
         record: &HashMap<&str, &RecordEntry>,
         wheel: &str,
@@ -341,23 +403,22 @@ impl WheelArchive {
             wheel: wheel.to_string(),
             message: format!("{}: {e}", entry.name),
         })?;
-        let mut buf = Vec::with_capacity(entry.uncompressed_size as usize);
-        file.read_to_end(&mut buf).map_err(|e| WheelError::Zip {
-            wheel: wheel.to_string(),
-            message: format!("{}: {e}", entry.name),
+        let algo = row.hash.as_ref().map(|(a, _)| a.as_str());
+        let (got, len) = digest_capped(&mut file, algo, entry.uncompressed_size).map_err(|e| {
+            WheelError::Zip {
+                wheel: wheel.to_string(),
+                message: format!("{}: {e}", entry.name),
+            }
         })?;
         if let Some(size) = row.size {
-            if size != buf.len() as u64 {
-                return Err(mismatch(format!(
-                    "RECORD size {size}, actual {}",
-                    buf.len()
-                )));
+            if size != len {
+                return Err(mismatch(format!("RECORD size {size}, actual {len}")));
             }
         }
         match &row.hash {
             None if is_record_file(&entry.name) => Ok(()),
             None => Err(mismatch("RECORD has no hash for it".into())),
-            Some((algo, want)) => match digest(algo, &buf) {
+            Some((algo, want)) => match got {
                 None => Err(mismatch(format!(
                     "unsupported hash algorithm {algo:?} (sha256, sha384 or sha512 expected)"
                 ))),
@@ -408,11 +469,17 @@ fn read_dist_info_file<R: Read + std::io::Seek>(
         wheel: wheel.to_string(),
         message: format!("{full} is missing"),
     })?;
-    let mut buf = Vec::with_capacity(entry.size() as usize);
-    entry
-        .read_to_end(&mut buf)
-        .map_err(|e| zip_error(wheel, format!("{full}: {e}")))?;
-    Ok(buf)
+    if entry.size() > MAX_TEXT_ENTRY_BYTES {
+        return Err(zip_error(
+            wheel,
+            format!(
+                "{full} declares {} bytes, more than any real one",
+                entry.size()
+            ),
+        ));
+    }
+    let cap = entry.size();
+    read_capped(&mut entry, cap).map_err(|e| zip_error(wheel, format!("{full}: {e}")))
 }
 
 /// The parsed `WHEEL`, `METADATA` and `RECORD` of the wheel's `.dist-info`;

@@ -123,3 +123,91 @@ fn a_panic_is_reported_as_an_internal_error_with_the_contract_code() {
         "--debug adds a backtrace"
     );
 }
+
+/// Wheels whose central directory declares 2^40 or 2^63-1 bytes, in the
+/// payload or in METADATA: refused for the budget before inflating.
+const DECLARED: &[&str] = &[
+    "declared_2p40_payload-1.0-py3-none-any.whl",
+    "declared_2p63_payload-1.0-py3-none-any.whl",
+    "declared_2p40_metadata-1.0-py3-none-any.whl",
+    "declared_2p63_metadata-1.0-py3-none-any.whl",
+];
+
+/// Symlink entries and duplicate names, with the entry each message must name.
+const ENTRY_TYPES: &[(&str, &str)] = &[
+    ("symlink-1.0-py3-none-any.whl", "symlink/link is a symlink"),
+    (
+        "symlink_dir-1.0-py3-none-any.whl",
+        "symlink_dir/d is a symlink",
+    ),
+    (
+        "duplicate-1.0-py3-none-any.whl",
+        "duplicate/__init__.py appears more than once",
+    ),
+    (
+        "duplicate_last-1.0-py3-none-any.whl",
+        "duplicate_last/__init__.py appears more than once",
+    ),
+];
+
+#[test]
+fn declared_sizes_in_vendor_wheels_are_refused_for_the_budget() {
+    for name in DECLARED {
+        let p = project_with_vendor_wheel(name);
+        refused(
+            &p.package("out", &[]),
+            3,
+            &[name, "declares", "262,144,000"],
+        );
+        assert!(!p.out("out").exists());
+    }
+}
+
+#[test]
+fn declared_sizes_on_an_index_never_crash() {
+    for name in DECLARED {
+        let (_root, server) = index_with(name);
+        let p = TestProject::new();
+        let project = name.split('-').next().unwrap().replace('_', "-");
+        p.write("requirements.txt", &format!("{project}==1.0\n"));
+        let cache = tempfile::tempdir().unwrap();
+        let out = package_from(&p, &server, cache.path());
+        let code = if name.contains("metadata") { 2 } else { 3 };
+        refused(&out, code, &[]);
+        assert!(!p.out("out").exists());
+    }
+}
+
+#[test]
+fn symlinks_and_duplicate_entries_are_refused_naming_wheel_and_entry() {
+    for (name, says) in ENTRY_TYPES {
+        let p = project_with_vendor_wheel(name);
+        refused(&p.package("out", &[]), 1, &[name, says]);
+        assert!(!p.out("out").exists());
+
+        let (_root, server) = index_with(name);
+        let p = TestProject::new();
+        let project = name.split('-').next().unwrap().replace('_', "-");
+        p.write("requirements.txt", &format!("{project}==1.0\n"));
+        let cache = tempfile::tempdir().unwrap();
+        refused(&package_from(&p, &server, cache.path()), 2, &[name, says]);
+        assert!(!p.out("out").exists());
+    }
+}
+
+#[test]
+fn a_layer_zip_declaring_2p40_bytes_is_scanned_without_crashing() {
+    let p = TestProject::new();
+    let out = p
+        .grail()
+        .args(["layer", "scan"])
+        .arg(hostile("layer-declared-2p40.zip"))
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("memory allocation"),
+        "{err}"
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+}
