@@ -32,5 +32,6 @@ pub mod report;
 pub mod requirements;
 pub mod resolver;
 pub mod target;
+pub mod textfile;
 pub mod ui;
 pub mod wheel;

@@ -115,6 +115,14 @@ pub enum ProjectError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A FIFO, device or socket (symlinks followed) where a file is shipped.
+    #[error("cannot ship {path}: {reason}; remove it or replace it with a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
     /// A symlink points nowhere.
     #[error("{0} is a broken symlink; remove it or point it at a file")]
     BrokenSymlink(PathBuf),
@@ -282,12 +290,20 @@ fn walk(
     Ok(())
 }
 
+/// The file is a regular file (symlinks followed) that can be opened: a FIFO
+/// would hang the zip writer, a device would never end.
 fn check_readable(path: &Path) -> Result<(), ProjectError> {
-    fs::File::open(path)
+    crate::textfile::open_regular(path)
         .map(|_| ())
-        .map_err(|source| ProjectError::Unreadable {
-            path: path.to_path_buf(),
-            source,
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidInput => ProjectError::NotRegular {
+                path: path.to_path_buf(),
+                reason: source.to_string(),
+            },
+            _ => ProjectError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            },
         })
 }
 
@@ -331,7 +347,10 @@ fn vendor_packages(
             continue;
         }
         let meta_path = entry.path().join("METADATA");
-        let bytes = match fs::read(&meta_path) {
+        let bytes = match crate::textfile::read_user_file(
+            &meta_path,
+            crate::textfile::MAX_TEXT_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
                 warnings.push(format!(
@@ -414,7 +433,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
 /// Sum the sizes of the files a vendored RECORD lists (best effort: a
 /// missing or odd RECORD counts what can be found).
 fn record_bytes(vendor: &Path, record: &Path) -> u64 {
-    let Ok(text) = fs::read_to_string(record) else {
+    let Ok(text) = crate::textfile::read_user_text(record) else {
         return 0;
     };
     text.lines()

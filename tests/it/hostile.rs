@@ -211,3 +211,82 @@ fn a_layer_zip_declaring_2p40_bytes_is_scanned_without_crashing() {
     );
     assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
 }
+
+/// `grail package out --offline` in `p`, killed (and failed) after 30 s: a
+/// FIFO must never hang a run.
+fn package_within_30s(p: &TestProject) -> Output {
+    let out = p
+        .grail()
+        .args(["package", "out", "--python", "python3", "--offline"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some(),
+        "grail hung on a non-regular file"
+    );
+    out
+}
+
+fn mkfifo(path: &Path) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let _ = fs::remove_file(path);
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn non_regular_files_are_refused_naming_the_file_never_hanging() {
+    // (where, what it is): FIFOs and links to /dev/zero everywhere grail reads.
+    let cases: &[(&str, &str, &str)] = &[
+        (".chalice/config.json", "fifo", "FIFO"),
+        ("requirements.txt", "fifo", "FIFO"),
+        ("inc.txt", "fifo", "FIFO"),
+        ("vendor/x.py", "fifo", "FIFO"),
+        ("chalicelib/x.py", "fifo", "FIFO"),
+        ("vendor/x-1.0.dist-info/METADATA", "fifo", "FIFO"),
+        ("requirements.txt", "/dev/zero", "character device"),
+        ("vendor/z.py", "/dev/zero", "character device"),
+        ("chalicelib/z.py", "/dev/zero", "character device"),
+    ];
+    for (rel, kind, says) in cases {
+        let p = TestProject::new();
+        if *rel == "inc.txt" {
+            p.write("requirements.txt", "-r inc.txt\n");
+        }
+        let path = p.out(rel);
+        if *kind == "fifo" {
+            mkfifo(&path);
+        } else {
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(kind, &path).unwrap();
+        }
+        let out = package_within_30s(&p);
+        refused(&out, 1, &[rel, says, "not a regular file"]);
+        assert!(!p.out("out").exists(), "{rel}");
+    }
+    // `-r /dev/zero` (not a file in the project at all).
+    let p = TestProject::new();
+    p.write("requirements.txt", "-r /dev/zero\n");
+    refused(
+        &package_within_30s(&p),
+        1,
+        &["/dev/zero", "character device"],
+    );
+}
+
+#[test]
+fn text_files_over_the_cap_are_refused() {
+    let p = TestProject::new();
+    // 33 MiB of comments: harmless text, but more than grail reads of a requirements file.
+    let line = format!("# {}\n", "x".repeat(1021));
+    p.write("requirements.txt", &line.repeat(33 * 1024));
+    refused(
+        &p.package("out", &["--offline"]),
+        1,
+        &["requirements.txt", "larger than"],
+    );
+}
