@@ -275,11 +275,11 @@ fn walk(
             .to_str()
             .ok_or_else(|| ProjectError::NonUtf8(path.to_path_buf()))?;
         let rel_str = rel_str.replace(std::path::MAIN_SEPARATOR, "/");
+        check_readable(path)?;
         if origin == FileOrigin::Vendor && !rel_str.contains('/') && rel_str.ends_with(".whl") {
             out.vendor_wheels.push(path.to_path_buf());
             continue;
         }
-        check_readable(path)?;
         out.files.push(ProjectFile {
             zip_name: format!("{prefix}{rel_str}"),
             path: path.to_path_buf(),

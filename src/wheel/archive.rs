@@ -223,7 +223,15 @@ impl WheelArchive {
 
     /// Like [`WheelArchive::open`], for a file stored under another name
     /// (Ex: a content-addressed cache); `file_name` is the wheel's real name.
+    ///
+    /// A panic inside the zip reader (on an archive grail did not write) is
+    /// an error naming the wheel, never a crash.
     pub fn open_named(path: &Path, file_name: &str) -> Result<WheelArchive, WheelError> {
+        crate::guard::catch(|| Self::open_unguarded(path, file_name))
+            .unwrap_or_else(|panic| Err(zip_error(file_name, reader_failed(&panic))))
+    }
+
+    fn open_unguarded(path: &Path, file_name: &str) -> Result<WheelArchive, WheelError> {
         let filename: WheelFilename = file_name.parse()?;
         let wheel = file_name;
         let file = std::fs::File::open(path).map_err(|source| WheelError::Io {
@@ -342,6 +350,12 @@ impl WheelArchive {
     /// errors. Streams each entry through its hash (never more than its
     /// declared size, never held whole), on all cores with one open file each.
     pub fn verify(&self) -> Result<(), WheelError> {
+        crate::guard::catch(|| self.verify_unguarded()).unwrap_or_else(|panic| {
+            Err(zip_error(&self.filename.to_string(), reader_failed(&panic)))
+        })
+    }
+
+    fn verify_unguarded(&self) -> Result<(), WheelError> {
         let wheel = self.filename.to_string();
         let open = || -> Result<zip::ZipArchive<BufReader<File>>, String> {
             let file = File::open(&self.path).map_err(|e| e.to_string())?;
@@ -371,7 +385,9 @@ impl WheelArchive {
         self.entries
             .par_iter()
             .map_init(open, |zip, entry| match zip {
-                Ok(zip) => self.verify_entry(zip, entry, &by_path, &wheel),
+                // Each worker thread contains its own panics.
+                Ok(zip) => crate::guard::catch(|| self.verify_entry(zip, entry, &by_path, &wheel))
+                    .unwrap_or_else(|panic| Err(zip_error(&wheel, reader_failed(&panic)))),
                 Err(message) => Err(zip_error(&wheel, message.as_str())),
             })
             .collect::<Result<Vec<()>, WheelError>>()?;
@@ -431,6 +447,11 @@ impl WheelArchive {
             },
         }
     }
+}
+
+/// The message for a panic contained while reading an archive.
+fn reader_failed(panic: &str) -> String {
+    format!("the zip reader failed on it ({panic}); the archive is malformed")
 }
 
 /// A zip reader error, naming the wheel.

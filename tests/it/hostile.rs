@@ -248,6 +248,7 @@ fn non_regular_files_are_refused_naming_the_file_never_hanging() {
         ("vendor/x.py", "fifo", "FIFO"),
         ("chalicelib/x.py", "fifo", "FIFO"),
         ("vendor/x-1.0.dist-info/METADATA", "fifo", "FIFO"),
+        ("vendor/w-1.0-py3-none-any.whl", "fifo", "FIFO"),
         ("requirements.txt", "/dev/zero", "character device"),
         ("vendor/z.py", "/dev/zero", "character device"),
         ("chalicelib/z.py", "/dev/zero", "character device"),
@@ -276,6 +277,17 @@ fn non_regular_files_are_refused_naming_the_file_never_hanging() {
         1,
         &["/dev/zero", "character device"],
     );
+    // A layer zip given to `grail layer scan`.
+    let fifo = p.out("layer.zip");
+    mkfifo(&fifo);
+    let out = p
+        .grail()
+        .args(["layer", "scan"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    refused(&out, 1, &["layer.zip", "FIFO"]);
 }
 
 #[test]
