@@ -743,4 +743,34 @@ mod tests {
             WheelError::Zip { .. }
         ));
     }
+
+    #[test]
+    fn an_entry_yielding_more_than_it_declared_is_refused_while_streaming() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![0u8; 1 << 20];
+        let files: &[(&str, &[u8])] = &[("demo/big.py", &big)];
+        let p = build_wheel(dir.path(), "demo-1.0-py3-none-any.whl", files, |rows| {
+            // RECORD agrees with the lie, so only the cap can catch it.
+            rows[0] = rows[0].replace(",1048576", ",100");
+        });
+        // Rewrite the declared size (central directory and local header) to 100.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let name = b"demo/big.py";
+        for (sig, size_at) in [(b"PK\x01\x02", 24), (b"PK\x03\x04", 22)] {
+            let at = (0..bytes.len() - 4)
+                .find(|&i| {
+                    &bytes[i..i + 4] == sig && bytes[i..].starts_with(sig) && {
+                        let n = if sig == b"PK\x01\x02" { 46 } else { 30 };
+                        bytes[i + n..].starts_with(name)
+                    }
+                })
+                .unwrap();
+            bytes[at + size_at..at + size_at + 4].copy_from_slice(&100u32.to_le_bytes());
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        let w = WheelArchive::open(&p).unwrap();
+        let e = w.verify().unwrap_err();
+        assert!(matches!(e, WheelError::Zip { .. }), "{e}");
+        assert!(e.to_string().contains("demo/big.py"), "{e}");
+    }
 }

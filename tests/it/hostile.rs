@@ -302,3 +302,93 @@ fn text_files_over_the_cap_are_refused() {
         &["requirements.txt", "larger than"],
     );
 }
+
+/// An honest wheel (RECORD right) holding `mib` MiB of zeros, written in
+/// chunks so the test never holds it: about 1/1000 of that on disk.
+fn zeros_wheel(dir: &Path, mib: usize) -> PathBuf {
+    use base64::Engine;
+    use sha2::Digest;
+    use std::io::Write;
+    let path = dir.join("zeros-1.0-py3-none-any.whl");
+    let mut zw = zip::ZipWriter::new(fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(true);
+    let chunk = vec![0u8; 1 << 20];
+    let mut h = sha2::Sha256::new();
+    zw.start_file("zeros/zeros.bin", opts).unwrap();
+    for _ in 0..mib {
+        zw.write_all(&chunk).unwrap();
+        h.update(&chunk);
+    }
+    let b64 = |d: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d);
+    let mut rows = vec![format!(
+        "zeros/zeros.bin,sha256={},{}",
+        b64(&h.finalize()),
+        mib << 20
+    )];
+    let info = [
+        (
+            "METADATA",
+            "Metadata-Version: 2.1\nName: zeros\nVersion: 1.0\n",
+        ),
+        (
+            "WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ];
+    for (name, text) in info {
+        let name = format!("zeros-1.0.dist-info/{name}");
+        zw.start_file(name.as_str(), opts).unwrap();
+        zw.write_all(text.as_bytes()).unwrap();
+        let digest = b64(&sha2::Sha256::digest(text.as_bytes()));
+        rows.push(format!("{name},sha256={digest},{}", text.len()));
+    }
+    rows.push("zeros-1.0.dist-info/RECORD,,".into());
+    zw.start_file("zeros-1.0.dist-info/RECORD", opts).unwrap();
+    zw.write_all(rows.join("\n").as_bytes()).unwrap();
+    zw.finish().unwrap();
+    path
+}
+
+#[test]
+fn an_honest_zip_bomb_is_refused_for_the_budget_before_inflating() {
+    let p = TestProject::new();
+    fs::create_dir_all(p.out("vendor")).unwrap();
+    zeros_wheel(&p.out("vendor"), 300);
+    // Measured with /usr/bin/time where the machine has it.
+    let time = Path::new("/usr/bin/time");
+    let mut cmd = if time.exists() {
+        let mut c = assert_cmd::Command::new(time);
+        c.arg("-v").arg(assert_cmd::cargo::cargo_bin("grail"));
+        c
+    } else {
+        assert_cmd::Command::cargo_bin("grail").unwrap()
+    };
+    let start = std::time::Instant::now();
+    let out = cmd
+        .env("PYTHONPATH", p.fake_chalice.path())
+        .arg("--project-dir")
+        .arg(p.path())
+        .args(["package", "out", "--python", "python3"])
+        .output()
+        .unwrap();
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let err = refused(
+        &out,
+        3,
+        &[
+            "zeros-1.0-py3-none-any.whl",
+            "largest entry zeros/zeros.bin",
+        ],
+    );
+    if let Some(line) = err
+        .lines()
+        .find(|l| l.contains("Maximum resident set size"))
+    {
+        let kb: u64 = line.rsplit(' ').next().unwrap().trim().parse().unwrap();
+        assert!(kb < 150 * 1024, "peak RSS {kb} kB");
+    }
+    assert!(!p.out("out").exists());
+}
