@@ -22,6 +22,7 @@ pub mod cache;
 pub mod commands;
 pub mod dependencies;
 pub mod error;
+pub mod guard;
 pub mod index;
 pub mod install;
 pub mod layers;
@@ -35,6 +36,7 @@ pub mod requirements;
 pub mod resolver;
 pub mod suggest;
 pub mod target;
+pub mod textfile;
 pub mod ui;
 pub mod wheel;
 

@@ -84,7 +84,8 @@ pub fn layer_name(project_dir: &Path, target: &LambdaTarget) -> io::Result<Strin
 
 /// requirements.txt's bytes, or nothing when it is missing.
 fn hash_requirements(h: &mut Md5, project_dir: &Path) -> io::Result<()> {
-    match fs::read(project_dir.join("requirements.txt")) {
+    let path = project_dir.join("requirements.txt");
+    match crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES) {
         Ok(b) => h.update(&b),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),

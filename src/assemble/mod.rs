@@ -473,12 +473,12 @@ fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
                 path: wheel.to_path_buf(),
                 message: e.to_string(),
             })?;
-            let mut buf = Vec::with_capacity(f.size() as usize);
-            f.read_to_end(&mut buf).map_err(|e| AssembleError::Wheel {
+            // Never more than the entry declared (checked against the budget).
+            let declared = f.size();
+            crate::wheel::read_capped(&mut f, declared).map_err(|e| AssembleError::Wheel {
                 path: wheel.to_path_buf(),
                 message: format!("entry {index}: {e}"),
-            })?;
-            buf
+            })?
         }
     };
     PreparedZipFile::from_data(&entry.name, options(entry.mode), &data)

@@ -57,13 +57,37 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(cli) {
-        Ok(()) => 0,
-        Err(err) => {
+    install_panic_hook(cli.debug);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(err)) => {
             eprintln!("error: {}", render_error(&err));
             exit_code(&err)
         }
+        // The hook has printed the message; the contract's code for where it happened.
+        Err(_) if grail::guard::in_dependency_work() => ExitKind::Dependencies.code(),
+        Err(_) => ExitKind::Usage.code(),
     }
+}
+
+/// The last resort: a panic (a bug, never expected input) prints one line
+/// asking for a report, with a backtrace only under `--debug`; panics that
+/// [`grail::guard::catch`] contains print nothing.
+fn install_panic_hook(debug: bool) {
+    std::panic::set_hook(Box::new(move |info| {
+        if grail::guard::is_quiet() {
+            return;
+        }
+        let message = grail::guard::panic_message(info.payload());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error, please report: {message}{at}");
+        if debug {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
 }
 
 /// The error and its causes, one per line after the first.
@@ -111,6 +135,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .project_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
+    // Debug builds only: lets the tests prove the panic edge.
+    #[cfg(debug_assertions)]
+    if let Ok(place) = std::env::var("GRAIL_TEST_PANIC") {
+        let boom = || panic!("GRAIL_TEST_PANIC");
+        match place.as_str() {
+            "dependencies" => grail::guard::dependency_work(boom),
+            _ => boom(),
+        }
+    }
     match cli.command {
         Command::Package(args) => {
             let ui = ui(&args.build, cli.debug);

@@ -313,7 +313,7 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
                 allow_missing: b.allow_missing,
                 builder: Some(&builder),
             };
-            crate::dependencies::plan(&input, client)?
+            crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?
         }
     };
     let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client)?;
@@ -1138,7 +1138,7 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
         // The wheel's messages say their cause already, so only the top line
         // is kept (until helper B's wheel errors stop repeating it).
         let archive = WheelArchive::open(path)
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+            .map_err(|e| Failure::msg(e.exit_kind_or(ExitKind::Usage), format!("{shown}: {e}")))?;
         archive
             .verify()
             .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;

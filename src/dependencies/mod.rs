@@ -375,7 +375,10 @@ fn open_wheel(
     // The wheel's messages say their cause already, so only the top line is
     // kept (until helper B's wheel errors stop repeating it).
     let flat = |e: crate::wheel::WheelError| {
-        Failure::msg(ExitKind::Dependencies, format!("{filename}: {e}"))
+        Failure::msg(
+            e.exit_kind_or(ExitKind::Dependencies),
+            format!("{filename}: {e}"),
+        )
     };
     let archive = WheelArchive::open_named(&path, &filename).map_err(flat)?;
     // A cached blob is immutable: once its RECORD checked out, skip

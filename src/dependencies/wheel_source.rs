@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
 
-use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::Version;
 
 use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::metadata::CoreMetadata;
@@ -329,7 +329,7 @@ impl<'a> IndexSource<'a> {
             c.requires_python = best
                 .requires_python
                 .as_deref()
-                .and_then(|s| VersionSpecifiers::from_str(s).ok());
+                .and_then(|s| crate::guard::specifiers(s).ok());
             match (best.wheel, best.sdist) {
                 (Some((_, _, f)), _) => {
                     artifacts.insert(version, Artifact::Wheel(f));
@@ -455,7 +455,7 @@ pub fn sdist_version(name: &str, filename: &str) -> Option<Version> {
     if normalize(n) != name {
         return None;
     }
-    Version::from_str(v).ok()
+    crate::guard::version(v).ok()
 }
 
 impl PackageSource for IndexSource<'_> {

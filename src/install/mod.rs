@@ -13,7 +13,7 @@ pub mod audit;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -190,9 +190,8 @@ fn read_wheel_entry(wheel: &Path, index: usize) -> Result<Vec<u8>, String> {
         let mut f = z
             .by_index(index)
             .map_err(|e| format!("{}: {e}", wheel.display()))?;
-        let mut buf = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("{}: {e}", wheel.display()))?;
-        Ok(buf)
+        // Never more than the entry declared (checked against the budget).
+        let declared = f.size();
+        crate::wheel::read_capped(&mut f, declared).map_err(|e| format!("{}: {e}", wheel.display()))
     })
 }

@@ -101,10 +101,11 @@ impl LayerManifest {
     /// Read and validate a user manifest (`--layer-manifest ARN=PATH`,
     /// config `layer_manifests`). Errors name the file (exit 1).
     pub fn load(path: &Path) -> Result<LayerManifest, LayerError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LayerError::ManifestRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::textfile::read_user_text(path).map_err(|source| LayerError::ManifestRead {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_json(&text).map_err(|message| LayerError::ManifestInvalid {
             path: path.to_path_buf(),
             message,

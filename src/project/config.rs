@@ -562,10 +562,11 @@ impl Config {
     /// Read and validate `<project_dir>/.chalice/config.json`.
     pub fn load(project_dir: &Path) -> Result<Config, ConfigError> {
         let path = project_dir.join(CONFIG_FILE);
-        let bytes = std::fs::read(&path).map_err(|error| ConfigError {
-            path: path.clone(),
-            kind: ConfigErrorKind::Unreadable { error },
-        })?;
+        let bytes = crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES)
+            .map_err(|error| ConfigError {
+                path: path.clone(),
+                kind: ConfigErrorKind::Unreadable { error },
+            })?;
         Config::parse_bytes(path, &bytes)
     }
 

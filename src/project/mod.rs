@@ -115,6 +115,14 @@ pub enum ProjectError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A FIFO, device or socket (symlinks followed) where a file is shipped.
+    #[error("cannot ship {path}: {reason}; remove it or replace it with a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
     /// A symlink points nowhere.
     #[error("{0} is a broken symlink; remove it or point it at a file")]
     BrokenSymlink(PathBuf),
@@ -267,11 +275,11 @@ fn walk(
             .to_str()
             .ok_or_else(|| ProjectError::NonUtf8(path.to_path_buf()))?;
         let rel_str = rel_str.replace(std::path::MAIN_SEPARATOR, "/");
+        check_readable(path)?;
         if origin == FileOrigin::Vendor && !rel_str.contains('/') && rel_str.ends_with(".whl") {
             out.vendor_wheels.push(path.to_path_buf());
             continue;
         }
-        check_readable(path)?;
         out.files.push(ProjectFile {
             zip_name: format!("{prefix}{rel_str}"),
             path: path.to_path_buf(),
@@ -282,12 +290,20 @@ fn walk(
     Ok(())
 }
 
+/// The file is a regular file (symlinks followed) that can be opened: a FIFO
+/// would hang the zip writer, a device would never end.
 fn check_readable(path: &Path) -> Result<(), ProjectError> {
-    fs::File::open(path)
+    crate::textfile::open_regular(path)
         .map(|_| ())
-        .map_err(|source| ProjectError::Unreadable {
-            path: path.to_path_buf(),
-            source,
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidInput => ProjectError::NotRegular {
+                path: path.to_path_buf(),
+                reason: source.to_string(),
+            },
+            _ => ProjectError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            },
         })
 }
 
@@ -331,7 +347,10 @@ fn vendor_packages(
             continue;
         }
         let meta_path = entry.path().join("METADATA");
-        let bytes = match fs::read(&meta_path) {
+        let bytes = match crate::textfile::read_user_file(
+            &meta_path,
+            crate::textfile::MAX_TEXT_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
                 warnings.push(format!(
@@ -378,8 +397,7 @@ fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String
     };
     let name = get("Name").ok_or("no Name field")?;
     let version = get("Version").ok_or("no Version field")?;
-    let parsed = version
-        .parse::<pep440_rs::Version>()
+    let parsed = crate::guard::version(&version)
         .map_err(|e| format!("Version {version:?} is not a PEP 440 version ({e})"))?;
     Ok((name, parsed))
 }
@@ -400,8 +418,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
             continue;
         }
         let value = value.trim();
-        if let Err(e) = value.parse::<pep508_rs::Requirement<pep508_rs::VerbatimUrl>>() {
-            let first = e.to_string();
+        if let Err(first) = crate::guard::requirement(value) {
             let first = first.lines().next().unwrap_or_default();
             warnings.push(format!(
                 "{}:{}: Requires-Dist {value:?} is not a valid requirement ({first}); skipped \
@@ -416,7 +433,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
 /// Sum the sizes of the files a vendored RECORD lists (best effort: a
 /// missing or odd RECORD counts what can be found).
 fn record_bytes(vendor: &Path, record: &Path) -> u64 {
-    let Ok(text) = fs::read_to_string(record) else {
+    let Ok(text) = crate::textfile::read_user_text(record) else {
         return 0;
     };
     text.lines()

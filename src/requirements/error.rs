@@ -6,8 +6,6 @@ use std::path::PathBuf;
 
 use crate::error::{Classify, ExitKind};
 
-use pep508_rs::VerbatimUrl;
-
 use super::hash::HashParseError;
 use super::model::Location;
 
@@ -132,12 +130,12 @@ pub enum RequirementsErrorKind {
         hint: &'static str,
     },
     /// Not a PEP 508 requirement (the pep508 message underlines the spot).
-    #[error("invalid requirement `{text}`: {source}")]
+    #[error("invalid requirement `{text}`: {message}")]
     InvalidRequirement {
         /// The requirement part of the line.
         text: String,
         /// The parser's message.
-        source: Box<pep508_rs::Pep508Error<VerbatimUrl>>,
+        message: String,
     },
     /// A direct reference grail cannot install.
     #[error("`{text}` is {what}, which grail cannot install: {hint}")]

@@ -19,7 +19,7 @@ pub fn parse_requirements(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RequirementsFile, RequirementsError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::textfile::read_user_file(path, crate::textfile::MAX_TEXT_FILE_BYTES) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RequirementsFile::default()),
         Err(e) => {
@@ -247,13 +247,14 @@ impl<'a> Parser<'a> {
                 .unwrap_or_else(|| PathBuf::from(target)),
             _ => loc.file.parent().unwrap_or(Path::new("")).join(target),
         };
-        let bytes = std::fs::read(&path).map_err(|source| {
-            err(RequirementsErrorKind::Include {
-                option,
-                path: path.clone(),
-                source,
-            })
-        })?;
+        let bytes = crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES)
+            .map_err(|source| {
+                err(RequirementsErrorKind::Include {
+                    option,
+                    path: path.clone(),
+                    source,
+                })
+            })?;
         let id = identity(&path);
         if self.stack.contains(&id) {
             return Err(err(RequirementsErrorKind::IncludeCycle { path }));

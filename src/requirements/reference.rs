@@ -139,9 +139,11 @@ pub(super) fn parse_requirement(text: &str, base: &Path) -> Result<Parsed, Requi
 
     // PEP 508.
     let requirement: Requirement<VerbatimUrl> =
-        Requirement::from_str(text).map_err(|e| RequirementsErrorKind::InvalidRequirement {
-            text: text.to_string(),
-            source: Box::new(e),
+        crate::guard::requirement(text).map_err(|message| {
+            RequirementsErrorKind::InvalidRequirement {
+                text: text.to_string(),
+                message,
+            }
         })?;
     match &requirement.version_or_url {
         Some(VersionOrUrl::Url(url)) => {
@@ -325,9 +327,9 @@ fn wheel_requirement(
         Some(m) if !m.is_empty() => format!("{from_wheel}{extras} ; {m}"),
         _ => format!("{from_wheel}{extras}"),
     };
-    Requirement::from_str(&spec).map_err(|e| RequirementsErrorKind::InvalidRequirement {
+    crate::guard::requirement(&spec).map_err(|message| RequirementsErrorKind::InvalidRequirement {
         text: text.to_string(),
-        source: Box::new(e),
+        message,
     })
 }
 

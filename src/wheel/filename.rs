@@ -154,12 +154,13 @@ impl FromStr for WheelFilename {
             return Err(err(WheelFilenameErrorKind::InvalidName(name.to_string())));
         }
         // A local version's `-` is written as `_` in file names.
-        let parsed_version = Version::from_str(&version.replace('_', "-")).map_err(|e| {
-            err(WheelFilenameErrorKind::InvalidVersion {
-                version: version.to_string(),
-                message: e.to_string(),
-            })
-        })?;
+        let parsed_version =
+            crate::guard::version(&version.replace('_', "-")).map_err(|message| {
+                err(WheelFilenameErrorKind::InvalidVersion {
+                    version: version.to_string(),
+                    message,
+                })
+            })?;
         let build = match build {
             None => None,
             Some(b) => {
