@@ -197,35 +197,7 @@ impl LayerSet {
                 });
                 continue;
             };
-            let (manifest, source) = if let Some(path) = user.get(&arn) {
-                let m = LayerManifest::load(path)?;
-                if let Some(other) = m.arn.as_ref().filter(|a| **a != arn) {
-                    warnings.push(format!(
-                        "layer manifest {} describes {other} but is given for {arn}; using it for {arn}",
-                        path.display()
-                    ));
-                }
-                (Some(m), ManifestSource::User(path.clone()))
-            } else if let Some(hit) = input.catalogue.lookup(&arn) {
-                (Some(hit.manifest), ManifestSource::Catalogue(hit.release))
-            } else {
-                warnings.push(missing_manifest_warning(input.catalogue, &arn));
-                (None, ManifestSource::Missing)
-            };
-            let usable = match mismatch(&arn, manifest.as_ref(), input.target) {
-                Some(w) => {
-                    warnings.push(w);
-                    false
-                }
-                None => true,
-            };
-            layers.push(AttachedLayer {
-                entry,
-                arn: Some(arn),
-                manifest,
-                source,
-                usable,
-            });
+            layers.push(attach(entry, arn, &user, &input, &mut warnings)?);
         }
 
         let mut provided = BTreeMap::new();
@@ -256,6 +228,46 @@ impl LayerSet {
     pub fn usages(&self) -> Vec<LayerUsage> {
         self.layers.iter().map(AttachedLayer::usage).collect()
     }
+}
+
+/// One attached layer with a valid ARN: its manifest (the user's file, else
+/// the catalogue's) and whether it fits the target.
+fn attach(
+    entry: String,
+    arn: LayerArn,
+    user: &BTreeMap<LayerArn, PathBuf>,
+    input: &LayerSetInput<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<AttachedLayer, LayerError> {
+    let (manifest, source) = if let Some(path) = user.get(&arn) {
+        let m = LayerManifest::load(path)?;
+        if let Some(other) = m.arn.as_ref().filter(|a| **a != arn) {
+            warnings.push(format!(
+                "layer manifest {} describes {other} but is given for {arn}; using it for {arn}",
+                path.display()
+            ));
+        }
+        (Some(m), ManifestSource::User(path.clone()))
+    } else if let Some(hit) = input.catalogue.lookup(&arn) {
+        (Some(hit.manifest), ManifestSource::Catalogue(hit.release))
+    } else {
+        warnings.push(missing_manifest_warning(input.catalogue, &arn));
+        (None, ManifestSource::Missing)
+    };
+    let usable = match mismatch(&arn, manifest.as_ref(), input.target) {
+        Some(w) => {
+            warnings.push(w);
+            false
+        }
+        None => true,
+    };
+    Ok(AttachedLayer {
+        entry,
+        arn: Some(arn),
+        manifest,
+        source,
+        usable,
+    })
 }
 
 fn merge(into: &mut BTreeMap<String, Provided>, m: &LayerManifest, by: &str) {

@@ -9,7 +9,7 @@ use crate::error::{Classify, ExitKind};
 use pep508_rs::VerbatimUrl;
 
 use super::hash::HashParseError;
-use super::model::Location;
+use super::location::Location;
 
 /// A requirements file that grail cannot use: the file, the line (when the
 /// problem is on one), and what is wrong.
