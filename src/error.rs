@@ -186,18 +186,6 @@ impl<T, E: Into<BoxError>> Kind<T> for std::result::Result<T, E> {
     }
 }
 
-/// Shorthand for modules not yet returning [`Result`]: tag an error as bad
-/// user input (exit 1).
-pub fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Usage, error.into()).into()
-}
-
-/// Shorthand for modules not yet returning [`Result`]: tag an error as a
-/// dependency failure (exit 2).
-pub fn deps(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Dependencies, error.into()).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

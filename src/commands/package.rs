@@ -13,7 +13,7 @@ use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
-use crate::install::{add_wheel, audit_plan, InstallError};
+use crate::install::{add_wheel, audit_plan, Vendored};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
@@ -91,10 +91,7 @@ impl BuildContext {
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
-        for w in config
-            .check(&b.stage)
-            .map_err(|e| Failure::new(e.exit_kind(), e))?
-        {
+        for w in config.check(&b.stage)? {
             ui.warn(&w);
             warnings.push(w);
         }
@@ -264,8 +261,7 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
     let env = |k: &str| std::env::var(k).ok();
-    let settings = effective_index_options(&index_args(b), &env, &requirements)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let settings = effective_index_options(&index_args(b), &env, &requirements)?;
 
     let make_client =
         || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
@@ -360,14 +356,12 @@ fn chalice_runtime(
     let client = client
         .as_ref()
         .ok_or_else(|| Failure::msg(ExitKind::Usage, "internal: no index client"))?;
-    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref())
-        .kind(ExitKind::Introspection)
-        .context(
-            "no interpreter with chalice was found, and chalice's wheel could not be \
+    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref()).context(
+        "no interpreter with chalice was found, and chalice's wheel could not be \
              fetched from the index for chalice/app.py and chalice/__init__.py; install \
              chalice (`python3 -m pip install chalice`), point --python at an interpreter \
              that has it, or check --chalice-version",
-        )?;
+    )?;
     // The issue asks to say which release was used, so not only with -v.
     ui.status(&format!(
         "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
@@ -453,14 +447,11 @@ fn load_requirements(
         return Ok(crate::requirements::RequirementsFile::default());
     }
     let env = |k: &str| std::env::var(k).ok();
-    // Temporary until RequirementsError implements Classify (helper A's branch).
-    let r = crate::requirements::parse_requirements(&path, &env)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let r = crate::requirements::parse_requirements(&path, &env)?;
     for w in &r.warnings {
         ctx.warn(ui, w.to_string());
     }
-    r.check_hashes(&ctx.target.marker_env())
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    r.check_hashes(&ctx.target.marker_env())?;
     Ok(r)
 }
 
@@ -587,8 +578,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
     {
         let deps_plan = if managed { &mut layer_plan } else { &mut plan };
         for w in &a.deps.wheels {
-            // Temporary until InstallError implements Classify (helper B's branch).
-            add_wheel(deps_plan, &w.archive, false).kind(ExitKind::Dependencies)?;
+            add_wheel(deps_plan, &w.archive, false)?;
         }
     }
     add_app_entries(&mut plan, &a.ctx, &a.chalice)?;
@@ -596,7 +586,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
         let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
         add_vendor_entries(vendor_plan, &a.ctx)?;
         for w in &a.vendor_wheels {
-            add_wheel(vendor_plan, w, true).kind(ExitKind::Usage)?;
+            add_wheel(vendor_plan, w, true)?;
         }
     }
     let layer = managed
@@ -614,11 +604,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
 /// Every shared object in the zips must load on the target.
 fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
     for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
-        // Temporary until InstallError implements Classify (helper B's branch).
-        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref()).map_err(|e| match &e {
-            InstallError::Audit { vendored: true, .. } => Failure::new(ExitKind::Usage, e),
-            _ => Failure::new(ExitKind::Dependencies, e),
-        })?;
+        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref())?;
         ui.debug(&format!("audited {audited} shared objects"));
     }
     Ok(())
@@ -1074,9 +1060,7 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let shown = format!("vendor/{name}");
-        let wf: WheelFilename = name
-            .parse()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let wf: WheelFilename = name.parse().map_err(Vendored).context(&shown)?;
         match wf.compatibility_local(tags) {
             Err(inc) => {
                 return Err(Failure::msg(
@@ -1092,13 +1076,8 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
                 }
             }
         }
-        // The wheel's messages say their cause already, so only the top line
-        // is kept (until helper B's wheel errors stop repeating it).
-        let archive = WheelArchive::open(path)
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
-        archive
-            .verify()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let archive = WheelArchive::open(path).map_err(Vendored).context(&shown)?;
+        archive.verify().map_err(Vendored).context(&shown)?;
         if let Some(w) = archive.wheel_info.warning() {
             let w = format!("{shown}: {w}");
             ui.warn(&w);

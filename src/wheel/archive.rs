@@ -112,6 +112,15 @@ pub enum WheelError {
     },
 }
 
+/// A wheel that cannot be used, as downloaded or built: a dependency
+/// failure (exit 2). One in vendor/ is the project's input: wrapped in
+/// [`crate::install::Vendored`], it is exit 1.
+impl crate::error::Classify for WheelError {
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Dependencies
+    }
+}
+
 /// One file entry of a wheel and what to do with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WheelEntry {
