@@ -210,6 +210,54 @@ mod tests {
     }
 
     #[test]
+    fn library_errors_name_their_cause_once() {
+        let io = || std::io::Error::other("disk on fire");
+        let p = std::path::PathBuf::from("f");
+        let errors: Vec<Failure> = vec![
+            crate::wheel::WheelError::Io {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::project::ProjectError::Unreadable {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::assemble::AssembleError::Read {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::layers::LayerError::ManifestRead {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::python::PythonError::NotRunnable {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::index::IndexError::Io {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::cache::CacheError {
+                action: "cannot write",
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert_eq!(text.matches("disk on fire").count(), 1, "{text}");
+        }
+    }
+
+    #[test]
     fn foreign_errors_get_a_kind() {
         let r: std::result::Result<(), std::io::Error> = Err(std::io::Error::other("gone"));
         let err = r

@@ -40,7 +40,7 @@ print(json.dumps(out))
 #[derive(Debug, thiserror::Error)]
 pub enum PythonError {
     /// `--python PATH` does not run.
-    #[error("cannot run the Python interpreter {path}: {source}; check --python")]
+    #[error("cannot run the Python interpreter {path} (check --python)")]
     NotRunnable {
         /// The interpreter.
         path: PathBuf,
@@ -59,7 +59,7 @@ pub enum PythonError {
     #[error("{0} is missing from the installed chalice package; reinstall it with `pip install --force-reinstall chalice`")]
     MissingRuntimeFile(PathBuf),
     /// Reading a runtime file failed.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         /// The file.
         path: PathBuf,

@@ -149,9 +149,25 @@ impl Candidate {
 
 /// A failure inside a [`PackageSource`] (network, cache, bad metadata file).
 /// The resolver adds which package and version it was fetching.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
+///
+/// It prints the error and each of its causes on one line (`a: b: c`), since
+/// the resolver's message embeds it; so it has no `source()` of its own.
+#[derive(Debug)]
 pub struct SourceError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SourceError {}
 
 impl SourceError {
     /// Wrap any error.

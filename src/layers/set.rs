@@ -546,6 +546,7 @@ mod tests {
             false,
             py312(),
         )
+        .map_err(crate::error::Failure::from)
         .unwrap_err()
         .to_string();
         assert!(

@@ -108,7 +108,7 @@ pub enum ProjectError {
     #[error("{0} not found: a Chalice project needs an app.py next to .chalice/ (is --project-dir right?)")]
     NoApp(PathBuf),
     /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}; fix its permissions or remove it")]
+    #[error("cannot read {path} (fix its permissions or remove it)")]
     Unreadable {
         /// What could not be read.
         path: PathBuf,

@@ -18,7 +18,7 @@ use crate::metadata::{CoreMetadata, MetadataError};
 #[derive(Debug, thiserror::Error)]
 pub enum WheelError {
     /// The file cannot be read.
-    #[error("cannot read wheel {path}: {source}")]
+    #[error("cannot read wheel {path}")]
     Io {
         /// The wheel file.
         path: PathBuf,
@@ -45,7 +45,7 @@ pub enum WheelError {
         message: String,
     },
     /// A bad `WHEEL` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     WheelInfo {
         /// The wheel file name.
         wheel: String,
@@ -53,7 +53,7 @@ pub enum WheelError {
         source: WheelInfoError,
     },
     /// A bad `METADATA` file.
-    #[error("wheel {wheel}: METADATA: {source}")]
+    #[error("wheel {wheel}: METADATA")]
     Metadata {
         /// The wheel file name.
         wheel: String,
@@ -61,7 +61,7 @@ pub enum WheelError {
         source: MetadataError,
     },
     /// A bad `RECORD` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Record {
         /// The wheel file name.
         wheel: String,
@@ -69,7 +69,7 @@ pub enum WheelError {
         source: RecordError,
     },
     /// An unsafe or unmappable entry path.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Path {
         /// The wheel file name.
         wheel: String,
@@ -634,7 +634,8 @@ mod tests {
             &[("../evil.py", b"x")],
             |_| {},
         );
-        let e = WheelArchive::open(&p).unwrap_err();
+        // The chain printer (as the CLI prints errors) shows the cause.
+        let e = crate::error::Failure::from(WheelArchive::open(&p).unwrap_err());
         assert!(e.to_string().contains("'..'"), "{e}");
         let p = build_wheel(
             dir.path(),
