@@ -19,7 +19,7 @@ use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
-use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
+use crate::report::{ArtifactEntry, PackageEntry, Report, Timings, WheelSource};
 use crate::target::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::ui::Ui;
@@ -881,7 +881,7 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
     if let Some(l) = layer_summary {
         report.artifacts.push(artifact("layer-deployment.zip", l));
     }
-    report.budget = serde_json::to_value(budget).unwrap_or_default();
+    report.budget = Some(budget.clone());
     // Dependencies and vendor/ live in the managed layer with automatic_layer.
     let (deps_zip, deps_summary) = match layer_summary {
         Some(l) => ("layer-deployment.zip", l),
@@ -891,7 +891,7 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         report.packages.push(PackageEntry {
             name: w.name.clone(),
             version: w.version.to_string(),
-            source: w.source.to_string(),
+            source: w.source,
             file: Some(w.archive.filename.to_string()),
             in_zip: deps_zip.to_string(),
             unzipped_bytes: deps_summary
@@ -1095,7 +1095,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         .map(|w| PackageEntry {
             name: w.filename.normalized_name(),
             version: w.filename.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: Some(w.filename.to_string()),
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: w.unzipped_bytes(),
@@ -1106,7 +1106,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         out.push(PackageEntry {
             name: p.name.clone(),
             version: p.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: None,
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: p.unzipped_bytes,

@@ -24,7 +24,7 @@ use crate::error::{Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
-use crate::report::ExcludedEntry;
+use crate::report::{ExcludedEntry, WheelSource};
 use crate::requirements::{RequirementSource, RequirementsFile};
 use crate::resolver::{
     resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
@@ -42,8 +42,8 @@ pub struct ShippedWheel {
     pub version: Version,
     /// The opened, verified wheel.
     pub archive: WheelArchive,
-    /// The report's `source`.
-    pub source: &'static str,
+    /// Where it came from (the report's `source`).
+    pub source: WheelSource,
     /// The report's `required_by`.
     pub required_by: Vec<String>,
 }
@@ -363,7 +363,7 @@ fn open_wheel(
         name: job.name,
         version: job.version,
         archive,
-        source: job.artifact.source_label(),
+        source: job.artifact.source(),
         required_by: job.required_by,
     })
 }
