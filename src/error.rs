@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Errors from outside the library (I/O, URL parsing) have no class of their
-//! own: [`Context::kind`] gives them one where they happen.
+//! own: [`Kind::kind`] gives them one where they happen.
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -13,7 +13,7 @@
 
 use std::str::FromStr;
 
-use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{Requirement, VerbatimUrl};
 
 /// Why a metadata file could not be used.

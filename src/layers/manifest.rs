@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use super::{LayerArn, LayerError};

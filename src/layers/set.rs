@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 
 use super::{runtime_manifest, Catalogue, LayerArn, LayerError, LayerManifest};
 use crate::budget::{LayerUsage, SizeItem};

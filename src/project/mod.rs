@@ -75,7 +75,7 @@ pub struct VendorPackage {
     /// PEP 503-normalised name. Ex) `cryptography`
     pub name: String,
     /// The version from its METADATA. Ex) `1.9`
-    pub version: pep440_rs::Version,
+    pub version: pep508_rs::pep440_rs::Version,
     /// The dist-info directory name. Ex) `cryptography-1.9.dist-info`
     pub dist_info: String,
     /// Bytes of the files its RECORD lists that exist under vendor/.
@@ -368,7 +368,7 @@ fn vendor_packages(
 }
 
 /// `Name:` and a PEP 440 `Version:` from a METADATA header block.
-fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String> {
+fn name_and_version(bytes: &[u8]) -> Result<(String, pep508_rs::pep440_rs::Version), String> {
     let headers = crate::metadata::parse_headers(bytes);
     let get = |key: &str| {
         headers
@@ -379,7 +379,7 @@ fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String
     let name = get("Name").ok_or("no Name field")?;
     let version = get("Version").ok_or("no Version field")?;
     let parsed = version
-        .parse::<pep440_rs::Version>()
+        .parse::<pep508_rs::pep440_rs::Version>()
         .map_err(|e| format!("Version {version:?} is not a PEP 440 version ({e})"))?;
     Ok((name, parsed))
 }

@@ -5,7 +5,7 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
 use super::filename::{WheelFilename, WheelFilenameError};

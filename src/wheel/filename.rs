@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 
 use crate::target::tags::{
     LocalCompatibility, Mismatch, PlatformTag, Tag, TagParseError, TagPriority, Tags,
