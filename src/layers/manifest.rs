@@ -221,7 +221,7 @@ mod opt_str {
     use super::*;
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<T: fmt::Display, S: Serializer>(
+    pub(super) fn serialize<T: fmt::Display, S: Serializer>(
         v: &Option<T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -231,7 +231,7 @@ mod opt_str {
         }
     }
 
-    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
     where
         T: FromStr,
         T::Err: fmt::Display,
