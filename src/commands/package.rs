@@ -86,7 +86,6 @@ impl BuildContext {
         let python = runtime_python(
             b.python_version.or(scoped.lambda_python_version()),
             &interpreter,
-            ui,
         )?;
         let target = LambdaTarget::new(python, arch);
 
@@ -131,19 +130,12 @@ impl BuildContext {
 fn runtime_python(
     chosen: Option<PythonVersion>,
     interpreter: &LazyInterpreter,
-    ui: &Ui,
 ) -> Result<PythonVersion> {
     let python = match chosen {
         Some(v) => v,
         None => match interpreter.get().kind(ExitKind::Usage)? {
-            Some(py) => {
-                ui.debug(&format!(
-                    "interpreter: {} (Python {})",
-                    py.path.display(),
-                    py.version_string()
-                ));
-                py.python_version().clamp_to_runtime()
-            }
+            // `chalice_runtime` names the interpreter (once) in debug output.
+            Some(py) => py.python_version().clamp_to_runtime(),
             None => {
                 return Err(Failure::msg(
                     ExitKind::Usage,

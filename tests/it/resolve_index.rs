@@ -256,6 +256,33 @@ fn alpaca_graph_is_identical_in_every_index_mode() {
 }
 
 #[test]
+fn debug_shows_the_index_events_on_stderr_and_a_plain_run_does_not() {
+    let s = server(Mode::Json, true, true);
+    let cache = tempfile::tempdir().unwrap();
+    let p = project("six\n");
+    let plain = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+    ok(&plain);
+    assert!(
+        !stderr_of(&plain).contains("grail::index"),
+        "{}",
+        stderr_of(&plain)
+    );
+    let debug = package(
+        &p,
+        &s.url(),
+        cache.path(),
+        &["--python-version", "3.12", "--debug"],
+    );
+    ok(&debug);
+    let err = stderr_of(&debug);
+    assert!(
+        err.contains("grail::index::client") && err.contains("index page: "),
+        "{err}"
+    );
+    assert!(!stdout_of(&debug).contains("grail::index"));
+}
+
+#[test]
 fn markers_are_evaluated_for_the_lambda_target() {
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
