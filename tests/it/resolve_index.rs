@@ -90,6 +90,11 @@ fn ok(out: &Output) {
     );
 }
 
+/// The common run: Python 3.12 against `s`, and it must succeed.
+fn package_312_ok(p: &TestProject, s: &IndexServer, cache: &Path) {
+    ok(&package(p, &s.url(), cache, &["--python-version", "3.12"]));
+}
+
 fn failed_with(out: &Output, code: i32) -> String {
     assert_eq!(
         out.status.code(),
@@ -288,12 +293,7 @@ fn markers_are_evaluated_for_the_lambda_target() {
     let cache = tempfile::tempdir().unwrap();
     // colorama is only for Windows; the helpers are per platform_machine.
     let p = project("click\narchpick\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(
         shipped(&p),
         set(&[
@@ -327,21 +327,11 @@ fn extras_pull_in_their_dependencies() {
     let s = server(Mode::Json, false, true);
     let cache = tempfile::tempdir().unwrap();
     let plain = project("requests\n");
-    ok(&package(
-        &plain,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&plain, &s, cache.path());
     assert!(!shipped(&plain).contains_key("pysocks"));
 
     let socks = project("requests[socks]\n");
-    ok(&package(
-        &socks,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&socks, &s, cache.path());
     let names = shipped(&socks);
     assert_eq!(names.get("pysocks").map(String::as_str), Some("1.7.1"));
     assert_eq!(
@@ -357,23 +347,13 @@ fn yanked_releases_are_used_only_when_pinned() {
     let s = server(Mode::Html, false, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("urllib3\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(shipped(&p), set(&[("urllib3", "2.5.0")]));
     // The yanked wheel was never fetched.
     assert_eq!(s.count(|r| r.path.contains("urllib3-2.6.0")), 0);
 
     let pinned = project("urllib3==2.6.0\n");
-    ok(&package(
-        &pinned,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&pinned, &s, cache.path());
     assert_eq!(shipped(&pinned), set(&[("urllib3", "2.6.0")]));
     // A range that only the yanked release satisfies is unsatisfiable.
     let ranged = project("urllib3>2.5\n");
@@ -495,12 +475,7 @@ fn hash_checking_mode_verifies_every_download() {
     let wheel = "six-1.17.0-py2.py3-none-any.whl";
     let good = sha256_of(&fs::read(fixture("six", wheel)).unwrap());
     let p = project(&format!("six==1.17.0 --hash=sha256:{good}\n"));
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(package_entry(&p, "six")["file"], wheel);
 
     // A wrong pin fails even though the index's own hash matches the file.
@@ -631,12 +606,7 @@ fn offline_runs_reuse_the_cache() {
     let p = project(&format!("{ALPACA}\nrequests[socks]\n"));
     let url = {
         let s = server(Mode::Json, false, true);
-        ok(&package(
-            &p,
-            &s.url(),
-            cache.path(),
-            &["--python-version", "3.12"],
-        ));
+        package_312_ok(&p, &s, cache.path());
         s.url()
     }; // the server is gone
     let first = zip_bytes(&p);
@@ -722,12 +692,7 @@ fn report_lists_each_package_with_its_origin() {
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("requests[socks]==2.32.5\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     let r = report(&p);
     let packages: Vec<(String, String, String, String, Value)> = r["packages"]
         .as_array()
@@ -797,12 +762,7 @@ fn direct_wheel_references_are_installed_from_their_url() {
         &["six>=1.5"],
     );
     let p = project(&format!("localpkg @ file://{}\n", local.display()));
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     let e = package_entry(&p, "localpkg");
     assert_eq!(e["source"], "url");
     assert_eq!(e["file"], "localpkg-1.0-py3-none-any.whl");
@@ -822,23 +782,13 @@ fn direct_wheel_references_are_installed_from_their_url() {
         "requirements.txt",
         "./wheels/localpkg-1.0-py3-none-any.whl\n",
     );
-    ok(&package(
-        &q,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&q, &s, cache.path());
     assert_eq!(package_entry(&q, "localpkg")["source"], "url");
 
     // An https-style direct reference (here the loopback server's file URL).
     let six = "six-1.17.0-py2.py3-none-any.whl";
     let r = project(&format!("six @ {}/files/six/{six}\n", s.base()));
-    ok(&package(
-        &r,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&r, &s, cache.path());
     let e = package_entry(&r, "six");
     assert_eq!(e["file"], six);
     assert_eq!(e["source"], "url");
@@ -946,12 +896,7 @@ fn bytes_saved_are_known_with_pep658_metadata() {
         ".chalice/config.json",
         r#"{"version": "2.0", "app_name": "t", "runtime_provided": true}"#,
     );
-    ok(&package(
-        &p,
-        &server.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &server, cache.path());
     let r = report(&p);
     let urllib3 = r["excluded"]
         .as_array()
