@@ -677,7 +677,7 @@ fn stage(
     }
     let templates = dir.path().join("package");
     let single = args.single_file.then(|| dir.path().join("single.zip"));
-    write_templates(
+    let req = template_request(
         ctx,
         args,
         ui,
@@ -685,7 +685,8 @@ fn stage(
         layer_summary.as_ref().map(|_| layer.as_path()),
         &templates,
         single.as_deref(),
-    )?;
+    );
+    write_templates(ctx, args, ui, &req)?;
     Ok(Staged {
         _dir: dir,
         zip,
@@ -918,10 +919,7 @@ fn write_templates(
     ctx: &mut BuildContext,
     args: &PackageOptions,
     ui: &Ui,
-    zip: &Path,
-    layer_zip: Option<&Path>,
-    out: &Path,
-    single: Option<&Path>,
+    req: &crate::assemble::templates::TemplateRequest,
 ) -> Result<()> {
     let python = ctx
         .interpreter
@@ -947,8 +945,7 @@ fn write_templates(
         );
         return Ok(());
     };
-    let req = template_request(ctx, args, ui, zip, layer_zip, out, single);
-    let outcome = match crate::assemble::templates::generate(&python, &req) {
+    let outcome = match crate::assemble::templates::generate(&python, req) {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
         // is treated like no chalice at all when no template was asked for.
