@@ -90,9 +90,14 @@ fn ok(out: &Output) {
     );
 }
 
-/// The common run: Python 3.12 against `s`, and it must succeed.
+/// The common run: Python 3.12 against `s`.
+fn package_312(p: &TestProject, s: &IndexServer, cache: &Path) -> Output {
+    package(p, &s.url(), cache, &["--python-version", "3.12"])
+}
+
+/// [`package_312`], and it must succeed.
 fn package_312_ok(p: &TestProject, s: &IndexServer, cache: &Path) {
-    ok(&package(p, &s.url(), cache, &["--python-version", "3.12"]));
+    ok(&package_312(p, s, cache));
 }
 
 fn failed_with(out: &Output, code: i32) -> String {
@@ -202,7 +207,7 @@ fn alpaca_graph_is_identical_in_every_index_mode() {
         let s = server(mode, metadata, range);
         let cache = tempfile::tempdir().unwrap();
         let p = project(&format!("{ALPACA}\n"));
-        let out = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+        let out = package_312(&p, &s, cache.path());
         ok(&out);
         assert_eq!(shipped(&p), alpaca_312(), "{label}");
         // Every wheel is in the zip.
@@ -265,7 +270,7 @@ fn debug_shows_the_index_events_on_stderr_and_a_plain_run_does_not() {
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("six\n");
-    let plain = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+    let plain = package_312(&p, &s, cache.path());
     ok(&plain);
     assert!(
         !stderr_of(&plain).contains("grail::index"),
@@ -357,12 +362,7 @@ fn yanked_releases_are_used_only_when_pinned() {
     assert_eq!(shipped(&pinned), set(&[("urllib3", "2.6.0")]));
     // A range that only the yanked release satisfies is unsatisfiable.
     let ranged = project("urllib3>2.5\n");
-    let out = package(
-        &ranged,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    );
+    let out = package_312(&ranged, &s, cache.path());
     let err = failed_with(&out, 2);
     insta::assert_snapshot!("only_a_yanked_release_fits", err);
 }
@@ -383,10 +383,7 @@ fn requires_python_selects_the_newest_release_for_the_runtime() {
         assert_eq!(shipped(&p), set(&[("newpy", version)]), "python{python}");
     }
     let p = project("newpy>=2\n");
-    let err = failed_with(
-        &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&p, &s, cache.path()), 2);
     insta::assert_snapshot!("requires_python_excludes_every_release", err);
 }
 
@@ -437,7 +434,7 @@ fn hash_mismatch_fails_and_writes_nothing() {
     let cache = tempfile::tempdir().unwrap();
     let p = project("badhash\n");
     p.write("out/deployment.zip", "previous build\n");
-    let out = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+    let out = package_312(&p, &s, cache.path());
     let err = failed_with(&out, 2);
     let file = "badhash-1.0-py3-none-any.whl";
     let actual = sha256_of(&fs::read(fixture("badhash", file)).unwrap());
@@ -461,10 +458,7 @@ fn hash_mismatch_fails_and_writes_nothing() {
 
     // A fresh OUT is not created either.
     let q = project("badhash\n");
-    failed_with(
-        &package(&q, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    failed_with(&package_312(&q, &s, cache.path()), 2);
     assert!(!q.out("out/deployment.zip").exists());
 }
 
@@ -482,20 +476,14 @@ fn hash_checking_mode_verifies_every_download() {
     let bad = "0".repeat(64);
     let fresh = tempfile::tempdir().unwrap();
     let q = project(&format!("six==1.17.0 --hash=sha256:{bad}\n"));
-    let err = failed_with(
-        &package(&q, &s.url(), fresh.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&q, &s, fresh.path()), 2);
     assert!(err.contains(wheel) && err.contains(&bad), "{err}");
     assert!(!q.out("out/deployment.zip").exists());
     let (blobs, tmp) = cache_files(fresh.path());
     assert!(blobs.is_empty() && tmp.is_empty(), "{blobs:?} {tmp:?}");
 
     // The wrong pin also fails when the file is already in the cache.
-    let err = failed_with(
-        &package(&q, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&q, &s, cache.path()), 2);
     assert!(err.contains(&bad), "{err}");
 
     // Hash-checking mode: an unpinned dependency is refused.
@@ -509,10 +497,7 @@ fn hash_checking_mode_verifies_every_download() {
             .unwrap()
         )
     ));
-    let err = failed_with(
-        &package(&r, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&r, &s, cache.path()), 2);
     assert!(err.contains("six"), "{err}");
 }
 
@@ -523,10 +508,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
     let cache = tempfile::tempdir().unwrap();
     // alpaca-py needs numpy>=1.24.
     let p = project(&format!("{ALPACA}\nnumpy<1.24\n"));
-    let err = failed_with(
-        &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&p, &s, cache.path()), 2);
     insta::assert_snapshot!("conflict_with_a_dependency", err);
     assert!(!p.out("out/deployment.zip").exists());
 
@@ -545,10 +527,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
 
     // A project the index does not have.
     let r = project("no-such-project\n");
-    let err = failed_with(
-        &package(&r, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&r, &s, cache.path()), 2);
     insta::assert_snapshot!("unknown_project", err);
 }
 
