@@ -44,7 +44,7 @@ const LAYOUT: &str = "v1";
 
 /// A cache operation failed.
 #[derive(Debug, thiserror::Error)]
-#[error("cache {action} {path}: {source}")]
+#[error("cache {action} {path}")]
 pub struct CacheError {
     /// What was being done, e.g. "cannot create directory".
     pub action: &'static str,

@@ -9,7 +9,7 @@
 //! checks [`is_quiet`]).
 //!
 //! ```
-//! let ok = grail::guard::catch(|| "1.0".parse::<pep440_rs::Version>());
+//! let ok = grail::guard::catch(|| "1.0".parse::<pep508_rs::pep440_rs::Version>());
 //! assert!(ok.unwrap().is_ok());
 //! let caught = grail::guard::catch(|| -> u8 { panic!("parser bug") });
 //! assert_eq!(caught.unwrap_err(), "parser bug");
@@ -24,7 +24,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{Requirement, VerbatimUrl};
 
 thread_local! {

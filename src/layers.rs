@@ -57,7 +57,7 @@ pub use set::{
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
-    #[error("layer manifest {path}: {source}; the key must be the layer version ARN")]
+    #[error("layer manifest {path}: the key must be the layer version ARN")]
     ManifestKey {
         /// The manifest file.
         path: PathBuf,
@@ -65,7 +65,7 @@ pub enum LayerError {
         source: LayerArnError,
     },
     /// A manifest file that cannot be read.
-    #[error("cannot read layer manifest {path}: {source}")]
+    #[error("cannot read layer manifest {path}")]
     ManifestRead {
         /// The manifest file.
         path: PathBuf,
@@ -81,7 +81,7 @@ pub enum LayerError {
         message: String,
     },
     /// A layer zip that cannot be opened.
-    #[error("cannot open layer zip {path}: {source}")]
+    #[error("cannot open layer zip {path}")]
     ZipOpen {
         /// The zip.
         path: PathBuf,
@@ -89,7 +89,7 @@ pub enum LayerError {
         source: std::io::Error,
     },
     /// A layer zip that is not a readable zip.
-    #[error("cannot read layer zip {path}: {source}")]
+    #[error("cannot read layer zip {path}")]
     Zip {
         /// The zip.
         path: PathBuf,

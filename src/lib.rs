@@ -3,8 +3,10 @@
 //! Data flows one way through the modules:
 //!
 //! ```text
-//! project/config → target/tags → requirements → index/cache → resolver
-//!     → layers/budget → assemble (zip) → report
+//! options → BuildContext (project/config, target/tags) → requirements
+//!     → resolution (index/cache, resolver) → DependencyPlan (dependencies)
+//!     → ZipPlan (install, assemble) → audit → budget → staged outputs
+//!     → publish → report
 //! ```
 //!
 //! [`suggest`] sits beside the budget: given the shipped packages and a way to
@@ -12,7 +14,9 @@
 //!
 //! The commands on top ([`commands`]) take plain settings ([`options`]); the
 //! binary (`src/main.rs`, `src/cli/`) parses the command line with clap, turns
-//! it into those settings, and is the only place that uses `anyhow`.
+//! it into those settings, and is the only place that uses `anyhow`. Errors
+//! get their exit code from their type ([`error::Classify`]). The repository's
+//! `docs/architecture.md` shows which module owns each step.
 
 #![deny(missing_docs)]
 

@@ -11,7 +11,7 @@
 //! assert_eq!(m.requires_dist.len(), 2);
 //! ```
 
-use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{Requirement, VerbatimUrl};
 
 /// Why a metadata file could not be used.

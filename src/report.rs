@@ -16,6 +16,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::budget::Budget;
 use crate::resolver::ExcludeReason;
 
 /// The report schema identifier.
@@ -28,8 +29,10 @@ pub struct PackageEntry {
     pub name: String,
     /// Ex) `0.21.1`
     pub version: String,
-    /// `index`, `find-links`, `vendor`, `url`, `sdist-build` or `cache`.
-    pub source: String,
+    /// Where the wheel came from: spelled `index`, `find-links`, `vendor`,
+    /// `url`, `sdist-build` or `cache` in the report.
+    #[serde(serialize_with = "serialize_source")]
+    pub source: WheelSource,
     /// The wheel file name, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -62,6 +65,41 @@ pub struct ExcludedEntry {
 
 fn serialize_reason<S: serde::Serializer>(r: &ExcludeReason, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(r.as_str())
+}
+
+/// Where a shipped package came from (the report's `source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WheelSource {
+    /// A package index (`--index-url`, `--extra-index-url`).
+    Index,
+    /// A `--find-links` directory or page.
+    FindLinks,
+    /// The project's `vendor/` (a wheel or an unpacked package).
+    Vendor,
+    /// A direct reference in requirements.txt (`name @ https://…`, a local `.whl`).
+    Url,
+    /// Built from a source distribution.
+    SdistBuild,
+    /// grail's cache, with no index consulted.
+    Cache,
+}
+
+impl WheelSource {
+    /// The report's spelling. Ex) `find-links`
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WheelSource::Index => "index",
+            WheelSource::FindLinks => "find-links",
+            WheelSource::Vendor => "vendor",
+            WheelSource::Url => "url",
+            WheelSource::SdistBuild => "sdist-build",
+            WheelSource::Cache => "cache",
+        }
+    }
+}
+
+fn serialize_source<S: serde::Serializer>(w: &WheelSource, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(w.as_str())
 }
 
 /// One written artifact.
@@ -111,8 +149,8 @@ pub struct Report {
     pub excluded: Vec<ExcludedEntry>,
     /// Written artifacts.
     pub artifacts: Vec<ArtifactEntry>,
-    /// The size budget (the `budget` module's serialisation).
-    pub budget: serde_json::Value,
+    /// The size budget (`null` until it is known).
+    pub budget: Option<Budget>,
     /// Every warning printed.
     pub warnings: Vec<String>,
     /// Phase timings.
@@ -139,7 +177,7 @@ impl Report {
             packages: Vec::new(),
             excluded: Vec::new(),
             artifacts: Vec::new(),
-            budget: serde_json::Value::Null,
+            budget: None,
             warnings: Vec::new(),
             timings_ms: Timings::default(),
             chalice_runtime: BTreeMap::new(),
@@ -186,7 +224,7 @@ mod tests {
             r.packages.push(PackageEntry {
                 name: n.into(),
                 version: "1".into(),
-                source: "index".into(),
+                source: WheelSource::Index,
                 file: None,
                 in_zip: "deployment.zip".into(),
                 unzipped_bytes: 1,

@@ -194,7 +194,7 @@ pub enum AssembleError {
         second: String,
     },
     /// A source file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,

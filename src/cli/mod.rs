@@ -105,7 +105,8 @@ fn render_error(err: &anyhow::Error) -> String {
 
 /// A stderr subscriber for the library's `tracing` events: `-v` shows
 /// grail's debug events (others' info), `--debug` grail's trace events
-/// (others' debug); without either, nothing.
+/// (others' debug, but HTTP/2 and hyper's per-frame chatter only from info
+/// up: it buries grail's own events); without either, nothing.
 fn init_tracing(verbose: bool, debug: bool) {
     use tracing::level_filters::LevelFilter;
     let (grail, others) = match (verbose, debug) {
@@ -115,6 +116,8 @@ fn init_tracing(verbose: bool, debug: bool) {
     };
     let filter = tracing_subscriber::filter::Targets::new()
         .with_target("grail", grail)
+        .with_target("h2", others.min(LevelFilter::INFO))
+        .with_target("hyper_util", others.min(LevelFilter::INFO))
         .with_default(others);
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;

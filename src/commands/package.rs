@@ -13,13 +13,13 @@ use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
-use crate::install::{add_wheel, audit_plan, InstallError};
+use crate::install::{add_wheel, audit_plan, Vendored};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
-use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
+use crate::report::{ArtifactEntry, PackageEntry, Report, Timings, WheelSource};
 use crate::target::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::ui::Ui;
@@ -86,15 +86,11 @@ impl BuildContext {
         let python = runtime_python(
             b.python_version.or(scoped.lambda_python_version()),
             &interpreter,
-            ui,
         )?;
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
-        for w in config
-            .check(&b.stage)
-            .map_err(|e| Failure::new(e.exit_kind(), e))?
-        {
+        for w in config.check(&b.stage)? {
             ui.warn(&w);
             warnings.push(w);
         }
@@ -134,19 +130,12 @@ impl BuildContext {
 fn runtime_python(
     chosen: Option<PythonVersion>,
     interpreter: &LazyInterpreter,
-    ui: &Ui,
 ) -> Result<PythonVersion> {
     let python = match chosen {
         Some(v) => v,
         None => match interpreter.get().kind(ExitKind::Usage)? {
-            Some(py) => {
-                ui.debug(&format!(
-                    "interpreter: {} (Python {})",
-                    py.path.display(),
-                    py.version_string()
-                ));
-                py.python_version().clamp_to_runtime()
-            }
+            // `chalice_runtime` names the interpreter (once) in debug output.
+            Some(py) => py.python_version().clamp_to_runtime(),
             None => {
                 return Err(Failure::msg(
                     ExitKind::Usage,
@@ -281,8 +270,7 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
     let env = |k: &str| std::env::var(k).ok();
-    let settings = effective_index_options(&index_args(b), &env, &requirements)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let settings = effective_index_options(&index_args(b), &env, &requirements)?;
 
     let make_client =
         || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
@@ -384,14 +372,12 @@ fn chalice_runtime(
     let client = client
         .as_ref()
         .ok_or_else(|| Failure::msg(ExitKind::Usage, "internal: no index client"))?;
-    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref())
-        .kind(ExitKind::Introspection)
-        .context(
-            "no interpreter with chalice was found, and chalice's wheel could not be \
+    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref()).context(
+        "no interpreter with chalice was found, and chalice's wheel could not be \
              fetched from the index for chalice/app.py and chalice/__init__.py; install \
              chalice (`python3 -m pip install chalice`), point --python at an interpreter \
              that has it, or check --chalice-version",
-        )?;
+    )?;
     // The issue asks to say which release was used, so not only with -v.
     ui.status(&format!(
         "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
@@ -477,14 +463,11 @@ fn load_requirements(
         return Ok(crate::requirements::RequirementsFile::default());
     }
     let env = |k: &str| std::env::var(k).ok();
-    // Temporary until RequirementsError implements Classify (helper A's branch).
-    let r = crate::requirements::parse_requirements(&path, &env)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let r = crate::requirements::parse_requirements(&path, &env)?;
     for w in &r.warnings {
         ctx.warn(ui, w.to_string());
     }
-    r.check_hashes(&ctx.target.marker_env())
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    r.check_hashes(&ctx.target.marker_env())?;
     Ok(r)
 }
 
@@ -624,8 +607,7 @@ pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
     {
         let deps_plan = if managed { &mut layer_plan } else { &mut plan };
         for w in &a.deps.wheels {
-            // Temporary until InstallError implements Classify (helper B's branch).
-            add_wheel(deps_plan, &w.archive, false).kind(ExitKind::Dependencies)?;
+            add_wheel(deps_plan, &w.archive, false)?;
         }
     }
     add_app_entries(&mut plan, &a.ctx, &a.chalice)?;
@@ -633,7 +615,7 @@ pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
         let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
         add_vendor_entries(vendor_plan, &a.ctx)?;
         for w in &a.vendor_wheels {
-            add_wheel(vendor_plan, w, true).kind(ExitKind::Usage)?;
+            add_wheel(vendor_plan, w, true)?;
         }
     }
     let layer = managed
@@ -651,11 +633,7 @@ pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
 /// Every shared object in the zips must load on the target.
 fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
     for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
-        // Temporary until InstallError implements Classify (helper B's branch).
-        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref()).map_err(|e| match &e {
-            InstallError::Audit { vendored: true, .. } => Failure::new(ExitKind::Usage, e),
-            _ => Failure::new(ExitKind::Dependencies, e),
-        })?;
+        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref())?;
         ui.debug(&format!("audited {audited} shared objects"));
     }
     Ok(())
@@ -742,7 +720,7 @@ fn stage(
     }
     let templates = dir.path().join("package");
     let single = args.single_file.then(|| dir.path().join("single.zip"));
-    write_templates(
+    let req = template_request(
         ctx,
         args,
         ui,
@@ -750,7 +728,8 @@ fn stage(
         layer_summary.as_ref().map(|_| layer.as_path()),
         &templates,
         single.as_deref(),
-    )?;
+    );
+    write_templates(ctx, args, ui, &req)?;
     Ok(Staged {
         _dir: dir,
         zip,
@@ -938,7 +917,7 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
     if let Some(l) = layer_summary {
         report.artifacts.push(artifact("layer-deployment.zip", l));
     }
-    report.budget = serde_json::to_value(budget).unwrap_or_default();
+    report.budget = Some(budget.clone());
     // Dependencies and vendor/ live in the managed layer with automatic_layer.
     let (deps_zip, deps_summary) = match layer_summary {
         Some(l) => ("layer-deployment.zip", l),
@@ -948,7 +927,7 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         report.packages.push(PackageEntry {
             name: w.name.clone(),
             version: w.version.to_string(),
-            source: w.source.to_string(),
+            source: w.source,
             file: Some(w.archive.filename.to_string()),
             in_zip: deps_zip.to_string(),
             unzipped_bytes: deps_summary
@@ -983,10 +962,7 @@ fn write_templates(
     ctx: &mut BuildContext,
     args: &PackageOptions,
     ui: &Ui,
-    zip: &Path,
-    layer_zip: Option<&Path>,
-    out: &Path,
-    single: Option<&Path>,
+    req: &crate::assemble::templates::TemplateRequest,
 ) -> Result<()> {
     let python = ctx
         .interpreter
@@ -1012,8 +988,7 @@ fn write_templates(
         );
         return Ok(());
     };
-    let req = template_request(ctx, args, ui, zip, layer_zip, out, single);
-    let outcome = match crate::assemble::templates::generate(&python, &req) {
+    let outcome = match crate::assemble::templates::generate(&python, req) {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
         // is treated like no chalice at all when no template was asked for.
@@ -1117,9 +1092,7 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let shown = format!("vendor/{name}");
-        let wf: WheelFilename = name
-            .parse()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let wf: WheelFilename = name.parse().map_err(Vendored).context(&shown)?;
         match wf.compatibility_local(tags) {
             Err(inc) => {
                 return Err(Failure::msg(
@@ -1135,13 +1108,8 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
                 }
             }
         }
-        // The wheel's messages say their cause already, so only the top line
-        // is kept (until helper B's wheel errors stop repeating it).
-        let archive = WheelArchive::open(path)
-            .map_err(|e| Failure::msg(e.exit_kind_or(ExitKind::Usage), format!("{shown}: {e}")))?;
-        archive
-            .verify()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let archive = WheelArchive::open(path).map_err(Vendored).context(&shown)?;
+        archive.verify().map_err(Vendored).context(&shown)?;
         if let Some(w) = archive.wheel_info.warning() {
             let w = format!("{shown}: {w}");
             ui.warn(&w);
@@ -1159,7 +1127,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         .map(|w| PackageEntry {
             name: w.filename.normalized_name(),
             version: w.filename.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: Some(w.filename.to_string()),
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: w.unzipped_bytes(),
@@ -1170,7 +1138,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         out.push(PackageEntry {
             name: p.name.clone(),
             version: p.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: None,
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: p.unzipped_bytes,

@@ -49,7 +49,7 @@ fn explain(a: &Analysis, name: &str) -> String {
             w.version,
             group_digits(w.archive.unzipped_bytes()),
             w.archive.filename,
-            w.source,
+            w.source.as_str(),
         )
     } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
         explain_excluded(name, e)

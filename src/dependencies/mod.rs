@@ -20,11 +20,11 @@ use rayon::prelude::*;
 use crate::dependencies::wheel_source::{
     Artifact, DirectWheel, IndexSource, Missing, SdistBuilder,
 };
-use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
+use crate::error::{Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
-use crate::report::ExcludedEntry;
+use crate::report::{ExcludedEntry, WheelSource};
 use crate::requirements::{RequirementSource, RequirementsFile};
 use crate::resolver::{
     resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
@@ -42,8 +42,8 @@ pub struct ShippedWheel {
     pub version: Version,
     /// The opened, verified wheel.
     pub archive: WheelArchive,
-    /// The report's `source`.
-    pub source: &'static str,
+    /// Where it came from (the report's `source`).
+    pub source: WheelSource,
     /// The report's `required_by`.
     pub required_by: Vec<String>,
 }
@@ -331,8 +331,7 @@ fn download(
     let results = client.download_all_verified(&downloads);
     let mut paths: BTreeMap<String, PathBuf> = BTreeMap::new();
     for ((f, _), r) in downloads.iter().zip(results) {
-        // Temporary until IndexError implements Classify (helper A's branch).
-        let path = r.map_err(|e| Failure::new(e.exit_kind(), e))?;
+        let path = r?;
         paths.insert(f.filename.clone(), path);
     }
     Ok(paths)
@@ -372,15 +371,7 @@ fn open_wheel(
             ))
         }
     };
-    // The wheel's messages say their cause already, so only the top line is
-    // kept (until helper B's wheel errors stop repeating it).
-    let flat = |e: crate::wheel::WheelError| {
-        Failure::msg(
-            e.exit_kind_or(ExitKind::Dependencies),
-            format!("{filename}: {e}"),
-        )
-    };
-    let archive = WheelArchive::open_named(&path, &filename).map_err(flat)?;
+    let archive = WheelArchive::open_named(&path, &filename).context(&filename)?;
     // A cached blob is immutable: once its RECORD checked out, skip
     // decompressing it again on later runs.
     let blob = client.cache().blob_sha256(&path);
@@ -388,7 +379,7 @@ fn open_wheel(
         .as_ref()
         .is_some_and(|h| client.cache().check_passed("record", h))
     {
-        archive.verify().map_err(flat)?;
+        archive.verify().context(&filename)?;
         if let Some(h) = &blob {
             let _ = client.cache().set_check_passed("record", h);
         }
@@ -397,7 +388,7 @@ fn open_wheel(
         name: job.name,
         version: job.version,
         archive,
-        source: job.artifact.source_label(),
+        source: job.artifact.source(),
         required_by: job.required_by,
     })
 }
@@ -509,14 +500,7 @@ pub fn client(
             )
         })?,
     };
-    // Temporary until cache errors implement Classify (helper A's branch);
-    // their message says its cause already, so only the top line is kept.
-    let cache = crate::cache::Cache::new(&cache_dir).map_err(|e| {
-        Failure::msg(
-            ExitKind::Usage,
-            format!("cache {}: {e}", cache_dir.display()),
-        )
-    })?;
+    let cache = crate::cache::Cache::new(&cache_dir)?;
     let s = ClientSettings {
         index_urls,
         find_links: settings.find_links.clone(),
@@ -525,6 +509,5 @@ pub fn client(
         refresh,
         ..ClientSettings::default()
     };
-    // Temporary until IndexError implements Classify (helper A's branch).
-    IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e))
+    Ok(IndexClient::new(s, cache)?)
 }

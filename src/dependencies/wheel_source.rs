@@ -26,6 +26,7 @@ use pep508_rs::pep440_rs::Version;
 use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::metadata::CoreMetadata;
 use crate::names::normalize;
+use crate::report::WheelSource;
 use crate::resolver::{Candidate, PackageSource, SourceError};
 use crate::target::tags::{TagPriority, Tags};
 use crate::wheel::{WheelArchive, WheelFilename};
@@ -66,16 +67,16 @@ impl Artifact {
         }
     }
 
-    /// The report's `source`: `index`, `find-links`, `url` or `sdist-build`.
-    pub fn source_label(&self) -> &'static str {
+    /// Where it comes from, for the report.
+    pub fn source(&self) -> WheelSource {
         match self {
             Artifact::Wheel(f) => match &f.origin {
-                DistOrigin::FindLinks(_) => "find-links",
-                DistOrigin::Index(_) => "index",
-                DistOrigin::Direct(_) => "url",
+                DistOrigin::FindLinks(_) => WheelSource::FindLinks,
+                DistOrigin::Index(_) => WheelSource::Index,
+                DistOrigin::Direct(_) => WheelSource::Url,
             },
-            Artifact::Sdist(_) | Artifact::Built { .. } => "sdist-build",
-            Artifact::LocalWheel(_) => "url",
+            Artifact::Sdist(_) | Artifact::Built { .. } => WheelSource::SdistBuild,
+            Artifact::LocalWheel(_) => WheelSource::Url,
         }
     }
 }

@@ -87,7 +87,7 @@ pub enum IndexError {
         filename: String,
     },
     /// A local file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: PathBuf,

@@ -23,7 +23,7 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// Attempts per request on 5xx, connection errors and timeouts (at least 1).
     pub attempts: u32,
-    /// Worker threads for [`IndexClient::download_all`].
+    /// Worker threads for [`IndexClient::download_all`](super::IndexClient::download_all).
     pub concurrency: usize,
 }
 

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use once_cell::sync::Lazy;
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 use super::{LayerArn, LayerManifest};
 
 const EMBEDDED: &str = include_str!("../../data/aws-sdk-pandas-catalogue.json");
 
-static CATALOGUE: Lazy<Catalogue> = Lazy::new(|| {
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
     // The file is generated and checked by a unit test; failing here is a build bug.
     serde_json::from_str(EMBEDDED).expect("data/aws-sdk-pandas-catalogue.json is valid")
 });

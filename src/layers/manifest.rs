@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use super::{LayerArn, LayerError};
@@ -222,7 +222,7 @@ mod opt_str {
     use super::*;
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<T: fmt::Display, S: Serializer>(
+    pub(super) fn serialize<T: fmt::Display, S: Serializer>(
         v: &Option<T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -232,7 +232,7 @@ mod opt_str {
         }
     }
 
-    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
     where
         T: FromStr,
         T::Err: fmt::Display,

@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use super::manifest::{site_packages_python, LayerManifest, LayerPackage, Provenance};
 use super::{LayerArn, LayerError, MANIFEST_SCHEMA};
@@ -38,7 +38,7 @@ struct DistEntry {
     record: Option<String>,
 }
 
-static EXT_TAG: Lazy<Regex> = Lazy::new(|| {
+static EXT_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\.cpython-3(\d{1,2})-(x86_64|aarch64)-linux-gnu\.so$").expect("static regex")
 });
 

@@ -75,7 +75,7 @@ pub struct VendorPackage {
     /// PEP 503-normalised name. Ex) `cryptography`
     pub name: String,
     /// The version from its METADATA. Ex) `1.9`
-    pub version: pep440_rs::Version,
+    pub version: pep508_rs::pep440_rs::Version,
     /// The dist-info directory name. Ex) `cryptography-1.9.dist-info`
     pub dist_info: String,
     /// Bytes of the files its RECORD lists that exist under vendor/.
@@ -108,7 +108,7 @@ pub enum ProjectError {
     #[error("{0} not found: a Chalice project needs an app.py next to .chalice/ (is --project-dir right?)")]
     NoApp(PathBuf),
     /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}; fix its permissions or remove it")]
+    #[error("cannot read {path} (fix its permissions or remove it)")]
     Unreadable {
         /// What could not be read.
         path: PathBuf,
@@ -387,7 +387,7 @@ fn vendor_packages(
 }
 
 /// `Name:` and a PEP 440 `Version:` from a METADATA header block.
-fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String> {
+fn name_and_version(bytes: &[u8]) -> Result<(String, pep508_rs::pep440_rs::Version), String> {
     let headers = crate::metadata::parse_headers(bytes);
     let get = |key: &str| {
         headers

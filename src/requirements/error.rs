@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::error::{Classify, ExitKind};
 
 use super::hash::HashParseError;
-use super::model::Location;
+use super::location::Location;
 
 /// A requirements file that grail cannot use: the file, the line (when the
 /// problem is on one), and what is wrong.

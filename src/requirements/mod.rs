@@ -65,6 +65,7 @@
 mod error;
 mod hash;
 mod lines;
+mod location;
 mod model;
 mod options;
 mod parser;
@@ -77,9 +78,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::{RequirementsError, RequirementsErrorKind};
 pub use hash::{Hash, HashAlgorithm, HashParseError, HashParseErrorKind};
+pub use location::Location;
 pub use model::{
-    FileIndexOption, FileOption, Location, RequirementEntry, RequirementSource, RequirementsFile,
-    Warning,
+    FileIndexOption, FileOption, RequirementEntry, RequirementSource, RequirementsFile, Warning,
 };
 pub use parser::{parse_requirements, parse_str};
 

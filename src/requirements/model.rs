@@ -9,22 +9,7 @@ use url::Url;
 
 use super::error::{RequirementsError, RequirementsErrorKind};
 use super::hash::Hash;
-
-/// Where a logical line starts: the file as it was reached (top-level path
-/// joined with `-r`/`-c` paths) and the 1-based number of its first physical line.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Location {
-    /// The requirements or constraints file.
-    pub file: PathBuf,
-    /// 1-based line number of the first physical line of a continued line.
-    pub line: usize,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file.display(), self.line)
-    }
-}
+use super::location::Location;
 
 /// Where a requirement's distribution comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]

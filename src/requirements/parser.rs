@@ -7,9 +7,8 @@ use url::Url;
 
 use super::error::{RequirementsError, RequirementsErrorKind, BUILD_A_WHEEL};
 use super::lines::{break_args_options, preprocess, shlex_split};
-use super::model::{
-    FileIndexOption, FileOption, Location, RequirementEntry, RequirementsFile, Warning,
-};
+use super::location::Location;
+use super::model::{FileIndexOption, FileOption, RequirementEntry, RequirementsFile, Warning};
 use super::options::LineOptions;
 use super::reference::{parse_requirement, url_scheme};
 

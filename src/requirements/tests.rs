@@ -308,8 +308,8 @@ fn invalid_requirement_reports_line_text_and_pep508_message() {
         "{msg}"
     );
     assert!(msg.contains('^'), "pep508 underline: {msg}");
-    // Through anyhow (as the CLI prints errors) the message appears once.
-    let chained = format!("{:#}", anyhow::Error::new(err));
+    // Through the chain printer (as the CLI prints errors) the message appears once.
+    let chained = crate::error::Failure::from(err).to_string();
     assert_eq!(
         chained.matches("invalid requirement").count(),
         1,

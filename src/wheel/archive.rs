@@ -20,7 +20,7 @@ use crate::metadata::{CoreMetadata, MetadataError};
 #[derive(Debug, thiserror::Error)]
 pub enum WheelError {
     /// The file cannot be read.
-    #[error("cannot read wheel {path}: {source}")]
+    #[error("cannot read wheel {path}")]
     Io {
         /// The wheel file.
         path: PathBuf,
@@ -47,7 +47,7 @@ pub enum WheelError {
         message: String,
     },
     /// A bad `WHEEL` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     WheelInfo {
         /// The wheel file name.
         wheel: String,
@@ -55,7 +55,7 @@ pub enum WheelError {
         source: WheelInfoError,
     },
     /// A bad `METADATA` file.
-    #[error("wheel {wheel}: METADATA: {source}")]
+    #[error("wheel {wheel}: METADATA")]
     Metadata {
         /// The wheel file name.
         wheel: String,
@@ -63,7 +63,7 @@ pub enum WheelError {
         source: MetadataError,
     },
     /// A bad `RECORD` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Record {
         /// The wheel file name.
         wheel: String,
@@ -71,7 +71,7 @@ pub enum WheelError {
         source: RecordError,
     },
     /// An unsafe or unmappable entry path.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Path {
         /// The wheel file name.
         wheel: String,
@@ -142,14 +142,15 @@ pub enum WheelError {
     },
 }
 
-impl WheelError {
-    /// The exit code for this error where `default` is the caller's (1 for
-    /// vendor/, 2 for a dependency): an archive too large for Lambda is a
-    /// budget failure (3) wherever it comes from.
-    pub fn exit_kind_or(&self, default: ExitKind) -> ExitKind {
+/// A wheel that cannot be used, as downloaded or built: a dependency
+/// failure (exit 2); one in vendor/ is the project's input: wrapped in
+/// [`crate::install::Vendored`], it is exit 1. An archive too large for
+/// Lambda is a budget failure (3) wherever it comes from.
+impl crate::error::Classify for WheelError {
+    fn exit_kind(&self) -> ExitKind {
         match self {
             WheelError::TooLarge { .. } => ExitKind::Budget,
-            _ => default,
+            _ => ExitKind::Dependencies,
         }
     }
 }
@@ -711,7 +712,8 @@ mod tests {
             &[("../evil.py", b"x")],
             |_| {},
         );
-        let e = WheelArchive::open(&p).unwrap_err();
+        // The chain printer (as the CLI prints errors) shows the cause.
+        let e = crate::error::Failure::from(WheelArchive::open(&p).unwrap_err());
         assert!(e.to_string().contains("'..'"), "{e}");
         let p = build_wheel(
             dir.path(),

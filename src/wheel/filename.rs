@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 
 use crate::target::tags::{
     LocalCompatibility, Mismatch, PlatformTag, Tag, TagParseError, TagPriority, Tags,
@@ -73,6 +73,14 @@ pub struct WheelFilenameError {
     pub input: String,
     /// What is wrong with it.
     pub kind: WheelFilenameErrorKind,
+}
+
+/// A dependency whose file name is not a wheel's is a dependency failure
+/// (exit 2); one in vendor/ is wrapped in [`crate::install::Vendored`] (exit 1).
+impl crate::error::Classify for WheelFilenameError {
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Dependencies
+    }
 }
 
 /// What is wrong with a wheel filename.

@@ -5,6 +5,7 @@
 //! `--cache-dir` and the `PIP_*` variables cleared.
 
 use std::fs;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -28,49 +29,24 @@ fn server() -> IndexServer {
 }
 
 /// One project, its index and its cache.
-struct World {
-    p: TestProject,
-    server: IndexServer,
-    cache: tempfile::TempDir,
+struct World(IndexedProject);
+
+impl Deref for World {
+    type Target = IndexedProject;
+    fn deref(&self) -> &IndexedProject {
+        &self.0
+    }
 }
 
 impl World {
     /// A project requiring `requirements`, with `config` merged over the
     /// minimal config.json.
     fn new(requirements: &str, config: Value) -> World {
-        let p = TestProject::new();
-        p.write("requirements.txt", requirements);
-        let mut c = json!({"version": "2.0", "app_name": "t", "stages": {"dev": {}}});
-        for (k, v) in config.as_object().unwrap() {
-            c[k] = v.clone();
-        }
-        p.write(
-            ".chalice/config.json",
-            &serde_json::to_string_pretty(&c).unwrap(),
-        );
-        World {
-            p,
-            server: server(),
-            cache: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// `grail <command> <first> --index-url … --cache-dir … --python python3
-    /// --python-version 3.12 <extra>` with the stand-in chalice.
-    fn grail(&self, command: &str, first: &str, extra: &[&str]) -> Output {
-        let mut cmd = self.p.grail();
-        without(&mut cmd, PROXY_ENV);
-        cmd.args([
-            command,
-            first,
-            "--index-url",
-            &self.server.url(),
-            "--cache-dir",
-        ])
-        .arg(self.cache.path())
-        .args(["--python", "python3", "--python-version", "3.12"])
-        .args(extra);
-        cmd.output().unwrap()
+        World(IndexedProject::new(
+            requirements,
+            config,
+            Server::Owned(server()),
+        ))
     }
 
     /// `grail why PACKAGE`; requires exit 0 and a quiet stderr; returns stdout's lines.
