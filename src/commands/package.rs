@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::project::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
+use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
@@ -69,8 +69,14 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// Load the project, config, target and chalice runtime.
-    pub fn load(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<BuildContext> {
+    /// Load the project, config, target and chalice runtime; `not_shipped`
+    /// (OUT) is never collected as a source.
+    pub fn load(
+        project_dir: &Path,
+        b: &BuildOptions,
+        ui: &Ui,
+        not_shipped: &[PathBuf],
+    ) -> Result<BuildContext> {
         let project = Project::open(project_dir)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
         let config = Config::load(&project.dir)?;
@@ -101,7 +107,7 @@ impl BuildContext {
         let automatic_layer = scoped.automatic_layer();
         let (layer_arns, common_layer_arns) =
             attached_layers(&config, b, &scoped.layers(), ui, &mut warnings);
-        let sources = project.collect()?;
+        let sources = project.collect_except(not_shipped)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
         }
@@ -254,9 +260,15 @@ pub struct Analysis {
     pub cache: Option<crate::cache::Cache>,
 }
 
-/// Project → target → layers → resolution → downloads.
-pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis> {
-    let mut ctx = BuildContext::load(project_dir, b, ui)?;
+/// Project → target → layers → resolution → downloads. `not_shipped`: paths
+/// under the project that are never sources (OUT).
+pub fn analyze(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    not_shipped: &[PathBuf],
+) -> Result<Analysis> {
+    let mut ctx = BuildContext::load(project_dir, b, ui, not_shipped)?;
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
@@ -479,7 +491,7 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
     let out_dir = check_output(project_dir, args)?;
-    let mut a = analyze(project_dir, &args.build, ui)?;
+    let mut a = analyze(project_dir, &args.build, ui, std::slice::from_ref(&out_dir))?;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
@@ -678,7 +690,7 @@ fn stage(
         .with_context(|| format!("cannot create {}", parent.display()))?;
     remove_stale_staging(&parent);
     let dir = tempfile::Builder::new()
-        .prefix(".grail-out-")
+        .prefix(crate::project::STAGING_PREFIX)
         .tempdir_in(&parent)
         .kind(ExitKind::Usage)
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
@@ -776,7 +788,10 @@ fn remove_stale_staging(parent: &Path) {
     };
     let hour = std::time::Duration::from_secs(3600);
     for e in entries.flatten() {
-        let stale = e.file_name().to_string_lossy().starts_with(".grail-out-")
+        let stale = e
+            .file_name()
+            .to_string_lossy()
+            .starts_with(crate::project::STAGING_PREFIX)
             && e.metadata()
                 .and_then(|m| m.modified())
                 .ok()
@@ -837,11 +852,18 @@ fn write_chalice_cache(
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
-        let app =
-            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        let app = crate::assemble::chalice_cache::app_only_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((
+                layer,
+                crate::assemble::chalice_cache::layer_name(p, &ctx.target),
+            ));
         }
     } else {
         let name = crate::assemble::chalice_cache::deployment_name(

@@ -171,6 +171,14 @@ impl Project {
 
     /// Collect app.py, chalicelib/ and vendor/.
     pub fn collect(&self) -> Result<ProjectSources, ProjectError> {
+        self.collect_except(&[])
+    }
+
+    /// Collect app.py, chalicelib/ and vendor/, never shipping `not_shipped`
+    /// (OUT: a previous run's zips must not end up inside the next one) nor
+    /// grail's `.grail-out-*` staging directories; each one met is a warning.
+    pub fn collect_except(&self, not_shipped: &[PathBuf]) -> Result<ProjectSources, ProjectError> {
+        let excluded = Excluded::new(not_shipped);
         let mut out = ProjectSources::default();
         let app = self.dir.join("app.py");
         match (fs::symlink_metadata(&app), fs::metadata(&app)) {
@@ -189,18 +197,13 @@ impl Project {
 
         let chalicelib = self.dir.join("chalicelib");
         if chalicelib.is_dir() {
-            walk(
-                &chalicelib,
-                "chalicelib/",
-                false,
-                FileOrigin::Chalicelib,
-                &mut out,
-            )?;
+            let origin = FileOrigin::Chalicelib;
+            walk(&chalicelib, "chalicelib/", origin, &excluded, &mut out)?;
         }
 
         let vendor = self.dir.join("vendor");
         if vendor.is_dir() {
-            walk(&vendor, "", true, FileOrigin::Vendor, &mut out)?;
+            walk(&vendor, "", FileOrigin::Vendor, &excluded, &mut out)?;
             out.vendor_packages = vendor_packages(&vendor, &mut out.warnings)?;
         }
         Ok(out)
@@ -216,17 +219,63 @@ pub fn is_junk(rel: &Path) -> bool {
             .is_some_and(|n| n.ends_with(".pyc") || n == ".DS_Store")
 }
 
+/// Paths that are never shipped, known by identity (device and inode) so
+/// that a symlink or `..` cannot smuggle them in under another name.
+struct Excluded {
+    ids: Vec<(u64, u64)>,
+}
+
+/// The prefix of grail's staging directories (a run writes OUT there first).
+pub const STAGING_PREFIX: &str = ".grail-out-";
+
+impl Excluded {
+    fn new(paths: &[PathBuf]) -> Excluded {
+        use std::os::unix::fs::MetadataExt;
+        // A path that does not exist yet cannot be inside the sources.
+        let ids = paths
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok())
+            .map(|m| (m.dev(), m.ino()))
+            .collect();
+        Excluded { ids }
+    }
+
+    /// Whether `entry` is OUT or a staging directory.
+    fn matches(&self, entry: &walkdir::DirEntry) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let staging = entry.file_type().is_dir()
+            && entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(STAGING_PREFIX));
+        staging
+            || (!self.ids.is_empty()
+                && fs::metadata(entry.path()).is_ok_and(|m| self.ids.contains(&(m.dev(), m.ino()))))
+    }
+}
+
+/// Walk one shipped folder. vendor/ follows symlinks (as Chalice does);
+/// chalicelib/ ships a linked file's target but skips linked directories.
 fn walk(
     root: &Path,
     prefix: &str,
-    follow_links: bool,
     origin: FileOrigin,
+    excluded: &Excluded,
     out: &mut ProjectSources,
 ) -> Result<(), ProjectError> {
+    let mut met = Vec::new();
     let walker = WalkDir::new(root)
-        .follow_links(follow_links)
+        .follow_links(origin == FileOrigin::Vendor)
         .sort_by_file_name()
-        .min_depth(1);
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            let keep = !excluded.matches(e);
+            if !keep {
+                met.push(e.path().to_path_buf());
+            }
+            keep
+        });
     for entry in walker {
         let entry = entry.map_err(|e| {
             let path = e
@@ -278,6 +327,12 @@ fn walk(
             mode: mode_of(path)?,
             origin,
         });
+    }
+    for path in met {
+        out.warnings.push(format!(
+            "{} is grail's output (OUT or a staging directory), not a source: not shipped; write OUT outside chalicelib/ and vendor/",
+            path.display()
+        ));
     }
     Ok(())
 }
@@ -436,6 +491,32 @@ mod tests {
     fn write(p: &Path, s: &str) {
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, s).unwrap();
+    }
+
+    /// OUT (a directory, or a `--single-file` zip) and staging directories
+    /// are never sources, whatever name reaches them (a vendor/ symlink).
+    #[test]
+    fn out_and_staging_are_never_collected() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        write(&d.join("app.py"), "app");
+        write(&d.join("chalicelib/a.py"), "a");
+        write(&d.join("chalicelib/out/deployment.zip"), "old run");
+        write(&d.join("chalicelib/app.zip"), "old single file");
+        write(&d.join("chalicelib/.grail-out-x1/deployment.zip"), "staged");
+        write(&d.join("vendor/.grail-out-x2/deployment.zip"), "staged");
+        symlink(d.join("chalicelib/out"), d.join("vendor/alias")).unwrap();
+        let project = Project::open(d).unwrap();
+        let got = project
+            .collect_except(&[d.join("chalicelib/out"), d.join("chalicelib/app.zip")])
+            .unwrap();
+        let names: Vec<_> = got.files.iter().map(|f| f.zip_name.as_str()).collect();
+        assert_eq!(names, ["app.py", "chalicelib/a.py"]);
+        assert_eq!(got.warnings.len(), 5, "{:?}", got.warnings);
+        assert!(got.warnings.iter().all(|w| w.contains("not shipped")));
+        // Without OUT named, only the staging directories are left out.
+        let all = project.collect().unwrap();
+        assert_eq!(all.files.len(), 5, "{:?}", all.files);
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod support;
 mod cli_package;
 mod dropin;
 mod help;
+mod hostile_messages;
 mod index_client;
 mod layers_story;
 mod network_pypi;
