@@ -30,6 +30,7 @@ pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
+pub mod secrets;
 pub mod target;
 pub mod ui;
 pub mod wheel;

@@ -21,6 +21,7 @@ use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
 use grail::error::{ExitKind, Failure};
+use grail::secrets::redact_text;
 use grail::ui::Ui;
 
 /// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
@@ -59,7 +60,7 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("error: {}", render_error(&err));
+            eprintln!("error: {}", redact_text(&render_error(&err)));
             exit_code(&err)
         }
     }
@@ -97,11 +98,33 @@ fn init_tracing(verbose: bool, debug: bool) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| RedactingStderr(Vec::new()))
                 .without_time(),
         )
         .with(filter)
         .try_init();
+}
+
+/// One tracing event, buffered and written to stderr with credentials
+/// redacted when the event is complete (a field may quote a URL).
+struct RedactingStderr(Vec<u8>);
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactingStderr {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        eprint!("{}", redact_text(&text));
+    }
 }
 
 /// Run a parsed command line.

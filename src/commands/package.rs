@@ -279,8 +279,11 @@ pub fn analyze(
     let settings = effective_index_options(&index_args(b), &env, &requirements)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
 
-    let make_client =
-        || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
+    let credentials = crate::dependencies::direct_credentials(&requirements);
+    let make_client = || {
+        let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
+        crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
+    };
     let mut client = if requirements.requirements.is_empty() {
         None
     } else {

@@ -29,7 +29,7 @@ pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> crate::error::Resu
             out.push_str(&format!("    {c}\n"));
         }
     }
-    print!("{out}");
+    print!("{}", crate::secrets::redact_text(&out));
     Ok(())
 }
 

@@ -150,7 +150,21 @@ fn resolve_only<'a>(
     Ok(resolve(&request, source)?)
 }
 
-/// Direct references of requirements.txt as source overrides.
+/// The direct references that carry credentials: the client sends them as
+/// basic auth to their origin, so no [`DistFile`] URL needs to hold them.
+pub fn direct_credentials(requirements: &RequirementsFile) -> Vec<crate::secrets::SecretUrl> {
+    requirements
+        .requirements
+        .iter()
+        .filter_map(|e| match &e.source {
+            RequirementSource::WheelUrl { url, .. } if url.has_credentials() => Some(url.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Direct references of requirements.txt as source overrides (their URLs
+/// without credentials: see [`direct_credentials`]).
 pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWheel)> {
     let mut out = Vec::new();
     for e in &requirements.requirements {
@@ -169,13 +183,13 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                     name,
                     DirectWheel::Url(Box::new(DistFile {
                         filename: filename.clone(),
-                        url: url.clone(),
+                        url: url.without_credentials(),
                         hashes,
                         requires_python: None,
                         yanked: None,
                         core_metadata: None,
                         size: None,
-                        origin: DistOrigin::Direct(url.clone()),
+                        origin: DistOrigin::Direct(url.without_credentials()),
                     })),
                 ));
             }
@@ -459,6 +473,7 @@ pub fn client(
     offline: bool,
     refresh: bool,
     cache_dir: Option<&Path>,
+    credentials: Vec<crate::secrets::SecretUrl>,
 ) -> Result<IndexClient> {
     let mut index_urls = Vec::new();
     for u in &settings.index_urls {
@@ -467,9 +482,9 @@ pub fn client(
             u.push('/');
         }
         index_urls.push(
-            url::Url::parse(&u)
-                .kind(ExitKind::Usage)
-                .with_context(|| format!("invalid index URL {u:?}"))?,
+            url::Url::parse(&u).kind(ExitKind::Usage).with_context(|| {
+                format!("invalid index URL {:?}", crate::secrets::redact_text(&u))
+            })?,
         );
     }
     let cache_dir = match cache_dir {
@@ -495,6 +510,7 @@ pub fn client(
         no_index: settings.no_index,
         offline,
         refresh,
+        credentials,
         ..ClientSettings::default()
     };
     // Temporary until IndexError implements Classify (helper A's branch).

@@ -69,6 +69,9 @@ impl IndexClient {
             remember_credentials(&url, &mut credentials);
             indexes.push(strip_credentials(&url));
         }
+        for url in &settings.credentials {
+            remember_credentials(url.expose(), &mut credentials);
+        }
         let mut find_links = Vec::new();
         for entry in &settings.find_links {
             let location = match Url::parse(entry) {
@@ -393,8 +396,8 @@ impl IndexClient {
             if let Some((e, u, retry)) = outcome {
                 if last || !retry {
                     return Err(IndexError::Network {
-                        url: u.to_string(),
-                        message: error_chain(&e),
+                        url: crate::secrets::redact_url(&u),
+                        message: crate::secrets::redact_text(&error_chain(&e)),
                         attempts: attempt,
                     });
                 }

@@ -13,7 +13,10 @@ use crate::error::{Classify, ExitKind};
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// An index or find-links URL does not parse.
-    #[error("invalid index URL {input:?}: {message}")]
+    #[error(
+        "invalid index URL {:?}: {message}",
+        crate::secrets::redact_text(input)
+    )]
     InvalidUrl {
         /// The offending input.
         input: String,
@@ -126,7 +129,7 @@ impl Classify for IndexError {
 
 pub(super) fn http_error(url: &Url, status: StatusCode) -> IndexError {
     IndexError::Http {
-        url: url.to_string(),
+        url: crate::secrets::redact_url(url),
         status: status.as_u16(),
     }
 }

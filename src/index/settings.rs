@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::secrets::SecretUrl;
+
 /// Where and how to look for distributions.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -25,6 +27,9 @@ pub struct ClientSettings {
     pub attempts: u32,
     /// Worker threads for [`IndexClient::download_all`].
     pub concurrency: usize,
+    /// URLs whose credentials are sent as basic auth to their origin
+    /// (direct references in requirements.txt; index URLs carry their own).
+    pub credentials: Vec<SecretUrl>,
 }
 
 impl Default for ClientSettings {
@@ -39,6 +44,7 @@ impl Default for ClientSettings {
             timeout: Duration::from_secs(30),
             attempts: 3,
             concurrency: 8,
+            credentials: Vec::new(),
         }
     }
 }

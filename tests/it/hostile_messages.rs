@@ -36,3 +36,119 @@ fn out_inside_a_shipped_folder_is_never_shipped() {
         assert!(err.contains(out), "{out}: {err}");
     }
 }
+
+const PW: &str = "s3cr3t-Pw";
+
+/// Run `grail --debug package out -v --report r.json EXTRA…` in `p` with
+/// `requirements`; the password must appear nowhere it prints or writes.
+fn run_secret(p: &TestProject, requirements: &str, extra: &[&str]) -> std::process::Output {
+    p.write("requirements.txt", requirements);
+    let mut cmd = p.grail();
+    without(&mut cmd, PROXY_ENV);
+    let o = cmd
+        .arg("--debug")
+        .args([
+            "package", "out", "--python", "python3", "-v", "--report", "r.json",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let all = format!("{}{}", stderr_of(&o), stdout_of(&o));
+    assert!(!all.contains(PW), "password printed:\n{all}");
+    if let Ok(report) = fs::read_to_string(p.out("r.json")) {
+        assert!(!report.contains(PW), "password in the report:\n{report}");
+    }
+    o
+}
+
+/// Every path that prints a URL, with a password in it: success (the
+/// credentials are still sent), 404, 401, hash mismatch, invalid index URL,
+/// refused connection, an unsupported direct reference, a missing
+/// find-links page. The password never reaches stderr, stdout or the report.
+#[test]
+fn credentials_never_printed_or_reported() {
+    let server = IndexServer::start(IndexServerOptions {
+        basic_auth: Some(("aws".into(), PW.into())),
+        ..IndexServerOptions::default()
+    });
+    let index = server.url_with_auth("aws", PW);
+    let files =
+        format!("{}/files", server.base()).replacen("http://", &format!("http://aws:{PW}@"), 1);
+    let six = "six-1.17.0-py2.py3-none-any.whl";
+    let p = TestProject::new();
+    let cache = tempfile::tempdir().unwrap();
+    let cache = cache.path().to_str().unwrap();
+    let base = ["--index-url", index.as_str(), "--cache-dir", cache];
+    let plain = server.url();
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh = fresh.path().to_str().unwrap();
+
+    let ok = run_secret(&p, &format!("six @ {files}/six/{six}\n"), &base);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr_of(&ok));
+    let shipped = names(&p.out("out/deployment.zip"));
+    assert!(
+        shipped.contains(&"six/__init__.py".to_string()),
+        "{shipped:?}"
+    );
+    let report = fs::read_to_string(p.out("r.json")).unwrap();
+    assert!(
+        report.contains("aws:****@") || !report.contains("aws:"),
+        "{report}"
+    );
+
+    let cases: Vec<(String, Vec<&str>, i32, &str)> = vec![
+        (
+            format!("six @ {files}/six/six-9.9-py3-none-any.whl\n"),
+            base.to_vec(),
+            2,
+            "404",
+        ),
+        (
+            // The index's credentials would be sent to the same origin.
+            format!("six @ {}/six/{six}\n", files.replace(PW, "wrong")),
+            vec!["--index-url", plain.as_str(), "--cache-dir", fresh],
+            2,
+            "401",
+        ),
+        (
+            format!("six @ {files}/six/{six}#sha256={}\n", "0".repeat(64)),
+            base.to_vec(),
+            2,
+            "hash",
+        ),
+        (
+            "six==1.17.0\n".into(),
+            vec![
+                "--index-url",
+                "http://aws:s3cr3t-Pw@[bad",
+                "--cache-dir",
+                cache,
+            ],
+            1,
+            "invalid index URL",
+        ),
+        (
+            "six==1.17.0\n".into(),
+            vec![
+                "--index-url",
+                "http://aws:s3cr3t-Pw@127.0.0.1:1/simple",
+                "--cache-dir",
+                cache,
+            ],
+            2,
+            "127.0.0.1:1",
+        ),
+        (
+            format!("six @ {files}/six/six-1.17.0.tar.gz\n"),
+            base.to_vec(),
+            1,
+            "six",
+        ),
+    ];
+    for (requirements, extra, code, says) in cases {
+        let o = run_secret(&p, &requirements, &extra);
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(code), "{requirements}: {err}");
+        assert!(err.contains(says), "{requirements}: {err}");
+    }
+}
