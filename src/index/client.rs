@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header;
@@ -19,6 +19,7 @@ use crate::names::normalize;
 use super::credentials::{remember_credentials, strip_credentials, Credential};
 use super::dist::{DistFile, DistOrigin, RemoteMetadata};
 use super::error::{http_error, IndexError};
+use super::failures::{Failures, GaveUp};
 use super::hashes::{check_cached, verify_hashes};
 use super::remote_zip::read_local_wheel;
 use super::settings::ClientSettings;
@@ -42,6 +43,7 @@ pub struct IndexClient {
     pub(super) http: Client,
     projects: Mutex<HashMap<String, Vec<DistFile>>>,
     pages: Mutex<HashMap<String, Vec<DistFile>>>,
+    failures: Failures,
 }
 
 impl fmt::Debug for IndexClient {
@@ -109,6 +111,7 @@ impl IndexClient {
             http,
             projects: Mutex::new(HashMap::new()),
             pages: Mutex::new(HashMap::new()),
+            failures: Failures::default(),
         })
     }
 
@@ -372,8 +375,14 @@ impl IndexClient {
         customize: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<T, IndexError> {
         let attempts = self.settings.attempts.max(1);
+        let started = Instant::now();
         let mut attempt = 0;
         loop {
+            // A host given up on (by this caller or another thread) is not
+            // waited on again.
+            if let Some(e) = self.failures.of(url) {
+                return Err(e);
+            }
             attempt += 1;
             let last = attempt >= attempts;
             let outcome = match customize(self.get(url)).send() {
@@ -395,11 +404,16 @@ impl IndexClient {
             };
             if let Some((e, u, retry)) = outcome {
                 if last || !retry {
-                    return Err(IndexError::Network {
+                    let failure = GaveUp {
                         url: crate::secrets::redact_url(&u),
                         message: crate::secrets::redact_text(&error_chain(&e)),
                         attempts: attempt,
-                    });
+                        waited: started.elapsed(),
+                    };
+                    if !unreachable(&e) {
+                        return Err(failure.error());
+                    }
+                    return Err(self.failures.give_up(url, failure));
                 }
                 tracing::debug!(url = %u, attempt, attempts, reason = %error_chain(&e), "retrying");
             }
@@ -543,6 +557,12 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The host did not answer in time or refused the connection: give up on
+/// it for the run (a broken body of one file says nothing about the host).
+fn unreachable(e: &reqwest::Error) -> bool {
+    e.is_timeout() || e.is_connect()
 }
 
 fn is_transient(e: &reqwest::Error) -> bool {

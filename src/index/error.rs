@@ -31,8 +31,9 @@ pub enum IndexError {
         /// The HTTP status code.
         status: u16,
     },
-    /// The server could not be reached (after retries).
-    #[error("cannot fetch {url}: {message} (after {attempts} attempt(s); check the network, or use --offline with a warm cache)")]
+    /// The server could not be reached (after retries); the host is not
+    /// asked again in this run.
+    #[error("cannot fetch {url}: {message} (gave up after {attempts} attempt(s) in {waited_secs:.0} s; check the network, or use --offline with a warm cache)")]
     Network {
         /// The URL (credentials stripped).
         url: String,
@@ -40,6 +41,8 @@ pub enum IndexError {
         message: String,
         /// How many attempts were made.
         attempts: u32,
+        /// Seconds spent on them, backoff included.
+        waited_secs: f64,
     },
     /// `--offline` and the thing is not cached.
     #[error("{what} is not in the cache; run once without --offline")]

@@ -33,7 +33,7 @@ pub struct ClientSettings {
 }
 
 impl Default for ClientSettings {
-    /// PyPI, no find-links, online, 30 s timeout, 3 attempts, 8 workers.
+    /// PyPI, no find-links, online, 15 s timeout (pip's), 3 attempts, 8 workers.
     fn default() -> Self {
         ClientSettings {
             index_urls: vec![Url::parse("https://pypi.org/simple/").expect("static URL")],
@@ -41,7 +41,7 @@ impl Default for ClientSettings {
             no_index: false,
             offline: false,
             refresh: false,
-            timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(15),
             attempts: 3,
             concurrency: 8,
             credentials: Vec::new(),

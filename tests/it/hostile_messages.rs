@@ -152,3 +152,85 @@ fn credentials_never_printed_or_reported() {
         assert!(err.contains(says), "{requirements}: {err}");
     }
 }
+
+/// A loopback "index" that accepts connections and never answers; counts
+/// the connections it accepted.
+struct Stall {
+    addr: std::net::SocketAddr,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Stall {
+    fn start() -> Stall {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming().flatten() {
+                count.fetch_add(1, Ordering::SeqCst);
+                held.push(stream);
+            }
+        });
+        Stall { addr, accepted }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A stalled index costs one round of attempts per run, whoever asks next
+/// (the same page, another page, a download, many downloads at once), and
+/// the message states the attempts and the time they took.
+#[test]
+fn a_stalled_index_is_given_up_on_once() {
+    use grail::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
+    use std::time::{Duration, Instant};
+    let stall = Stall::start();
+    let index = url::Url::parse(&format!("http://{}/simple/", stall.addr)).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let settings = ClientSettings {
+        index_urls: vec![index.clone()],
+        timeout: Duration::from_millis(300),
+        attempts: 3,
+        ..ClientSettings::default()
+    };
+    let client =
+        IndexClient::new(settings, grail::cache::Cache::new(cache.path()).unwrap()).unwrap();
+
+    let started = Instant::now();
+    let err = client.project("six").unwrap_err().to_string();
+    let first = started.elapsed();
+    assert!(first < Duration::from_secs(3), "{first:?}");
+    assert!(err.contains("gave up after 3 attempt(s) in "), "{err}");
+    assert_eq!(stall.accepted(), 3);
+
+    let file = |name: &str| DistFile {
+        filename: format!("{name}-1.0-py3-none-any.whl"),
+        url: index
+            .join(&format!("/files/{name}-1.0-py3-none-any.whl"))
+            .unwrap(),
+        hashes: Default::default(),
+        requires_python: None,
+        yanked: None,
+        core_metadata: None,
+        size: None,
+        origin: DistOrigin::Index(index.clone()),
+    };
+    let again = Instant::now();
+    assert_eq!(client.project("six").unwrap_err().to_string(), err);
+    assert!(client.project("idna").is_err());
+    assert!(client.download(&file("a")).is_err());
+    assert!(client.metadata(&file("b")).is_err());
+    let many: Vec<_> = (0..8).map(|i| file(&format!("p{i}"))).collect();
+    assert!(client.download_all(&many).iter().all(Result::is_err));
+    assert!(
+        again.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        again.elapsed()
+    );
+    assert_eq!(stall.accepted(), 3, "the host was asked again");
+}
