@@ -28,9 +28,22 @@ pub(super) struct GaveUp {
 impl GaveUp {
     /// The error to report (again).
     pub(super) fn error(&self) -> IndexError {
+        self.error_for(&self.url)
+    }
+
+    /// The error for `url`, not tried because its host was given up on.
+    fn error_for(&self, url: &str) -> IndexError {
+        let message = if url == self.url {
+            self.message.clone()
+        } else {
+            format!(
+                "not tried, its host was given up on: {}: {}",
+                self.url, self.message
+            )
+        };
         IndexError::Network {
-            url: self.url.clone(),
-            message: self.message.clone(),
+            url: url.to_string(),
+            message,
             attempts: self.attempts,
             waited_secs: self.waited.as_secs_f64(),
         }
@@ -46,7 +59,7 @@ impl Failures {
     pub(super) fn of(&self, url: &Url) -> Option<IndexError> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.get(&url.origin().ascii_serialization())
-            .map(GaveUp::error)
+            .map(|g| g.error_for(&crate::secrets::redact_url(url)))
     }
 
     /// Give up on `url`'s host for the rest of the run (the first failure is kept).
