@@ -439,14 +439,23 @@ impl IndexClient {
         mut response: Response,
         file: &DistFile,
     ) -> Result<FinishedBlob, Attempt> {
-        let mut writer = self
+        let writer = self
             .cache
             .blob_writer()
             .map_err(|e| Attempt::Fatal(e.into()))?;
-        response
-            .copy_to(&mut writer)
-            .map_err(|e| Attempt::Transient(e, file.url.clone()))?;
-        writer.finish().map_err(|e| Attempt::Fatal(e.into()))
+        let mut sink = BlobSink {
+            writer,
+            failed: None,
+        };
+        if let Err(e) = response.copy_to(&mut sink) {
+            // A write that failed is the disk's problem: not retried, not
+            // blamed on the network. Anything else is the transfer's.
+            return Err(match sink.failed {
+                Some(cache) => Attempt::Fatal(cache.into()),
+                None => Attempt::Transient(e, file.url.clone()),
+            });
+        }
+        sink.writer.finish().map_err(|e| Attempt::Fatal(e.into()))
     }
 
     fn copy_local(&self, file: &DistFile) -> Result<FinishedBlob, IndexError> {
@@ -557,6 +566,30 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// A blob being written from a response, remembering why a write failed
+/// (reqwest reports it as a body error otherwise).
+struct BlobSink {
+    writer: crate::cache::BlobWriter,
+    failed: Option<crate::cache::CacheError>,
+}
+
+impl std::io::Write for BlobSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.writer.append(buf) {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                let io = std::io::Error::new(e.source.kind(), e.source.to_string());
+                self.failed = Some(e);
+                Err(io)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
 }
 
 /// The host did not answer in time or refused the connection: give up on

@@ -120,11 +120,14 @@ fn status_hint(status: u16) -> &'static str {
     }
 }
 
-/// Bad URLs are usage errors (1), everything else is a dependency failure (2).
+/// Bad URLs and an unusable cache are usage errors (1), everything else is
+/// a dependency failure (2).
 impl Classify for IndexError {
     fn exit_kind(&self) -> ExitKind {
         match self {
             IndexError::InvalidUrl { .. } => ExitKind::Usage,
+            // A full or unwritable cache is the machine's, not the index's.
+            IndexError::Cache(e) => e.exit_kind(),
             _ => ExitKind::Dependencies,
         }
     }

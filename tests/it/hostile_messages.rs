@@ -238,3 +238,123 @@ fn a_stalled_index_is_given_up_on_once() {
     );
     assert_eq!(stall.accepted(), 3, "the host was asked again");
 }
+
+/// A 1 MB tmpfs, unmounted on drop; `None` where mounting is not permitted
+/// (not root, no CAP_SYS_ADMIN), and the test is skipped.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1M", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("skipped: cannot mount a tmpfs here");
+        }
+        ok.then_some(SmallDisk(dir))
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+
+    /// Fill the disk so that the next write fails with ENOSPC.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = fs::File::create(self.path().join("filler")).unwrap();
+        while f.write_all(&[0u8; 4096]).is_ok() {}
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// Bytes that do not compress (so they cannot fit a 1 MB disk zipped).
+fn noise(len: usize) -> String {
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'!' + (x % 90) as u8)
+        })
+        .collect()
+}
+
+/// OUT on a full disk: one message naming the file and the disk, exit 1,
+/// no raw `ZipWriter::drop` line, nothing about the network.
+#[test]
+fn full_disk_for_out_is_named_once() {
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+    let p = TestProject::new();
+    p.write("chalicelib/noise.txt", &noise(3 << 20));
+    let out = disk.path().join("out");
+    let o = p.package(out.to_str().unwrap(), &[]);
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("No space left on device").count(), 1, "{err}");
+    assert!(err.contains("deployment.zip"), "{err}");
+    assert!(
+        !err.contains("ZipWriter") && !err.contains("network"),
+        "{err}"
+    );
+    assert!(!out.join("deployment.zip").exists());
+}
+
+/// The cache on a full disk while downloading: a cache error (exit 1)
+/// naming the file, tried once, not "error decoding response body … check
+/// the network".
+#[test]
+fn full_disk_for_the_cache_is_not_a_network_error() {
+    let Some(disk) = SmallDisk::mount() else {
+        return;
+    };
+    let server = IndexServer::start(IndexServerOptions::default());
+    let p = TestProject::new();
+    // A direct reference: no index page to cache, the download comes first.
+    let six = "six-1.17.0-py2.py3-none-any.whl";
+    p.write(
+        "requirements.txt",
+        &format!("six @ {}/files/six/{six}\n", server.base()),
+    );
+    let cache = disk.path().join("cache");
+    disk.fill();
+    let mut cmd = p.grail();
+    without(&mut cmd, PROXY_ENV);
+    let o = cmd
+        .args([
+            "package",
+            "out",
+            "--python",
+            "python3",
+            "--index-url",
+            &server.url(),
+        ])
+        .arg("--cache-dir")
+        .arg(&cache)
+        .output()
+        .unwrap();
+    let err = stderr_of(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("No space left on device").count(), 1, "{err}");
+    assert!(err.contains(cache.to_str().unwrap()), "{err}");
+    assert!(
+        !err.contains("network") && !err.contains("decoding"),
+        "{err}"
+    );
+    assert!(!err.contains("at path"), "the path twice: {err}");
+    let downloads = server.count(|r| r.path.ends_with(".whl"));
+    assert_eq!(downloads, 1, "retried: {:?}", server.requests());
+}
