@@ -118,8 +118,10 @@ pub enum ProjectError {
     /// A symlink points nowhere.
     #[error("{0} is a broken symlink; remove it or point it at a file")]
     BrokenSymlink(PathBuf),
-    /// Following symlinks under vendor/ came back to an ancestor.
-    #[error("symlink loop under vendor/ at {0}; remove the link")]
+    /// A symlink leads back to itself or to a folder above it.
+    #[error(
+        "{0} is a symlink loop (it leads back to itself or a folder above it); remove the link"
+    )]
     SymlinkLoop(PathBuf),
     /// A path cannot be stored in a zip (not UTF-8).
     #[error("{0} has a name that is not valid UTF-8; rename it")]
@@ -286,10 +288,7 @@ fn walk(
                 return ProjectError::SymlinkLoop(path);
             }
             match e.into_io_error() {
-                Some(source) if source.kind() == std::io::ErrorKind::NotFound => {
-                    ProjectError::BrokenSymlink(path)
-                }
-                Some(source) => ProjectError::Unreadable { path, source },
+                Some(source) => io_problem(path, source),
                 None => ProjectError::SymlinkLoop(path),
             }
         })?;
@@ -305,7 +304,7 @@ fn walk(
             match fs::metadata(path) {
                 Ok(m) if m.is_dir() => continue,
                 Ok(_) => {}
-                Err(_) => return Err(ProjectError::BrokenSymlink(path.to_path_buf())),
+                Err(e) => return Err(io_problem(path.to_path_buf(), e)),
             }
         }
         if is_junk(rel) {
@@ -337,13 +336,22 @@ fn walk(
     Ok(())
 }
 
+/// What an I/O error on a project path means: a link to nothing, a link
+/// loop (ELOOP), or a file grail may not read.
+fn io_problem(path: PathBuf, source: std::io::Error) -> ProjectError {
+    // ELOOP (`ErrorKind::FilesystemLoop` is not stable yet).
+    const ELOOP: i32 = if cfg!(target_os = "linux") { 40 } else { 62 };
+    match source.kind() {
+        std::io::ErrorKind::NotFound => ProjectError::BrokenSymlink(path),
+        _ if source.raw_os_error() == Some(ELOOP) => ProjectError::SymlinkLoop(path),
+        _ => ProjectError::Unreadable { path, source },
+    }
+}
+
 fn check_readable(path: &Path) -> Result<(), ProjectError> {
     fs::File::open(path)
         .map(|_| ())
-        .map_err(|source| ProjectError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(|source| io_problem(path.to_path_buf(), source))
 }
 
 fn mode_of(path: &Path) -> Result<u32, ProjectError> {

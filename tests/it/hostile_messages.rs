@@ -358,3 +358,37 @@ fn full_disk_for_the_cache_is_not_a_network_error() {
     let downloads = server.count(|r| r.path.ends_with(".whl"));
     assert_eq!(downloads, 1, "retried: {:?}", server.requests());
 }
+
+/// Symlink cycles (a link to itself, two links to each other, a link to a
+/// folder above it) are named as loops, once, with no advice about
+/// permissions; exit 1.
+#[test]
+fn symlink_cycles_are_named_once() {
+    use std::os::unix::fs::symlink;
+    let cases: [(&str, &[(&str, &str)]); 4] = [
+        ("chalicelib/self", &[("self", "chalicelib/self")]),
+        ("vendor/self", &[("self", "vendor/self")]),
+        ("vendor/a", &[("b", "vendor/a"), ("a", "vendor/b")]),
+        ("vendor/d/up", &[("..", "vendor/d/up")]),
+    ];
+    for (named, links) in cases {
+        let p = TestProject::new();
+        p.write("chalicelib/ok.py", "");
+        p.write("vendor/d/ok.py", "");
+        for (target, link) in links {
+            symlink(target, p.out(link)).unwrap();
+        }
+        let o = p.package("out", &[]);
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(1), "{named}: {err}");
+        assert!(
+            err.contains(&format!("{named} is a symlink loop")),
+            "{named}: {err}"
+        );
+        assert_eq!(err.matches("symlink").count(), 1, "{named}: {err}");
+        assert!(
+            !err.contains("permissions") && !err.contains("os error"),
+            "{named}: {err}"
+        );
+    }
+}
