@@ -55,12 +55,13 @@ pub use set::{
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
-    #[error("layer manifest {path}: {source}; the key must be the layer version ARN")]
+    #[error("layer manifest {path}: {error}; the key must be the layer version ARN")]
     ManifestKey {
         /// The manifest file.
         path: PathBuf,
-        /// Why the key is not an ARN.
-        source: LayerArnError,
+        /// Why the key is not an ARN. Printed in the message; not a
+        /// `#[source]`, so error chains do not print it twice.
+        error: LayerArnError,
     },
     /// A manifest file that cannot be read.
     #[error("cannot read layer manifest {path}: {source}")]

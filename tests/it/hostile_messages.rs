@@ -392,3 +392,31 @@ fn symlink_cycles_are_named_once() {
         );
     }
 }
+
+/// A `layer_manifests` key (config or `--layer-manifest`) that is not a
+/// layer version ARN: its error is printed once; exit 1.
+#[test]
+fn a_bad_manifest_arn_is_named_once() {
+    let p = TestProject::new();
+    p.write(".chalice/m.json", "{}");
+    let config = r#"{"version": "2.0", "app_name": "t",
+        "stages": {"dev": {"layer_manifests": {"arn:bogus": "m.json"}}}}"#;
+    for (config, extra) in [
+        (Some(config), vec![]),
+        (None, vec!["--layer-manifest", "arn:bogus=.chalice/m.json"]),
+    ] {
+        if let Some(c) = config {
+            p.write(".chalice/config.json", c);
+        } else {
+            p.write(
+                ".chalice/config.json",
+                r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {}}}"#,
+            );
+        }
+        let o = p.package("out", &extra);
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert_eq!(err.matches("invalid layer ARN").count(), 1, "{err}");
+        assert!(err.contains("m.json") && err.contains("arn:bogus"), "{err}");
+    }
+}
