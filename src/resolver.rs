@@ -385,7 +385,7 @@ pub enum ResolveError {
         explanation: String,
     },
     /// The package source failed while fetching something.
-    #[error("could not get {what} of {package}: {error}")]
+    #[error("could not get {what} of {}: {error}", crate::names::shown(package))]
     Source {
         /// The normalised project name.
         package: String,

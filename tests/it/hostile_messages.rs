@@ -420,3 +420,45 @@ fn a_bad_manifest_arn_is_named_once() {
         assert!(err.contains("m.json") && err.contains("arn:bogus"), "{err}");
     }
 }
+
+/// A 70,000-character project name: refused as too long (exit 1), never
+/// sent to an index, never echoed whole.
+#[test]
+fn a_huge_project_name_is_refused_not_fetched() {
+    let server = IndexServer::start(IndexServerOptions::default());
+    let huge = "a".repeat(70_000);
+    let p = TestProject::new();
+    let cache = tempfile::tempdir().unwrap();
+    for line in [huge.clone(), format!("{huge}==1.0 ; python_version > '3'")] {
+        let o = run_secret(
+            &p,
+            &format!("{line}\n"),
+            &[
+                "--index-url",
+                &server.url(),
+                "--cache-dir",
+                cache.path().to_str().unwrap(),
+            ],
+        );
+        let err = stderr_of(&o);
+        assert_eq!(o.status.code(), Some(1), "{}", &err[..err.len().min(2000)]);
+        assert!(err.len() < 2000, "{} bytes echoed", err.len());
+        assert!(
+            err.contains("requirements.txt:1: the project name `aaaa"),
+            "{err}"
+        );
+        assert!(err.contains("(70000 characters)` is too long"), "{err}");
+    }
+    // The same name from a hostile index's METADATA reaches the client.
+    let client = grail::index::IndexClient::new(
+        grail::index::ClientSettings {
+            index_urls: vec![url::Url::parse(&server.url()).unwrap()],
+            ..Default::default()
+        },
+        grail::cache::Cache::new(cache.path()).unwrap(),
+    )
+    .unwrap();
+    let err = client.project(&huge).unwrap_err().to_string();
+    assert!(err.len() < 200 && err.contains("too long"), "{err}");
+    assert_eq!(server.requests().len(), 0, "the name was sent");
+}
