@@ -80,6 +80,7 @@ fn credentials_never_printed_or_reported() {
     let cache = cache.path().to_str().unwrap();
     let base = ["--index-url", index.as_str(), "--cache-dir", cache];
     let plain = server.url();
+    let missing_page = format!("{files}/nope/");
     let fresh = tempfile::tempdir().unwrap();
     let fresh = fresh.path().to_str().unwrap();
 
@@ -143,6 +144,24 @@ fn credentials_never_printed_or_reported() {
             base.to_vec(),
             1,
             "six",
+        ),
+        (
+            "six==1.17.0\n".into(),
+            vec![
+                "--no-index",
+                "--find-links",
+                &missing_page,
+                "--cache-dir",
+                fresh,
+            ],
+            2,
+            "404",
+        ),
+        (
+            format!("six @ {files}/six/six-0.1-py3-none-any.whl\n"),
+            vec!["--offline", "--cache-dir", fresh],
+            2,
+            "not in the cache",
         ),
     ];
     for (requirements, extra, code, says) in cases {
