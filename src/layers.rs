@@ -61,8 +61,9 @@ pub enum LayerError {
     ManifestKey {
         /// The manifest file.
         path: PathBuf,
-        /// Why the key is not an ARN.
-        source: LayerArnError,
+        /// Why the key is not an ARN. Printed in the message; not a
+        /// `#[source]`, so error chains do not print it twice.
+        error: LayerArnError,
     },
     /// A manifest file that cannot be read.
     #[error("cannot read layer manifest {path}")]

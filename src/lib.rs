@@ -38,6 +38,7 @@ pub mod python;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
+pub mod secrets;
 pub mod suggest;
 pub mod target;
 pub mod textfile;

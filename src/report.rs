@@ -196,7 +196,8 @@ impl Report {
             format!("{{\"schema\": \"{SCHEMA}\", \"error\": \"{e}\"}}")
         });
         s.push('\n');
-        s
+        // A requirement or origin may quote a URL with credentials.
+        crate::secrets::redact_text(&s)
     }
 
     /// Write the report atomically (temp file beside it, then rename).

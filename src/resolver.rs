@@ -402,7 +402,7 @@ pub enum ResolveError {
         explanation: String,
     },
     /// The package source failed while fetching something.
-    #[error("could not get {what} of {package}: {error}")]
+    #[error("could not get {what} of {}: {error}", crate::names::shown(package))]
     Source {
         /// The normalised project name.
         package: String,
@@ -416,9 +416,17 @@ pub enum ResolveError {
 }
 
 impl Classify for ResolveError {
-    /// The exit code class: always [`ExitKind::Dependencies`] (2).
+    /// The exit code class: [`ExitKind::Dependencies`] (2), except that an
+    /// index client failure keeps its own (a full cache disk is not the
+    /// dependencies' fault).
     fn exit_kind(&self) -> ExitKind {
-        ExitKind::Dependencies
+        match self {
+            ResolveError::Source { error, .. } => error
+                .0
+                .downcast_ref::<crate::index::IndexError>()
+                .map_or(ExitKind::Dependencies, Classify::exit_kind),
+            _ => ExitKind::Dependencies,
+        }
     }
 }
 

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod chalice_cache;
+mod fail_once;
 pub mod templates;
 
 use std::collections::{BTreeMap, HashMap};
@@ -353,7 +354,10 @@ impl ZipPlan {
             .collect::<Result<_, _>>()?;
 
         let file = tmp.as_file().try_clone().map_err(|e| werr(e.to_string()))?;
-        let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+        // FailOnce: a full disk is reported once, by us, not again by the
+        // zip writer's drop.
+        let file = fail_once::FailOnce::new(BufWriter::with_capacity(1 << 20, file));
+        let mut zip = ZipWriter::new(file);
         let mut wheels: HashMap<Arc<PathBuf>, ZipArchive<BufReader<File>>> = HashMap::new();
         let mut unzipped = 0u64;
         let mut by_bucket: BTreeMap<String, u64> = BTreeMap::new();

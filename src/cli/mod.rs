@@ -22,6 +22,7 @@ use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
 use grail::error::{ExitKind, Failure};
+use grail::secrets::redact_text;
 use grail::ui::Ui;
 
 /// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
@@ -61,7 +62,7 @@ pub fn main() -> i32 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(())) => 0,
         Ok(Err(err)) => {
-            eprintln!("error: {}", render_error(&err));
+            eprintln!("error: {}", redact_text(&render_error(&err)));
             exit_code(&err)
         }
         // The hook has printed the message; the contract's code for where it happened.
@@ -83,7 +84,10 @@ fn install_panic_hook(debug: bool) {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!("error: internal error, please report: {message}{at}");
+        eprintln!(
+            "error: internal error, please report: {}{at}",
+            redact_text(&message)
+        );
         if debug {
             eprintln!("{}", std::backtrace::Backtrace::force_capture());
         }
@@ -125,11 +129,33 @@ fn init_tracing(verbose: bool, debug: bool) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| RedactingStderr(Vec::new()))
                 .without_time(),
         )
         .with(filter)
         .try_init();
+}
+
+/// One tracing event, buffered and written to stderr with credentials
+/// redacted when the event is complete (a field may quote a URL).
+struct RedactingStderr(Vec<u8>);
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactingStderr {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        eprint!("{}", redact_text(&text));
+    }
 }
 
 /// Run a parsed command line.

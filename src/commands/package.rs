@@ -69,8 +69,14 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// Load the project, config, target and chalice runtime.
-    pub fn load(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<BuildContext> {
+    /// Load the project, config, target and chalice runtime; `not_shipped`
+    /// (OUT) is never collected as a source.
+    pub fn load(
+        project_dir: &Path,
+        b: &BuildOptions,
+        ui: &Ui,
+        not_shipped: &[PathBuf],
+    ) -> Result<BuildContext> {
         let project = Project::open(project_dir)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
         let config = Config::load(&project.dir)?;
@@ -97,7 +103,7 @@ impl BuildContext {
         let automatic_layer = scoped.automatic_layer();
         let (layer_arns, common_layer_arns) =
             attached_layers(&config, b, &scoped.layers(), ui, &mut warnings);
-        let sources = project.collect()?;
+        let sources = project.collect_except(not_shipped)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
         }
@@ -260,9 +266,15 @@ pub struct ResolutionInputs {
     pub client: Option<crate::index::IndexClient>,
 }
 
-/// Project → target → layers → resolution → downloads.
-pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis> {
-    let mut ctx = BuildContext::load(project_dir, b, ui)?;
+/// Project → target → layers → resolution → downloads. `not_shipped`: paths
+/// under the project that are never sources (OUT).
+pub fn analyze(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    not_shipped: &[PathBuf],
+) -> Result<Analysis> {
+    let mut ctx = BuildContext::load(project_dir, b, ui, not_shipped)?;
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
@@ -272,8 +284,11 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
     let env = |k: &str| std::env::var(k).ok();
     let settings = effective_index_options(&index_args(b), &env, &requirements)?;
 
-    let make_client =
-        || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
+    let credentials = crate::dependencies::direct_credentials(&requirements);
+    let make_client = || {
+        let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
+        crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
+    };
     let mut client = if requirements.requirements.is_empty() {
         None
     } else {
@@ -486,7 +501,7 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
     let out_dir = check_output(project_dir, args)?;
-    let mut a = analyze(project_dir, &args.build, ui)?;
+    let mut a = analyze(project_dir, &args.build, ui, std::slice::from_ref(&out_dir))?;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
@@ -699,7 +714,7 @@ fn stage(
         .with_context(|| format!("cannot create {}", parent.display()))?;
     remove_stale_staging(&parent);
     let dir = tempfile::Builder::new()
-        .prefix(".grail-out-")
+        .prefix(crate::project::STAGING_PREFIX)
         .tempdir_in(&parent)
         .kind(ExitKind::Usage)
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
@@ -798,7 +813,10 @@ fn remove_stale_staging(parent: &Path) {
     };
     let hour = std::time::Duration::from_secs(3600);
     for e in entries.flatten() {
-        let stale = e.file_name().to_string_lossy().starts_with(".grail-out-")
+        let stale = e
+            .file_name()
+            .to_string_lossy()
+            .starts_with(crate::project::STAGING_PREFIX)
             && e.metadata()
                 .and_then(|m| m.modified())
                 .ok()

@@ -15,7 +15,7 @@ use crate::ui::Ui;
 /// Print the suggestions for any project, whatever its size.
 pub fn run(project_dir: &Path, args: &SuggestOptions, ui: &Ui) -> crate::error::Result<()> {
     let quiet_ui = Ui { quiet: true, ..*ui };
-    let a = analyze(project_dir, &args.build, &quiet_ui)?;
+    let a = analyze(project_dir, &args.build, &quiet_ui, &[])?;
     let zips = plan_zips(&a)?;
     let budget = Budget::compute(
         zips.app.unzipped_bytes(),

@@ -175,7 +175,21 @@ fn request_for(input: &DependencyInput<'_>) -> ResolveRequest {
     request
 }
 
-/// Direct references of requirements.txt as source overrides.
+/// The direct references that carry credentials: the client sends them as
+/// basic auth to their origin, so no [`DistFile`] URL needs to hold them.
+pub fn direct_credentials(requirements: &RequirementsFile) -> Vec<crate::secrets::SecretUrl> {
+    requirements
+        .requirements
+        .iter()
+        .filter_map(|e| match &e.source {
+            RequirementSource::WheelUrl { url, .. } if url.has_credentials() => Some(url.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Direct references of requirements.txt as source overrides (their URLs
+/// without credentials: see [`direct_credentials`]).
 pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWheel)> {
     let mut out = Vec::new();
     for e in &requirements.requirements {
@@ -194,13 +208,13 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                     name,
                     DirectWheel::Url(Box::new(DistFile {
                         filename: filename.clone(),
-                        url: url.clone(),
+                        url: url.without_credentials(),
                         hashes,
                         requires_python: None,
                         yanked: None,
                         core_metadata: None,
                         size: None,
-                        origin: DistOrigin::Direct(url.clone()),
+                        origin: DistOrigin::Direct(url.without_credentials()),
                     })),
                 ));
             }
@@ -478,6 +492,7 @@ pub fn client(
     offline: bool,
     refresh: bool,
     cache_dir: Option<&Path>,
+    credentials: Vec<crate::secrets::SecretUrl>,
 ) -> Result<IndexClient> {
     let mut index_urls = Vec::new();
     for u in &settings.index_urls {
@@ -486,9 +501,9 @@ pub fn client(
             u.push('/');
         }
         index_urls.push(
-            url::Url::parse(&u)
-                .kind(ExitKind::Usage)
-                .with_context(|| format!("invalid index URL {u:?}"))?,
+            url::Url::parse(&u).kind(ExitKind::Usage).with_context(|| {
+                format!("invalid index URL {:?}", crate::secrets::redact_text(&u))
+            })?,
         );
     }
     let cache_dir = match cache_dir {
@@ -507,6 +522,7 @@ pub fn client(
         no_index: settings.no_index,
         offline,
         refresh,
+        credentials,
         ..ClientSettings::default()
     };
     Ok(IndexClient::new(s, cache)?)

@@ -49,6 +49,7 @@ mod client;
 mod credentials;
 mod dist;
 mod error;
+mod failures;
 mod hashes;
 mod metadata;
 mod options;

@@ -166,9 +166,9 @@ impl LayerSet {
         let attached: Vec<LayerArn> = entries.iter().filter_map(|(_, a)| a.clone()).collect();
         let mut user: BTreeMap<LayerArn, PathBuf> = BTreeMap::new();
         for (key, path) in input.user_manifests {
-            let arn: LayerArn = key.parse().map_err(|source| LayerError::ManifestKey {
+            let arn: LayerArn = key.parse().map_err(|error| LayerError::ManifestKey {
                 path: path.clone(),
-                source,
+                error,
             })?;
             if !attached.contains(&arn) {
                 warnings.push(format!(

@@ -137,6 +137,16 @@ pub enum RequirementsErrorKind {
         /// The parser's message.
         message: String,
     },
+    /// A project name longer than [`crate::names::MAX_NAME_CHARS`].
+    #[error(
+        "the project name `{}` is too long; grail refuses names over {} characters",
+        crate::names::shown(name),
+        crate::names::MAX_NAME_CHARS
+    )]
+    NameTooLong {
+        /// The name as written.
+        name: String,
+    },
     /// A direct reference grail cannot install.
     #[error("`{text}` is {what}, which grail cannot install: {hint}")]
     UnsupportedReference {

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{MarkerEnvironment, PackageName, Requirement, VerbatimUrl, VersionOrUrl};
-use url::Url;
 
 use super::error::{RequirementsError, RequirementsErrorKind};
 use super::hash::Hash;
@@ -23,8 +22,9 @@ pub enum RequirementSource {
     ///
     /// Ex) `attrs @ https://files.example.com/attrs-23.2.0-py3-none-any.whl#sha256=…`
     WheelUrl {
-        /// The URL as written (after `${VAR}` expansion).
-        url: Url,
+        /// The URL as written (after `${VAR}` expansion); its credentials
+        /// are sent with the download and never printed.
+        url: crate::secrets::SecretUrl,
         /// The wheel's file name, percent-decoded.
         filename: String,
     },

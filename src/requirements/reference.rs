@@ -8,6 +8,8 @@ use pep508_rs::{PackageName, Requirement, VerbatimUrl, VersionOrUrl};
 use regex::Regex;
 use url::Url;
 
+use crate::secrets::SecretUrl;
+
 use super::error::{RequirementsErrorKind, BUILD_A_WHEEL};
 use super::hash::Hash;
 use super::model::RequirementSource;
@@ -230,7 +232,7 @@ fn reference_target(
                 .unwrap_or("");
             let filename = urlencoding_decode(last);
             let source = RequirementSource::WheelUrl {
-                url: parsed.clone(),
+                url: SecretUrl::new(parsed.clone()),
                 filename: filename.clone(),
             };
             (filename, source)

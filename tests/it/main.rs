@@ -13,6 +13,7 @@ mod cli_package;
 mod dropin;
 mod help;
 mod hostile;
+mod hostile_messages;
 mod index_client;
 mod layers_story;
 mod network_pypi;
