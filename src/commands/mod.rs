@@ -6,5 +6,6 @@
 //! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
 
 pub mod layer_scan;
+pub mod outcome;
 pub mod package;
 pub mod why;

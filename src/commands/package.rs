@@ -10,13 +10,14 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::project::config::{Config, UserParams};
+use crate::commands::outcome;
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
+use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
@@ -256,13 +257,28 @@ pub struct Analysis {
 
 /// Project → target → layers → resolution → downloads.
 pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis> {
+    analyze_into(project_dir, b, ui, &mut Report::new(&b.stage, "", ""))
+}
+
+/// [`analyze`], noting in `report` what is known as it goes (the target,
+/// the requirements, the warnings), so a failed run can still report it.
+fn analyze_into(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    report: &mut Report,
+) -> Result<Analysis> {
     let mut ctx = BuildContext::load(project_dir, b, ui)?;
+    report.runtime = ctx.target.runtime();
+    report.architecture = ctx.target.arch.to_string();
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
 
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
+    report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
+    report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
     let settings = effective_index_options(&index_args(b), &env, &requirements)
         .map_err(|e| Failure::new(e.exit_kind(), e))?;
@@ -476,15 +492,37 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 
 /// `grail package OUT`: check the output, analyse, plan the zips, audit,
 /// check the budget, stage, publish, report.
+///
+/// With `--report`, the report is written whatever the outcome: a failed
+/// run records what it knew when it stopped.
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
+    let mut report = Report::new(&args.build.stage, "", "");
+    let result = package(project_dir, args, ui, &mut report, started);
+    match &args.report {
+        Some(path) => outcome::finish(report, result, project_dir, path, started, ui),
+        None => result,
+    }
+}
+
+/// The pipeline behind [`run_package`]; `report` is filled in as it goes.
+fn package(
+    project_dir: &Path,
+    args: &PackageOptions,
+    ui: &Ui,
+    report: &mut Report,
+    started: Instant,
+) -> Result<()> {
     let out_dir = check_output(project_dir, args)?;
-    let mut a = analyze(project_dir, &args.build, ui)?;
+    let mut a = analyze_into(project_dir, &args.build, ui, report)?;
+    report.timings_ms.resolve = a.deps.resolve_ms;
+    report.timings_ms.download = a.deps.download_ms;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
     audit(&zips, &a, ui)?;
-    let usages = check_budget_early(&zips, &a.layers)?;
+    note_plan(report, &a, &zips);
+    let usages = check_budget_early(&zips, &a.layers, report)?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
     let dest = publish(
         &out_dir,
@@ -521,19 +559,14 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             breakdown(&zips.app, zips.layer.as_ref(), &a.layers)
         );
     }
-    if let Some(report_path) = &args.report {
+    if args.report.is_some() {
         let timings = Timings {
             resolve: a.deps.resolve_ms,
             download: a.deps.download_ms,
             assemble: assemble_ms,
             total: started.elapsed().as_millis() as u64,
         };
-        let report = build_report(&a, &staged, &budget, timings);
-        let path = resolve_in_project(&a.ctx.project, report_path);
-        report
-            .write(&path)
-            .kind(ExitKind::Usage)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        fill_report(report, &a, &staged, &budget, timings);
     }
     Ok(())
 }
@@ -626,12 +659,20 @@ fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
 
 /// The budget is known before anything is written: refuse early, with the
 /// largest packages. Returns the layers' usages (the managed layer first).
-fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsage>> {
+/// The budget and the ranked list go into `report` first, so an exit 3
+/// report has them.
+fn check_budget_early(
+    zips: &ZipPlans,
+    layers: &LayerSet,
+    report: &mut Report,
+) -> Result<Vec<LayerUsage>> {
     let mut usages = layers.usages();
     if let Some(l) = &zips.layer {
         usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
     }
     let pre_budget = Budget::compute(zips.app.unzipped_bytes(), 0, &usages);
+    report.budget = serde_json::to_value(&pre_budget).unwrap_or_default();
+    report.largest = outcome::ranked(&size_items(&zips.app, zips.layer.as_ref(), layers));
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&zips.app, zips.layer.as_ref(), layers);
         return Err(Failure::msg(
@@ -837,11 +878,18 @@ fn write_chalice_cache(
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
-        let app =
-            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        let app = crate::assemble::chalice_cache::app_only_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((
+                layer,
+                crate::assemble::chalice_cache::layer_name(p, &ctx.target),
+            ));
         }
     } else {
         let name = crate::assemble::chalice_cache::deployment_name(
@@ -868,9 +916,55 @@ fn write_chalice_cache(
     Ok(())
 }
 
-/// The `grail-report/1` document for a finished run.
-fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings) -> Report {
-    let (ctx, deps, chalice) = (&a.ctx, &a.deps, &a.chalice);
+/// What is known once the zips are planned (before anything is written):
+/// the packages with their planned sizes, what was kept out, the warnings.
+fn note_plan(report: &mut Report, a: &Analysis, zips: &ZipPlans) {
+    let (deps_zip, deps_plan) = match &zips.layer {
+        Some(l) => ("layer-deployment.zip", l),
+        None => ("deployment.zip", &zips.app),
+    };
+    let buckets = outcome::bucket_bytes(deps_plan);
+    report.packages = package_entries(a, deps_zip, &buckets);
+    report.excluded = a.deps.excluded.clone();
+    report.warnings = a.ctx.warnings.clone();
+}
+
+/// The report's packages: the shipped wheels and what vendor/ provides,
+/// all in `deps_zip`, sized from `bytes_by_bucket`.
+fn package_entries(
+    a: &Analysis,
+    deps_zip: &str,
+    bytes_by_bucket: &BTreeMap<String, u64>,
+) -> Vec<PackageEntry> {
+    let mut out = Vec::new();
+    for w in &a.deps.wheels {
+        out.push(PackageEntry {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            source: w.source.to_string(),
+            file: Some(w.archive.filename.to_string()),
+            in_zip: deps_zip.to_string(),
+            unzipped_bytes: bytes_by_bucket.get(&w.name).copied().unwrap_or(0),
+            required_by: w.required_by.clone(),
+        });
+    }
+    for mut p in vendor_report_entries(&a.ctx, &a.vendor_wheels) {
+        p.in_zip = deps_zip.to_string();
+        out.push(p);
+    }
+    out
+}
+
+/// The `grail-report/1` document for a finished run (on top of what
+/// [`note_plan`] and [`check_budget_early`] recorded).
+fn fill_report(
+    report: &mut Report,
+    a: &Analysis,
+    staged: &Staged,
+    budget: &Budget,
+    timings: Timings,
+) {
+    let (ctx, chalice) = (&a.ctx, &a.chalice);
     let (summary, layer_summary) = (&staged.summary, staged.layer_summary.as_ref());
     let artifact = |path: &str, s: &ZipSummary| ArtifactEntry {
         path: path.to_string(),
@@ -879,11 +973,6 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         entries: s.entries,
         sha256: s.sha256.clone(),
     };
-    let mut report = Report::new(
-        &ctx.stage,
-        &ctx.target.runtime(),
-        &ctx.target.arch.to_string(),
-    );
     report.artifacts.push(artifact("deployment.zip", summary));
     if let Some(l) = layer_summary {
         report.artifacts.push(artifact("layer-deployment.zip", l));
@@ -894,26 +983,8 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         Some(l) => ("layer-deployment.zip", l),
         None => ("deployment.zip", summary),
     };
-    for w in &deps.wheels {
-        report.packages.push(PackageEntry {
-            name: w.name.clone(),
-            version: w.version.to_string(),
-            source: w.source.to_string(),
-            file: Some(w.archive.filename.to_string()),
-            in_zip: deps_zip.to_string(),
-            unzipped_bytes: deps_summary
-                .bytes_by_bucket
-                .get(&w.name)
-                .copied()
-                .unwrap_or(0),
-            required_by: w.required_by.clone(),
-        });
-    }
-    for mut p in vendor_report_entries(ctx, &a.vendor_wheels) {
-        p.in_zip = deps_zip.to_string();
-        report.packages.push(p);
-    }
-    report.excluded = deps.excluded.clone();
+    report.packages = package_entries(a, deps_zip, &deps_summary.bytes_by_bucket);
+    report.excluded = a.deps.excluded.clone();
     report.warnings = ctx.warnings.clone();
     report
         .chalice_runtime
@@ -922,7 +993,6 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         .chalice_runtime
         .insert("source".into(), chalice.origin.clone());
     report.timings_ms = timings;
-    report
 }
 
 /// Templates from the project's chalice (see [`crate::assemble::templates`]). Without
@@ -1039,22 +1109,27 @@ fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// The ranked "largest packages" table: the zip's buckets plus each layer.
 fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> String {
+    render_breakdown(&size_items(plan, managed, layers), 15)
+}
+
+/// Everything that takes budget: the zips' buckets and each layer.
+fn size_items(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> Vec<SizeItem> {
     let mut items: Vec<SizeItem> = Vec::new();
     for (p, location) in std::iter::once((plan, "deployment.zip"))
         .chain(managed.map(|m| (m, "layer-deployment.zip")))
     {
-        let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
-        for e in p.entries() {
-            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
-        }
-        items.extend(buckets.into_iter().map(|(name, bytes)| SizeItem {
-            name,
-            bytes,
-            location: location.to_string(),
-        }));
+        items.extend(
+            outcome::bucket_bytes(p)
+                .into_iter()
+                .map(|(name, bytes)| SizeItem {
+                    name,
+                    bytes,
+                    location: location.to_string(),
+                }),
+        );
     }
     items.extend(layers.size_items());
-    render_breakdown(&items, 15)
+    items
 }
 
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
