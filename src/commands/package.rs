@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
-use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
+use crate::budget::{direct_upload_warning, render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::commands::outcome;
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
@@ -550,7 +550,7 @@ fn package(
             ui,
         )?;
     }
-    let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
+    let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
@@ -760,13 +760,20 @@ fn stage(
     })
 }
 
-/// The budget of what was written: warnings near the limit, exit 3 over it.
+/// The budget of what was written: warnings near the limit (and over the
+/// direct-upload limit), exit 3 over it.
 fn check_budget(
     ctx: &mut BuildContext,
     ui: &Ui,
-    summary: &ZipSummary,
+    staged: &Staged,
     usages: &[LayerUsage],
 ) -> Result<Budget> {
+    let summary = &staged.summary;
+    // Chalice publishes the managed layer with the zip inline too.
+    let layer_zipped = staged.layer_summary.as_ref().map_or(0, |l| l.zipped_bytes);
+    if let Some(w) = direct_upload_warning("layer-deployment.zip", layer_zipped) {
+        ctx.warn(ui, w);
+    }
     if summary.entries > 65_535 {
         ctx.warn(
             ui,

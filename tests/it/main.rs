@@ -18,5 +18,6 @@ mod network_pypi;
 mod oracle_chalice;
 mod report_outcomes;
 mod resolve_index;
+mod upload_limit;
 mod vendor_wheels;
 mod why_and_vendor;
