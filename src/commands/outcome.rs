@@ -84,8 +84,15 @@ pub fn finish(
 ) -> Result<()> {
     let path = if path.is_absolute() {
         path.to_path_buf()
-    } else {
+    } else if project_dir.is_dir() {
         project_dir.join(path)
+    } else {
+        // A mistyped --project-dir must not be created just to hold a report.
+        ui.warn(&format!(
+            "the report was not written: the project directory {} does not exist",
+            project_dir.display()
+        ));
+        return result;
     };
     if let Err(e) = &result {
         report.fail(e.kind, &e.to_string());

@@ -281,3 +281,23 @@ fn an_unwritable_report_does_not_hide_the_failure() {
     assert!(err.contains("config.json"), "{err}");
     assert!(err.contains("cannot write the report"), "{err}");
 }
+
+#[test]
+fn a_missing_project_dir_is_not_created_for_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let out = assert_cmd::Command::cargo_bin("grail")
+        .unwrap()
+        .arg("--project-dir")
+        .arg(&missing)
+        .args(["package", "out", "--report", "r.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", run_text(&out));
+    assert!(!missing.exists());
+    assert!(
+        stderr_of(&out).contains("the report was not written"),
+        "{}",
+        run_text(&out)
+    );
+}
