@@ -7,6 +7,7 @@
 //! grail [--project-dir DIR] why PACKAGE [options]
 //! grail [--project-dir DIR] suggest-layers [options]
 //! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
+//! grail completions bash|zsh|fish
 //! ```
 //!
 //! Arguments are parsed here ([`args`]) and turned into the library's plain
@@ -193,8 +194,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(false, cli.debug);
             grail::commands::layer_scan::run(&args.options())?;
         }
+        Command::Completions(args) => completions(args.shell.into()),
     }
     Ok(())
+}
+
+/// `grail completions SHELL`: the script, generated from the same clap
+/// definition that parses the command line, on stdout.
+fn completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "grail", &mut std::io::stdout());
 }
 
 /// The exit code for an error: the first [`Failure`] in its chain decides,

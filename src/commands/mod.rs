@@ -7,6 +7,7 @@
 //! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
 
 pub mod layer_scan;
+pub mod outcome;
 pub mod package;
 pub mod suggest_layers;
 pub mod why;

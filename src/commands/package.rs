@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
-use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
+use crate::budget::{direct_upload_warning, render_breakdown, Budget, LayerUsage, SizeItem};
+use crate::commands::outcome;
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
@@ -274,13 +275,35 @@ pub fn analyze(
     ui: &Ui,
     not_shipped: &[PathBuf],
 ) -> Result<Analysis> {
+    analyze_into(
+        project_dir,
+        b,
+        ui,
+        not_shipped,
+        &mut Report::new(&b.stage, "", ""),
+    )
+}
+
+/// [`analyze`], noting in `report` what is known as it goes (the target,
+/// the requirements, the warnings), so a failed run can still report it.
+fn analyze_into(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    not_shipped: &[PathBuf],
+    report: &mut Report,
+) -> Result<Analysis> {
     let mut ctx = BuildContext::load(project_dir, b, ui, not_shipped)?;
+    report.runtime = ctx.target.runtime();
+    report.architecture = ctx.target.arch.to_string();
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
 
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
+    report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
+    report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
     let settings = effective_index_options(&index_args(b), &env, &requirements)?;
 
@@ -498,15 +521,43 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 
 /// `grail package OUT`: check the output, analyse, plan the zips, audit,
 /// check the budget, stage, publish, report.
+///
+/// With `--report`, the report is written whatever the outcome: a failed
+/// run records what it knew when it stopped.
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
+    let mut report = Report::new(&args.build.stage, "", "");
+    let result = package(project_dir, args, ui, &mut report, started);
+    match &args.report {
+        Some(path) => outcome::finish(report, result, project_dir, path, started, ui),
+        None => result,
+    }
+}
+
+/// The pipeline behind [`run_package`]; `report` is filled in as it goes.
+fn package(
+    project_dir: &Path,
+    args: &PackageOptions,
+    ui: &Ui,
+    report: &mut Report,
+    started: Instant,
+) -> Result<()> {
     let out_dir = check_output(project_dir, args)?;
-    let mut a = analyze(project_dir, &args.build, ui, std::slice::from_ref(&out_dir))?;
+    let mut a = analyze_into(
+        project_dir,
+        &args.build,
+        ui,
+        std::slice::from_ref(&out_dir),
+        report,
+    )?;
+    report.timings_ms.resolve = a.deps.resolve_ms;
+    report.timings_ms.download = a.deps.download_ms;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
     audit(&zips, &a, ui)?;
-    let usages = check_budget_early(&zips, &a.layers).map_err(|e| {
+    note_plan(report, &a, &zips);
+    let usages = check_budget_early(&zips, &a.layers, report).map_err(|e| {
         if e.kind != ExitKind::Budget {
             return e;
         }
@@ -516,6 +567,7 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             &budget_usages(&zips, &a.layers),
         );
         let s = layer_suggestions(&a, &zips, &pre, &args.build, "over-budget");
+        report.suggestions = serde_json::to_value(&s).ok();
         Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
     })?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
@@ -545,7 +597,7 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             ui,
         )?;
     }
-    let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
+    let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
     let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
     if ui.verbose || ui.debug {
@@ -555,20 +607,15 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             breakdown(&zips.app, zips.layer.as_ref(), &a.layers)
         );
     }
-    if let Some(report_path) = &args.report {
+    if args.report.is_some() {
         let timings = Timings {
             resolve: a.deps.resolve_ms,
             download: a.deps.download_ms,
             assemble: assemble_ms,
             total: started.elapsed().as_millis() as u64,
         };
-        let mut report = build_report(&a, &staged, &budget, timings);
+        fill_report(report, &a, &staged, &budget, timings);
         report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
-        let path = resolve_in_project(&a.ctx.project, report_path);
-        report
-            .write(&path)
-            .kind(ExitKind::Usage)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     Ok(())
 }
@@ -656,9 +703,17 @@ fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
 
 /// The budget is known before anything is written: refuse early, with the
 /// largest packages. Returns the layers' usages (the managed layer first).
-fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsage>> {
+/// The budget and the ranked list go into `report` first, so an exit 3
+/// report has them.
+fn check_budget_early(
+    zips: &ZipPlans,
+    layers: &LayerSet,
+    report: &mut Report,
+) -> Result<Vec<LayerUsage>> {
     let usages = budget_usages(zips, layers);
     let pre_budget = Budget::compute(zips.app.unzipped_bytes(), 0, &usages);
+    report.budget = Some(pre_budget.clone());
+    report.largest = outcome::ranked(&size_items(&zips.app, zips.layer.as_ref(), layers));
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&zips.app, zips.layer.as_ref(), layers);
         return Err(Failure::msg(
@@ -756,13 +811,20 @@ fn stage(
     })
 }
 
-/// The budget of what was written: warnings near the limit, exit 3 over it.
+/// The budget of what was written: warnings near the limit (and over the
+/// direct-upload limit), exit 3 over it.
 fn check_budget(
     ctx: &mut BuildContext,
     ui: &Ui,
-    summary: &ZipSummary,
+    staged: &Staged,
     usages: &[LayerUsage],
 ) -> Result<Budget> {
+    let summary = &staged.summary;
+    // Chalice publishes the managed layer with the zip inline too.
+    let layer_zipped = staged.layer_summary.as_ref().map_or(0, |l| l.zipped_bytes);
+    if let Some(w) = direct_upload_warning("layer-deployment.zip", layer_zipped) {
+        ctx.warn(ui, w);
+    }
     if summary.entries > 65_535 {
         ctx.warn(
             ui,
@@ -915,9 +977,55 @@ fn write_chalice_cache(
     Ok(())
 }
 
-/// The `grail-report/1` document for a finished run.
-fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings) -> Report {
-    let (ctx, deps, chalice) = (&a.ctx, &a.deps, &a.chalice);
+/// What is known once the zips are planned (before anything is written):
+/// the packages with their planned sizes, what was kept out, the warnings.
+fn note_plan(report: &mut Report, a: &Analysis, zips: &ZipPlans) {
+    let (deps_zip, deps_plan) = match &zips.layer {
+        Some(l) => ("layer-deployment.zip", l),
+        None => ("deployment.zip", &zips.app),
+    };
+    let buckets = outcome::bucket_bytes(deps_plan);
+    report.packages = package_entries(a, deps_zip, &buckets);
+    report.excluded = a.deps.excluded.clone();
+    report.warnings = a.ctx.warnings.clone();
+}
+
+/// The report's packages: the shipped wheels and what vendor/ provides,
+/// all in `deps_zip`, sized from `bytes_by_bucket`.
+fn package_entries(
+    a: &Analysis,
+    deps_zip: &str,
+    bytes_by_bucket: &BTreeMap<String, u64>,
+) -> Vec<PackageEntry> {
+    let mut out = Vec::new();
+    for w in &a.deps.wheels {
+        out.push(PackageEntry {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            source: w.source,
+            file: Some(w.archive.filename.to_string()),
+            in_zip: deps_zip.to_string(),
+            unzipped_bytes: bytes_by_bucket.get(&w.name).copied().unwrap_or(0),
+            required_by: w.required_by.clone(),
+        });
+    }
+    for mut p in vendor_report_entries(&a.ctx, &a.vendor_wheels) {
+        p.in_zip = deps_zip.to_string();
+        out.push(p);
+    }
+    out
+}
+
+/// The `grail-report/1` document for a finished run (on top of what
+/// [`note_plan`] and [`check_budget_early`] recorded).
+fn fill_report(
+    report: &mut Report,
+    a: &Analysis,
+    staged: &Staged,
+    budget: &Budget,
+    timings: Timings,
+) {
+    let (ctx, chalice) = (&a.ctx, &a.chalice);
     let (summary, layer_summary) = (&staged.summary, staged.layer_summary.as_ref());
     let artifact = |path: &str, s: &ZipSummary| ArtifactEntry {
         path: path.to_string(),
@@ -926,11 +1034,6 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         entries: s.entries,
         sha256: s.sha256.clone(),
     };
-    let mut report = Report::new(
-        &ctx.stage,
-        &ctx.target.runtime(),
-        &ctx.target.arch.to_string(),
-    );
     report.artifacts.push(artifact("deployment.zip", summary));
     if let Some(l) = layer_summary {
         report.artifacts.push(artifact("layer-deployment.zip", l));
@@ -941,26 +1044,8 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         Some(l) => ("layer-deployment.zip", l),
         None => ("deployment.zip", summary),
     };
-    for w in &deps.wheels {
-        report.packages.push(PackageEntry {
-            name: w.name.clone(),
-            version: w.version.to_string(),
-            source: w.source,
-            file: Some(w.archive.filename.to_string()),
-            in_zip: deps_zip.to_string(),
-            unzipped_bytes: deps_summary
-                .bytes_by_bucket
-                .get(&w.name)
-                .copied()
-                .unwrap_or(0),
-            required_by: w.required_by.clone(),
-        });
-    }
-    for mut p in vendor_report_entries(ctx, &a.vendor_wheels) {
-        p.in_zip = deps_zip.to_string();
-        report.packages.push(p);
-    }
-    report.excluded = deps.excluded.clone();
+    report.packages = package_entries(a, deps_zip, &deps_summary.bytes_by_bucket);
+    report.excluded = a.deps.excluded.clone();
     report.warnings = ctx.warnings.clone();
     report
         .chalice_runtime
@@ -969,7 +1054,6 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         .chalice_runtime
         .insert("source".into(), chalice.origin.clone());
     report.timings_ms = timings;
-    report
 }
 
 /// Templates from the project's chalice (see [`crate::assemble::templates`]). Without
@@ -1082,22 +1166,27 @@ fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// The ranked "largest packages" table: the zip's buckets plus each layer.
 fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> String {
+    render_breakdown(&size_items(plan, managed, layers), 15)
+}
+
+/// Everything that takes budget: the zips' buckets and each layer.
+fn size_items(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> Vec<SizeItem> {
     let mut items: Vec<SizeItem> = Vec::new();
     for (p, location) in std::iter::once((plan, "deployment.zip"))
         .chain(managed.map(|m| (m, "layer-deployment.zip")))
     {
-        let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
-        for e in p.entries() {
-            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
-        }
-        items.extend(buckets.into_iter().map(|(name, bytes)| SizeItem {
-            name,
-            bytes,
-            location: location.to_string(),
-        }));
+        items.extend(
+            outcome::bucket_bytes(p)
+                .into_iter()
+                .map(|(name, bytes)| SizeItem {
+                    name,
+                    bytes,
+                    location: location.to_string(),
+                }),
+        );
     }
     items.extend(layers.size_items());
-    render_breakdown(&items, 15)
+    items
 }
 
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad

@@ -151,10 +151,11 @@ impl Story {
             "expected exit {code}:\n{stderr}"
         );
         assert!(!self.p.out(out).exists(), "{out}/ was written on failure");
-        assert!(
-            !self.p.out(&format!("{out}.json")).exists(),
-            "report written on failure"
-        );
+        // The report records the failure (issue 14).
+        let report: Value =
+            serde_json::from_str(&fs::read_to_string(self.p.out(&format!("{out}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(report["exit_code"], code, "{report:#}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         stderr
     }

@@ -448,7 +448,13 @@ fn hash_mismatch_fails_and_writes_nothing() {
         fs::read_to_string(p.out("out/deployment.zip")).unwrap(),
         "previous build\n"
     );
-    assert!(!p.out("report.json").exists());
+    // The report records the failure and names the file.
+    let r = report(&p);
+    assert_eq!(r["outcome"], "unsatisfiable");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains(file),
+        "{r:#}"
+    );
     let (blobs, tmp) = cache_files(cache.path());
     assert!(
         blobs.iter().all(|b| !b.ends_with(&actual)),

@@ -472,7 +472,7 @@ fn native_sdist_cannot_be_built_for_lambda() {
     );
     assert!(err.contains("vendor/"), "{err}");
     assert!(err.contains("--allow-missing"), "{err}");
-    assert!(!w.report_path_exists(), "report written on failure");
+    assert!(w.report_failed_with(2), "no failure report");
 
     // Chalice's behaviour on request: its warning on stdout, and go on.
     let out = w.package_ok(&["--allow-missing"]);
@@ -496,7 +496,8 @@ fn native_sdist_cannot_be_built_for_lambda() {
 }
 
 impl World {
-    fn report_path_exists(&self) -> bool {
-        self.p.out("report.json").exists()
+    /// The report exists and records exit `code`.
+    fn report_failed_with(&self, code: i32) -> bool {
+        self.p.out("report.json").exists() && self.report()["exit_code"] == code
     }
 }
