@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::project::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
+use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
@@ -479,6 +479,14 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
     let out_dir = check_output(project_dir, args)?;
+    let rebuild = crate::rebuild::Rebuild::prepare(project_dir, &out_dir, args)
+        .inspect_err(|why| ui.debug(&format!("no no-op check: {why}")))
+        .ok();
+    if let Some(noop) = rebuild.as_ref().and_then(|r| r.unchanged()) {
+        noop.warnings.iter().for_each(|w| ui.warn(w));
+        ui.status(&noop.message);
+        return Ok(());
+    }
     let mut a = analyze(project_dir, &args.build, ui)?;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
@@ -486,7 +494,7 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
     audit(&zips, &a, ui)?;
     let usages = check_budget_early(&zips, &a.layers)?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
-    let dest = publish(
+    let (dest, outputs) = publish(
         &out_dir,
         staged.single.as_deref(),
         &staged.templates,
@@ -534,6 +542,13 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             .write(&path)
             .kind(ExitKind::Usage)
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if let Some(r) = rebuild {
+        r.record(
+            &outputs,
+            a.ctx.interpreter.get().ok().flatten(),
+            &a.ctx.warnings,
+        );
     }
     Ok(())
 }
@@ -790,14 +805,14 @@ fn remove_stale_staging(parent: &Path) {
 
 /// Move the staged outputs into place: OUT is a directory (the zips and the
 /// template) or, with `--single-file`, the one zip. Returns the path of the
-/// deployment zip (OUT itself with `--single-file`).
+/// deployment zip (OUT itself with `--single-file`) and every file written.
 fn publish(
     out_dir: &Path,
     single: Option<&Path>,
     templates: &Path,
     zip: &Path,
     layer: Option<&Path>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<PathBuf>)> {
     let rename = |from: &Path, to: &Path| {
         std::fs::rename(from, to)
             .kind(ExitKind::Usage)
@@ -805,9 +820,10 @@ fn publish(
     };
     if let Some(single) = single {
         rename(single, out_dir)?;
-        return Ok(out_dir.to_path_buf());
+        return Ok((out_dir.to_path_buf(), vec![out_dir.to_path_buf()]));
     }
     prepare_out_dir(out_dir)?;
+    let mut written = Vec::new();
     if templates.is_dir() {
         for entry in std::fs::read_dir(templates).kind(ExitKind::Usage)? {
             let entry = entry.kind(ExitKind::Usage)?;
@@ -815,15 +831,26 @@ fn publish(
             if name == "deployment.zip" || name == "layer-deployment.zip" {
                 continue; // chalice's copies of grail's zips
             }
-            rename(&entry.path(), &out_dir.join(name))?;
+            let to = out_dir.join(name);
+            rename(&entry.path(), &to)?;
+            written.extend(
+                walkdir::WalkDir::new(&to)
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| e.file_type().is_file())
+                    .map(|e| e.into_path()),
+            );
         }
     }
     if let Some(layer) = layer {
-        rename(layer, &out_dir.join("layer-deployment.zip"))?;
+        let to = out_dir.join("layer-deployment.zip");
+        rename(layer, &to)?;
+        written.push(to);
     }
     let dest = out_dir.join("deployment.zip");
     rename(zip, &dest)?;
-    Ok(dest)
+    written.push(dest.clone());
+    Ok((dest, written))
 }
 
 /// `--chalice-cache`: copy the zip(s) under the names Chalice computes.
@@ -837,11 +864,18 @@ fn write_chalice_cache(
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
-        let app =
-            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        let app = crate::assemble::chalice_cache::app_only_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((
+                layer,
+                crate::assemble::chalice_cache::layer_name(p, &ctx.target),
+            ));
         }
     } else {
         let name = crate::assemble::chalice_cache::deployment_name(

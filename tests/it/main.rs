@@ -16,6 +16,7 @@ mod index_client;
 mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
+mod rebuild;
 mod resolve_index;
 mod vendor_wheels;
 mod why_and_vendor;
