@@ -164,6 +164,15 @@ fn requirements(r: &mut Records, project_dir: &Path) -> Result<(), Ineligible> {
     for (k, v) in asked.into_inner().unwrap_or_default() {
         r.add("requirements-env", &k, &v.unwrap_or_default());
     }
+    for o in &parsed.options {
+        if let crate::requirements::FileIndexOption::FindLinks(link) = &o.option {
+            let dir = o.location.file.parent().unwrap_or(Path::new("."));
+            let link = link.strip_prefix("file://").unwrap_or(link);
+            // pip: relative to the file's directory when that exists, else the working directory.
+            find_links(r, &dir.join(link));
+            find_links(r, Path::new(link));
+        }
+    }
     for e in parsed.requirements.iter().chain(&parsed.constraints) {
         r.add(
             "requirements-file",
@@ -219,22 +228,33 @@ fn option_files(r: &mut Records, project_dir: &Path, cwd: &Path, args: &PackageO
             r.file("merge-template", &p);
         }
     }
-    for link in &args.build.find_links {
-        let path = Path::new(link.strip_prefix("file://").unwrap_or(link));
-        if path.is_dir() {
-            for e in walkdir::WalkDir::new(path)
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-            {
-                r.add(
-                    "find-links",
-                    &e.path().display().to_string(),
-                    &stamp(e.path()),
-                );
-            }
-        } else if path.is_file() {
-            r.file("find-links", path);
+    let from_env = std::env::var("PIP_FIND_LINKS").unwrap_or_default();
+    for link in args
+        .build
+        .find_links
+        .iter()
+        .map(String::as_str)
+        .chain(from_env.split_whitespace())
+    {
+        find_links(r, &cwd.join(link.strip_prefix("file://").unwrap_or(link)));
+    }
+}
+
+/// A local find-links directory (its wheels stamped, not hashed) or page.
+fn find_links(r: &mut Records, path: &Path) {
+    if path.is_dir() {
+        for e in walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+        {
+            r.add(
+                "find-links",
+                &e.path().display().to_string(),
+                &stamp(e.path()),
+            );
         }
+    } else if path.is_file() {
+        r.file("find-links", path);
     }
 }
