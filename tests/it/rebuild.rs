@@ -177,6 +177,13 @@ fn every_kind_of_change_gives_a_clean_build() {
     w.p.write("more.txt", "idna\n");
     w.assert_clean(&w.build(&[]), &[], "included file edited");
 
+    // The interpreter's chalice (its runtime files ship in the zip).
+    write(
+        &w.p.fake_chalice.path().join("chalice/app.py"),
+        "# another chalice\nclass Chalice:\n    pass\n",
+    );
+    w.assert_clean(&w.build(&[]), &[], "chalice upgraded");
+
     let target = ["--python-version", "3.11"];
     w.assert_clean(&w.build(&target), &target, "target");
 
