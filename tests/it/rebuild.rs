@@ -225,3 +225,22 @@ fn a_layer_manifest_change_gives_a_clean_build() {
     fs::write(&path, manifest("idna")).unwrap();
     w.assert_clean(&w.build(&args), &args, "layer manifest");
 }
+
+#[test]
+fn a_new_wheel_in_a_find_links_directory_gives_a_clean_build() {
+    let w = World::new("tiny\n");
+    let links = w.p.out("wheels");
+    fs::create_dir_all(&links).unwrap();
+    let tag = "py3-none-any";
+    build_wheel(&links, "tiny", "1.0", tag, &[("tiny.py", b"V = 1\n")], &[]);
+    let flag = links.display().to_string();
+    let args = ["--no-index", "--find-links", flag.as_str()];
+    w.build(&args);
+    assert!(w.build(&args).contains(NOTHING_CHANGED));
+    build_wheel(&links, "tiny", "2.0", tag, &[("tiny.py", b"V = 2\n")], &[]);
+    w.assert_clean(&w.build(&args), &args, "find-links");
+    assert_eq!(
+        zip_map(&w.p.out("out/deployment.zip"))["tiny.py"],
+        b"V = 2\n"
+    );
+}
