@@ -35,6 +35,7 @@ pub mod names;
 pub mod options;
 pub mod project;
 pub mod python;
+pub mod rebuild;
 pub mod report;
 pub mod requirements;
 pub mod resolver;

@@ -543,6 +543,14 @@ fn package(
     started: Instant,
 ) -> Result<()> {
     let out_dir = check_output(project_dir, args)?;
+    let rebuild = crate::rebuild::Rebuild::prepare(project_dir, &out_dir, args)
+        .inspect_err(|why| ui.debug(&format!("no no-op check: {why}")))
+        .ok();
+    if let Some(noop) = rebuild.as_ref().and_then(|r| r.unchanged()) {
+        noop.warnings.iter().for_each(|w| ui.warn(w));
+        ui.status(&noop.message);
+        return Ok(());
+    }
     let mut a = analyze_into(
         project_dir,
         &args.build,
@@ -571,7 +579,7 @@ fn package(
         Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
     })?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
-    let dest = publish(
+    let (dest, outputs) = publish(
         &out_dir,
         staged.single.as_deref(),
         &staged.templates,
@@ -616,6 +624,13 @@ fn package(
         };
         fill_report(report, &a, &staged, &budget, timings);
         report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
+    }
+    if let Some(r) = rebuild {
+        r.record(
+            &outputs,
+            a.ctx.interpreter.get().ok().flatten(),
+            &a.ctx.warnings,
+        );
     }
     Ok(())
 }
@@ -892,14 +907,14 @@ fn remove_stale_staging(parent: &Path) {
 
 /// Move the staged outputs into place: OUT is a directory (the zips and the
 /// template) or, with `--single-file`, the one zip. Returns the path of the
-/// deployment zip (OUT itself with `--single-file`).
+/// deployment zip (OUT itself with `--single-file`) and every file written.
 fn publish(
     out_dir: &Path,
     single: Option<&Path>,
     templates: &Path,
     zip: &Path,
     layer: Option<&Path>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<PathBuf>)> {
     let rename = |from: &Path, to: &Path| {
         std::fs::rename(from, to)
             .kind(ExitKind::Usage)
@@ -907,9 +922,10 @@ fn publish(
     };
     if let Some(single) = single {
         rename(single, out_dir)?;
-        return Ok(out_dir.to_path_buf());
+        return Ok((out_dir.to_path_buf(), vec![out_dir.to_path_buf()]));
     }
     prepare_out_dir(out_dir)?;
+    let mut written = Vec::new();
     if templates.is_dir() {
         for entry in std::fs::read_dir(templates).kind(ExitKind::Usage)? {
             let entry = entry.kind(ExitKind::Usage)?;
@@ -917,15 +933,26 @@ fn publish(
             if name == "deployment.zip" || name == "layer-deployment.zip" {
                 continue; // chalice's copies of grail's zips
             }
-            rename(&entry.path(), &out_dir.join(name))?;
+            let to = out_dir.join(name);
+            rename(&entry.path(), &to)?;
+            written.extend(
+                walkdir::WalkDir::new(&to)
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| e.file_type().is_file())
+                    .map(|e| e.into_path()),
+            );
         }
     }
     if let Some(layer) = layer {
-        rename(layer, &out_dir.join("layer-deployment.zip"))?;
+        let to = out_dir.join("layer-deployment.zip");
+        rename(layer, &to)?;
+        written.push(to);
     }
     let dest = out_dir.join("deployment.zip");
     rename(zip, &dest)?;
-    Ok(dest)
+    written.push(dest.clone());
+    Ok((dest, written))
 }
 
 /// `--chalice-cache`: copy the zip(s) under the names Chalice computes.

@@ -18,6 +18,7 @@ mod index_client;
 mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
+mod rebuild;
 mod report_outcomes;
 mod resolve_index;
 mod suggest_layers;
