@@ -57,7 +57,7 @@ pub use set::{
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
-    #[error("layer manifest {path}: the key must be the layer version ARN")]
+    #[error("layer manifest {path}: {error}; the key must be the layer version ARN")]
     ManifestKey {
         /// The manifest file.
         path: PathBuf,

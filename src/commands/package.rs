@@ -565,19 +565,7 @@ fn package(
     let zips = plan_zips(&a)?;
     audit(&zips, &a, ui)?;
     note_plan(report, &a, &zips);
-    let usages = check_budget_early(&zips, &a.layers, report).map_err(|e| {
-        if e.kind != ExitKind::Budget {
-            return e;
-        }
-        let pre = Budget::compute(
-            zips.app.unzipped_bytes(),
-            0,
-            &budget_usages(&zips, &a.layers),
-        );
-        let s = layer_suggestions(&a, &zips, &pre, &args.build, "over-budget");
-        report.suggestions = serde_json::to_value(&s).ok();
-        Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
-    })?;
+    let usages = budget_or_suggest(&a, &zips, &args.build, report)?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
     let (dest, outputs) = publish(
         &out_dir,
@@ -591,19 +579,7 @@ fn package(
     )?;
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
-        // With --single-file the zips are still in staging; else in OUT.
-        let (zip, layer) = if args.single_file {
-            (staged.zip.clone(), staged.layer.clone())
-        } else {
-            (dest.clone(), out_dir.join("layer-deployment.zip"))
-        };
-        write_chalice_cache(
-            &a.ctx,
-            &a.chalice,
-            &zip,
-            staged.layer_summary.is_some().then_some(layer.as_path()),
-            ui,
-        )?;
+        cache_under_chalice_names(&a, args, &staged, &dest, &out_dir, ui)?;
     }
     let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
@@ -633,6 +609,53 @@ fn package(
         );
     }
     Ok(())
+}
+
+/// The early budget check; over the limit, the error (and the report) say
+/// which known public layers would make it fit.
+fn budget_or_suggest(
+    a: &Analysis,
+    zips: &ZipPlans,
+    build: &BuildOptions,
+    report: &mut Report,
+) -> Result<Vec<LayerUsage>> {
+    check_budget_early(zips, &a.layers, report).map_err(|e| {
+        if e.kind != ExitKind::Budget {
+            return e;
+        }
+        let pre = Budget::compute(
+            zips.app.unzipped_bytes(),
+            0,
+            &budget_usages(zips, &a.layers),
+        );
+        let s = layer_suggestions(a, zips, &pre, build, "over-budget");
+        report.suggestions = serde_json::to_value(&s).ok();
+        Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
+    })
+}
+
+/// `--chalice-cache`: the zips again under the names Chalice computes. With
+/// `--single-file` the zips are still in staging; else in OUT.
+fn cache_under_chalice_names(
+    a: &Analysis,
+    args: &PackageOptions,
+    staged: &Staged,
+    dest: &Path,
+    out_dir: &Path,
+    ui: &Ui,
+) -> Result<()> {
+    let (zip, layer) = if args.single_file {
+        (staged.zip.clone(), staged.layer.clone())
+    } else {
+        (dest.to_path_buf(), out_dir.join("layer-deployment.zip"))
+    };
+    write_chalice_cache(
+        &a.ctx,
+        &a.chalice,
+        &zip,
+        staged.layer_summary.is_some().then_some(layer.as_path()),
+        ui,
+    )
 }
 
 /// The flags and OUT make sense together: Chalice's refusals, and OUT is a
