@@ -49,6 +49,9 @@ grail why numpy\n  \
 grail why pandas --stage prod --layer-manifest ARN=pandas-layer.json")]
     Why(WhyArgs),
     /// Say which known public layer would keep the most out of the zip (for this region, runtime, arch).
+    #[command(after_help = "Examples:\n  \
+grail suggest-layers\n  \
+AWS_REGION=eu-west-1 grail suggest-layers --stage prod --python-version 3.12 --arch arm64")]
     SuggestLayers(SuggestArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]

@@ -28,10 +28,18 @@ impl Records {
         self.0.insert(format!("{kind}\t{name}\t{value}"));
     }
 
-    /// Content hash of a file; a missing file is recorded as missing.
+    /// Content hash of a file, streamed; a missing file is recorded as
+    /// missing. Only regular files are read (a FIFO would hang the check, a
+    /// device never end): anything else is recorded as unreadable, and the
+    /// build that follows refuses it with its own message.
     fn file(&mut self, kind: &str, path: &Path) {
-        let value = match std::fs::read(path) {
-            Ok(bytes) => format!("{}:{}", mode_of(path), hex::encode(Sha256::digest(&bytes))),
+        let hashed = crate::textfile::open_regular(path).and_then(|mut f| {
+            let mut h = Sha256::new();
+            std::io::copy(&mut f, &mut h)?;
+            Ok(h.finalize())
+        });
+        let value = match hashed {
+            Ok(digest) => format!("{}:{}", mode_of(path), hex::encode(digest)),
             Err(e) => format!("unreadable:{:?}", e.kind()),
         };
         self.add(kind, &path.display().to_string(), &value);
@@ -192,7 +200,7 @@ fn included_files(path: &Path, seen: &mut BTreeSet<PathBuf>) -> Result<(), Ineli
     if !seen.insert(path.to_path_buf()) {
         return Ok(());
     }
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::textfile::read_user_text(path) else {
         return Ok(()); // recorded as missing/unreadable by the caller
     };
     let dir = path.parent().unwrap_or(Path::new("."));
