@@ -10,13 +10,13 @@ use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
-use crate::project::config::{Config, UserParams};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
+use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
 use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
@@ -296,7 +296,9 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
                 allow_missing: b.allow_missing,
                 builder: Some(&builder),
             };
-            crate::dependencies::plan(&input, client)?
+            let mut deps = crate::dependencies::plan(&input, client)?;
+            deps.warnings.extend(builder.warnings());
+            deps
         }
     };
     let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client)?;
@@ -837,11 +839,18 @@ fn write_chalice_cache(
     let p = &ctx.project.dir;
     let mut copies = Vec::new();
     if ctx.automatic_layer {
-        let app =
-            crate::assemble::chalice_cache::app_only_name(p, &chalice.app_py, &chalice.init_py, &ctx.target);
+        let app = crate::assemble::chalice_cache::app_only_name(
+            p,
+            &chalice.app_py,
+            &chalice.init_py,
+            &ctx.target,
+        );
         copies.push((zip, app));
         if let Some(layer) = layer {
-            copies.push((layer, crate::assemble::chalice_cache::layer_name(p, &ctx.target)));
+            copies.push((
+                layer,
+                crate::assemble::chalice_cache::layer_name(p, &ctx.target),
+            ));
         }
     } else {
         let name = crate::assemble::chalice_cache::deployment_name(

@@ -17,7 +17,9 @@ use std::time::Instant;
 use pep508_rs::pep440_rs::Version;
 use rayon::prelude::*;
 
-use crate::dependencies::wheel_source::{Artifact, DirectWheel, IndexSource, Missing, SdistBuilder};
+use crate::dependencies::wheel_source::{
+    Artifact, DirectWheel, IndexSource, Missing, SdistBuilder,
+};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};

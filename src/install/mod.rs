@@ -20,8 +20,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
-use crate::install::audit::{audit_shared_object, should_audit, AuditError};
 use crate::cache::Cache;
+use crate::install::audit::{audit_shared_object, should_audit, AuditError};
 use crate::target::LambdaTarget;
 use crate::wheel::{InstallAction, WheelArchive};
 

@@ -289,15 +289,31 @@ impl<'a> Provider<'a> {
 
     /// The newest usable release of `name` in `range`: final releases
     /// first, pre-releases only when allowed or when nothing else fits.
+    /// Releases with a wheel come first; [`Candidate::last_resort`] ones
+    /// (sdists to build) only when none in range has one.
     fn pick<'c>(
         &self,
         name: &str,
         candidates: &'c [Candidate],
         range: &Ranges<Version>,
     ) -> Option<&'c Candidate> {
-        let mut usable = candidates
-            .iter()
-            .filter(|c| range.contains(&c.version) && self.skip_reason(c, range).is_none());
+        self.pick_tier(name, candidates, range, false)
+            .or_else(|| self.pick_tier(name, candidates, range, true))
+    }
+
+    /// [`Provider::pick`] among the candidates whose `last_resort` is `tier`.
+    fn pick_tier<'c>(
+        &self,
+        name: &str,
+        candidates: &'c [Candidate],
+        range: &Ranges<Version>,
+        tier: bool,
+    ) -> Option<&'c Candidate> {
+        let mut usable = candidates.iter().filter(|c| {
+            c.last_resort == tier
+                && range.contains(&c.version)
+                && self.skip_reason(c, range).is_none()
+        });
         if self.pre_allowed(name) {
             return usable.next();
         }

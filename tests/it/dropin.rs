@@ -2,8 +2,6 @@
 //! reproduces a case seen in a real public Chalice project, where
 //! `chalice package` succeeds.
 
-
-
 use crate::support::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
