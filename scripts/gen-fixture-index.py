@@ -178,6 +178,11 @@ PROJECTS = [
     # --- chalice's runtime files, for packaging with no Python: newest final
     # release is 1.34.0 (1.35.0b1 is a pre-release) ---
     {"name": "chalice", "versions": [
+        # An old pin as real requirements.txt files have it (issue 15, class 1): with its CLI
+        # package and dependencies, which Chalice ships except for the chalice/ directory.
+        {"version": "1.26.6", "requires_python": ">=3.9", "wheels": PURE,
+         "requires": ["click>=7", "six>=1.10.0"],
+         "files": CHALICE_FILES + [("chalice/cli/__init__.py", "# fixture chalice {version} CLI\n")]}] + [
         {"version": v, "requires_python": ">=3.9", "wheels": PURE, "files": CHALICE_FILES}
         for v in ("1.33.0", "1.34.0", "1.35.0b1")]},
 ]

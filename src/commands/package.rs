@@ -13,7 +13,7 @@ use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
-use crate::install::{add_wheel, audit_plan, InstallError};
+use crate::install::{add_dependency_wheel, add_wheel, audit_plan, InstallError};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
@@ -590,7 +590,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
         let deps_plan = if managed { &mut layer_plan } else { &mut plan };
         for w in &a.deps.wheels {
             // Temporary until InstallError implements Classify (helper B's branch).
-            add_wheel(deps_plan, &w.archive, false).kind(ExitKind::Dependencies)?;
+            add_dependency_wheel(deps_plan, &w.archive).kind(ExitKind::Dependencies)?;
         }
     }
     add_app_entries(&mut plan, &a.ctx, &a.chalice)?;

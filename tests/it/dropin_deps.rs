@@ -142,3 +142,52 @@ fn optional_c_extension_ships_its_pure_fallback() {
     let wheel = String::from_utf8_lossy(&zip["optionalc-1.0.dist-info/WHEEL"]).to_string();
     assert!(wheel.contains("Tag: py3-none-any"), "{wheel}");
 }
+
+/// Class 1: `chalice==1.26.6` in requirements.txt (the runtime's chalice is
+/// another release). As Chalice does: resolved and installed like any other
+/// requirement, its `chalice/` directory left out (no `chalice/cli/…`, no
+/// "written by both"), the runtime files written, its dist-info and its
+/// dependencies shipped, and a warning says what they cost.
+#[test]
+fn chalice_in_requirements_ships_like_chalice_package() {
+    let s = IndexServer::start(IndexServerOptions::default());
+    let cache = tempfile::tempdir().unwrap();
+    let p = project("chalice==1.26.6\nsix\n");
+    let out = package(&p, &s, cache.path(), &[]);
+    exit(&out, 0);
+    let zip = zip_map(&p.out("out/deployment.zip"));
+    let chalice_paths: Vec<&String> = zip.keys().filter(|k| k.starts_with("chalice/")).collect();
+    assert_eq!(chalice_paths, ["chalice/__init__.py", "chalice/app.py"]);
+    assert_eq!(zip["chalice/app.py"], FAKE_CHALICE_APP.as_bytes());
+    assert_eq!(zip["chalice/__init__.py"], FAKE_CHALICE_INIT.as_bytes());
+    for shipped in [
+        "chalice-1.26.6.dist-info/METADATA",
+        "click/__init__.py",
+        "six/__init__.py",
+    ] {
+        assert!(zip.contains_key(shipped), "{shipped}: {:?}", zip.keys());
+    }
+    // six is also a requirement of its own: only click and chalice's
+    // dist-info are there because of chalice.
+    let cost: usize = zip
+        .iter()
+        .filter(|(k, _)| {
+            k.starts_with("chalice-1.26.6.dist-info/")
+                || k.starts_with("click/")
+                || k.starts_with("click-8.2.1.dist-info/")
+        })
+        .map(|(_, v)| v.len())
+        .sum();
+    let err = stderr_of(&out);
+    let expected = format!(
+        "chalice 1.26.6 is listed in requirements.txt: as `chalice package` does, its chalice/ \
+         directory is left out (the chalice runtime files are written instead), but its \
+         dist-info and the package only it needs (click) are shipped, {} bytes",
+        grouped(cost as u64)
+    );
+    assert!(err.contains(&expected), "{expected}\n{err}");
+    assert!(
+        err.contains("remove chalice from requirements.txt"),
+        "{err}"
+    );
+}
