@@ -14,6 +14,11 @@
 //!   runtime's, and (for a version-specific ABI) the runtime's Python minor.
 //!   It is accepted with the tags module's "locally built" warning.
 //!
+//! When the first build fails or is refused, [`PipBuilder`] builds again
+//! with the compiler disabled (`CC=/var/false`, Chalice's last pass) and
+//! keeps that wheel only if it holds no compiled file: the pure-Python
+//! fallback of packages whose C extension is optional (PyYAML 5.3.1).
+//!
 //! Everything else is "missing". Without `--allow-missing` the CLI exits 2
 //! with [`missing_dependencies_error`], listing every such package at once;
 //! with it, grail prints Chalice's warning, [`missing_dependencies_warning`],
@@ -1136,6 +1141,21 @@ with tarfile.open(sys.argv[1], "w:gz") as tf:
             );
         }
         assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn compiled_files_are_recognised() {
+        for native in [
+            "yaml/_yaml.cpython-312-x86_64-linux-gnu.so",
+            "pkg.libs/libfoo.so.1.2",
+            "pkg/_x.PYD",
+            "pkg/lib.dylib",
+        ] {
+            assert!(is_native_file(native), "{native}");
+        }
+        for pure in ["yaml/__init__.py", "pkg/some.source", "pkg/so/readme.txt"] {
+            assert!(!is_native_file(pure), "{pure}");
+        }
     }
 
     #[test]

@@ -8,10 +8,14 @@
 //! Metadata is read lazily (PEP 658 file, else HTTP Range into the wheel)
 //! and prefetched in parallel when the resolver announces what it will try.
 //!
-//! Projects with **no** compatible wheel in any version fall back to their
-//! sdists, which a [`SdistBuilder`] turns into wheels on demand; a build
-//! that fails is recorded in [`IndexSource::missing`] rather than aborting,
-//! so every such package can be listed at once.
+//! A version with no compatible wheel but an sdist is still a candidate: a
+//! *last resort* (see [`crate::resolver::Candidate::last_resort`]) when other
+//! versions have wheels, so the resolver takes it only when the range needs
+//! it (a pin such as `twilio==6.45.3`). A [`SdistBuilder`] turns it into a
+//! wheel on demand; a build that fails is recorded in
+//! [`IndexSource::missing`] rather than aborting, so every such package can
+//! be listed at once. With `--allow-missing`, versions with no usable file
+//! at all are last resorts too, reported missing if chosen.
 //!
 //! Direct references (`name @ https://…/x.whl`, local `.whl` paths) are
 //! offered as the single candidate under their name.
