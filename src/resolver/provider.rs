@@ -301,6 +301,30 @@ impl<'a> Provider<'a> {
             .or_else(|| self.pick_tier(name, candidates, range, true))
     }
 
+    /// Chalice (pip) would take the newest release and build its sdist;
+    /// grail takes the newest with a wheel. Say so when they differ.
+    fn warn_newer_sdist(
+        &self,
+        name: &str,
+        chosen: &Candidate,
+        candidates: &[Candidate],
+        range: &Ranges<Version>,
+    ) {
+        // An sdist release has no incompatibility note; a release with no
+        // usable file (a last resort under --allow-missing) has one.
+        let newer = self
+            .pick_tier(name, candidates, range, true)
+            .filter(|c| c.version > chosen.version && c.incompatibility_note.is_none());
+        if let Some(n) = newer {
+            self.warn(format!(
+                "{name}: shipping {}, the newest release with a wheel for the target; {} is \
+                 published only as an sdist (`chalice package` would build it; pin \
+                 {name}=={} to do the same)",
+                chosen.version, n.version, n.version
+            ));
+        }
+    }
+
     /// [`Provider::pick`] among the candidates whose `last_resort` is `tier`.
     fn pick_tier<'c>(
         &self,
@@ -601,9 +625,11 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         let candidates = self.candidates(name)?;
-        let chosen = self
-            .pick(name, &candidates, range)
-            .map(|c| c.version.clone());
+        let picked = self.pick(name, &candidates, range);
+        if let Some(c) = picked.filter(|c| !c.last_resort) {
+            self.warn_newer_sdist(name, c, &candidates, range);
+        }
+        let chosen = picked.map(|c| c.version.clone());
         match &chosen {
             Some(v) => {
                 tracing::debug!(package = %name, version = %v, "chose the newest allowed version")

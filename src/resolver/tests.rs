@@ -870,6 +870,14 @@ fn last_resort_releases_only_when_the_range_needs_them() {
     m.add("twilio", "7.0.0", &[]).candidate.last_resort = true;
     let res = resolve(&request((3, 12), Arch::X86_64, &["twilio"]), &m).unwrap();
     assert_eq!(pins(&res), ["twilio==6.50.0"]);
+    assert!(
+        res.warnings.iter().any(|w| w.contains(
+            "twilio: shipping 6.50.0, the newest release with a wheel for the target; 7.0.0 is \
+             published only as an sdist"
+        )),
+        "{:?}",
+        res.warnings
+    );
     assert!(!m.fetched("twilio==7.0.0"));
     let res = resolve(&request((3, 12), Arch::X86_64, &["twilio==6.45.3"]), &m).unwrap();
     assert_eq!(pins(&res), ["twilio==6.45.3"]);
