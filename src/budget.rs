@@ -139,15 +139,10 @@ impl Budget {
     /// how much, each part's size and how big the function may be.
     pub fn check(&self) -> Result<Vec<String>, BudgetError> {
         let mut warnings = Vec::new();
-        if self.function_zipped_bytes > DIRECT_UPLOAD_ZIPPED_LIMIT {
-            warnings.push(format!(
-                "deployment.zip is {} zipped, over the {} limit for direct uploads: \
-`chalice deploy` and `aws lambda update-function-code --zip-file` will be refused; \
-`sam deploy` and `aws cloudformation package` upload through S3, where only the unzipped limit applies",
-                size(self.function_zipped_bytes),
-                bytes(DIRECT_UPLOAD_ZIPPED_LIMIT)
-            ));
-        }
+        warnings.extend(direct_upload_warning(
+            "deployment.zip",
+            self.function_zipped_bytes,
+        ));
         let unknown: Vec<&str> = self.unknown_layers().map(|l| l.arn.as_str()).collect();
         if !unknown.is_empty() && self.headroom_bytes >= 0 {
             warnings.push(format!(
@@ -240,6 +235,35 @@ To fit, the function may be at most {} unzipped: remove at least {} \
             .map(|(k, v)| format!("  {k:<width$}  {v}\n"))
             .collect()
     }
+}
+
+/// Lambda's other limit: a zip uploaded directly (`chalice deploy`,
+/// `aws lambda update-function-code --zip-file`, `PublishLayerVersion` with
+/// the zip inline, Terraform's `filename`) may be at most
+/// [`DIRECT_UPLOAD_ZIPPED_LIMIT`] bytes zipped; through S3 only the unzipped
+/// limit applies. `None` when `zipped_bytes` is within it.
+///
+/// ```
+/// use grail::budget::{direct_upload_warning, DIRECT_UPLOAD_ZIPPED_LIMIT};
+/// assert!(direct_upload_warning("deployment.zip", DIRECT_UPLOAD_ZIPPED_LIMIT).is_none());
+/// let w = direct_upload_warning("layer-deployment.zip", DIRECT_UPLOAD_ZIPPED_LIMIT + 1).unwrap();
+/// assert!(w.starts_with("layer-deployment.zip is 52,428,801 bytes"));
+/// ```
+pub fn direct_upload_warning(zip: &str, zipped_bytes: u64) -> Option<String> {
+    if zipped_bytes <= DIRECT_UPLOAD_ZIPPED_LIMIT {
+        return None;
+    }
+    Some(format!(
+        "{zip} is {} zipped, over Lambda's {} limit for direct uploads: `chalice deploy` and \
+`aws lambda update-function-code --zip-file` will be refused (\"Zipped size must be smaller than \
+{DIRECT_UPLOAD_ZIPPED_LIMIT} bytes\"); deploy through S3 instead, where only the unzipped limit \
+applies: the CloudFormation template (`sam deploy`, or `aws cloudformation package` then \
+`deploy`, uploads the zip to S3), or the Terraform template with the zip in S3 \
+(`s3_bucket`/`s3_key` instead of `filename`); or move the large dependencies into a layer \
+published through S3",
+        size(zipped_bytes),
+        bytes(DIRECT_UPLOAD_ZIPPED_LIMIT)
+    ))
 }
 
 /// One row of the "largest packages" table.
@@ -480,6 +504,10 @@ mod tests {
             .check()
             .unwrap()
             .is_empty());
+        // What works instead is named.
+        for alternative in ["sam deploy", "s3_bucket", "layer", "52428800"] {
+            assert!(w[0].contains(alternative), "{alternative}: {w:?}");
+        }
     }
 
     #[test]

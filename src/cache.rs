@@ -44,7 +44,7 @@ const LAYOUT: &str = "v1";
 
 /// A cache operation failed.
 #[derive(Debug, thiserror::Error)]
-#[error("cache {action} {path}: {source}")]
+#[error("cache {action} {path}")]
 pub struct CacheError {
     /// What was being done, e.g. "cannot create directory".
     pub action: &'static str,
@@ -68,8 +68,18 @@ impl CacheError {
         CacheError {
             action,
             path: path.to_path_buf(),
-            source,
+            source: without_path(source),
         }
+    }
+}
+
+/// A temporary file's error without the `at path "…"` it appends (its
+/// inner error is not reachable): the message names the path once, itself.
+fn without_path(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.find(" at path \"") {
+        Some(i) if e.get_ref().is_some() => io::Error::new(e.kind(), &text[..i]),
+        _ => e,
     }
 }
 
@@ -374,6 +384,15 @@ impl Write for BlobWriter {
 }
 
 impl BlobWriter {
+    /// Append `buf`; a failure (a full disk) is the cache's, naming the
+    /// temporary file, never mistaken for a network error.
+    pub fn append(&mut self, buf: &[u8]) -> Result<(), CacheError> {
+        io::Write::write_all(self, buf).map_err(|e| {
+            let path = self.file.get_ref().path().to_path_buf();
+            CacheError::new("cannot write", &path, e)
+        })
+    }
+
     /// Flush and compute the digests; the blob is not yet visible in the cache.
     pub fn finish(self) -> Result<FinishedBlob, CacheError> {
         let file = self.file.into_inner().map_err(|e| {

@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Errors from outside the library (I/O, URL parsing) have no class of their
-//! own: [`Context::kind`] gives them one where they happen.
+//! own: [`Kind::kind`] gives them one where they happen.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -186,18 +186,6 @@ impl<T, E: Into<BoxError>> Kind<T> for std::result::Result<T, E> {
     }
 }
 
-/// Shorthand for modules not yet returning [`Result`]: tag an error as bad
-/// user input (exit 1).
-pub fn usage(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Usage, error.into()).into()
-}
-
-/// Shorthand for modules not yet returning [`Result`]: tag an error as a
-/// dependency failure (exit 2).
-pub fn deps(error: impl Into<anyhow::Error>) -> anyhow::Error {
-    Failure::new(ExitKind::Dependencies, error.into()).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +207,54 @@ mod tests {
         let err = r.context("a").context("b").unwrap_err();
         assert_eq!(err.kind, ExitKind::Budget);
         assert_eq!(err.to_string(), "b: a: outer: inner");
+    }
+
+    #[test]
+    fn library_errors_name_their_cause_once() {
+        let io = || std::io::Error::other("disk on fire");
+        let p = std::path::PathBuf::from("f");
+        let errors: Vec<Failure> = vec![
+            crate::wheel::WheelError::Io {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::project::ProjectError::Unreadable {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::assemble::AssembleError::Read {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::layers::LayerError::ManifestRead {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::python::PythonError::NotRunnable {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::index::IndexError::Io {
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+            crate::cache::CacheError {
+                action: "cannot write",
+                path: p.clone(),
+                source: io(),
+            }
+            .into(),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert_eq!(text.matches("disk on fire").count(), 1, "{text}");
+        }
     }
 
     #[test]

@@ -38,6 +38,7 @@ use crate::error::{Classify, ExitKind};
 mod arn;
 mod catalogue;
 mod manifest;
+mod public;
 mod scan;
 mod set;
 
@@ -46,6 +47,7 @@ pub use catalogue::{Catalogue, CatalogueEntry};
 pub use manifest::{
     runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
 };
+pub use public::{known_public_layers, PublicLayer};
 pub use scan::{scan_layer_zip, ScannedLayer};
 pub use set::{
     AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,
@@ -55,15 +57,16 @@ pub use set::{
 #[derive(Debug, thiserror::Error)]
 pub enum LayerError {
     /// A `layer_manifests` / `--layer-manifest` key that is not a layer version ARN.
-    #[error("layer manifest {path}: {source}; the key must be the layer version ARN")]
+    #[error("layer manifest {path}: {error}; the key must be the layer version ARN")]
     ManifestKey {
         /// The manifest file.
         path: PathBuf,
-        /// Why the key is not an ARN.
-        source: LayerArnError,
+        /// Why the key is not an ARN. Printed in the message; not a
+        /// `#[source]`, so error chains do not print it twice.
+        error: LayerArnError,
     },
     /// A manifest file that cannot be read.
-    #[error("cannot read layer manifest {path}: {source}")]
+    #[error("cannot read layer manifest {path}")]
     ManifestRead {
         /// The manifest file.
         path: PathBuf,
@@ -79,7 +82,7 @@ pub enum LayerError {
         message: String,
     },
     /// A layer zip that cannot be opened.
-    #[error("cannot open layer zip {path}: {source}")]
+    #[error("cannot open layer zip {path}")]
     ZipOpen {
         /// The zip.
         path: PathBuf,
@@ -87,7 +90,7 @@ pub enum LayerError {
         source: std::io::Error,
     },
     /// A layer zip that is not a readable zip.
-    #[error("cannot read layer zip {path}: {source}")]
+    #[error("cannot read layer zip {path}")]
     Zip {
         /// The zip.
         path: PathBuf,

@@ -3,13 +3,20 @@
 //! Data flows one way through the modules:
 //!
 //! ```text
-//! project/config → target/tags → requirements → index/cache → resolver
-//!     → layers/budget → assemble (zip) → report
+//! options → BuildContext (project/config, target/tags) → requirements
+//!     → resolution (index/cache, resolver) → DependencyPlan (dependencies)
+//!     → ZipPlan (install, assemble) → audit → budget → staged outputs
+//!     → publish → report
 //! ```
+//!
+//! [`suggest`] sits beside the budget: given the shipped packages and a way to
+//! resolve again, it weighs the known public layers (`grail suggest-layers`).
 //!
 //! The commands on top ([`commands`]) take plain settings ([`options`]); the
 //! binary (`src/main.rs`, `src/cli/`) parses the command line with clap, turns
-//! it into those settings, and is the only place that uses `anyhow`.
+//! it into those settings, and is the only place that uses `anyhow`. Errors
+//! get their exit code from their type ([`error::Classify`]). The repository's
+//! `docs/architecture.md` shows which module owns each step.
 
 #![deny(missing_docs)]
 
@@ -19,6 +26,7 @@ pub mod cache;
 pub mod commands;
 pub mod dependencies;
 pub mod error;
+pub mod guard;
 pub mod index;
 pub mod install;
 pub mod layers;
@@ -27,9 +35,16 @@ pub mod names;
 pub mod options;
 pub mod project;
 pub mod python;
+pub mod rebuild;
 pub mod report;
 pub mod requirements;
 pub mod resolver;
+pub mod secrets;
+pub mod suggest;
 pub mod target;
+pub mod textfile;
 pub mod ui;
 pub mod wheel;
+
+#[cfg(test)]
+mod proptests;

@@ -11,9 +11,7 @@
 //! assert_eq!(m.requires_dist.len(), 2);
 //! ```
 
-use std::str::FromStr;
-
-use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{Requirement, VerbatimUrl};
 
 /// Why a metadata file could not be used.
@@ -75,17 +73,18 @@ impl CoreMetadata {
         };
         let name = get("Name").ok_or(MetadataError::Missing("Name"))?;
         let version_str = get("Version").ok_or(MetadataError::Missing("Version"))?;
-        let version = Version::from_str(&version_str).map_err(|e| MetadataError::BadVersion {
-            value: version_str.clone(),
-            message: e.to_string(),
-        })?;
+        let version =
+            crate::guard::version(&version_str).map_err(|message| MetadataError::BadVersion {
+                value: version_str.clone(),
+                message,
+            })?;
         let mut requires_dist = Vec::new();
         for (k, v) in &headers {
             if k.eq_ignore_ascii_case("Requires-Dist") {
-                let req = Requirement::<VerbatimUrl>::from_str(v).map_err(|e| {
+                let req = crate::guard::requirement(v).map_err(|message| {
                     MetadataError::BadRequirement {
                         value: v.clone(),
-                        message: e.to_string(),
+                        message,
                     }
                 })?;
                 requires_dist.push(req);
@@ -93,10 +92,10 @@ impl CoreMetadata {
         }
         let requires_python = match get("Requires-Python") {
             Some(v) if !v.trim().is_empty() => {
-                Some(VersionSpecifiers::from_str(v.trim()).map_err(|e| {
+                Some(crate::guard::specifiers(v.trim()).map_err(|message| {
                     MetadataError::BadRequiresPython {
                         value: v.clone(),
-                        message: e.to_string(),
+                        message,
                     }
                 })?)
             }

@@ -5,6 +5,28 @@
 //! assert_eq!(grail::names::dist_info_stem("charset-normalizer"), "charset_normalizer");
 //! ```
 
+/// The longest project name grail accepts, in characters. No standard sets
+/// one; real names are far shorter, and a longer one is a mistake or an
+/// attack (a 70,000-character name would be sent as a URL and echoed whole).
+pub const MAX_NAME_CHARS: usize = 256;
+
+/// `name` as shown in a message: whole when short, else its first 40
+/// characters and its length, so hostile input is never echoed whole.
+///
+/// ```
+/// assert_eq!(grail::names::shown("six"), "six");
+/// assert_eq!(grail::names::shown(&"a".repeat(70_000)), format!("{}… (70000 characters)", "a".repeat(40)));
+/// ```
+pub fn shown(name: &str) -> String {
+    const KEEP: usize = 40;
+    let count = name.chars().count();
+    if count <= MAX_NAME_CHARS {
+        return name.to_string();
+    }
+    let head: String = name.chars().take(KEEP).collect();
+    format!("{head}… ({count} characters)")
+}
+
 /// Lower-case, with every run of `-`, `_` and `.` replaced by one `-`.
 pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

@@ -126,6 +126,13 @@ pub struct WhyOptions {
     pub build: BuildOptions,
 }
 
+/// `grail suggest-layers` settings.
+#[derive(Clone, Debug, Default)]
+pub struct SuggestOptions {
+    /// Everything that decides what ships.
+    pub build: BuildOptions,
+}
+
 /// `grail layer scan` settings.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {

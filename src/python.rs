@@ -19,7 +19,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::Context;
 use serde::Deserialize;
 
 use crate::target::PythonVersion;
@@ -41,7 +40,7 @@ print(json.dumps(out))
 #[derive(Debug, thiserror::Error)]
 pub enum PythonError {
     /// `--python PATH` does not run.
-    #[error("cannot run the Python interpreter {path}: {source}; check --python")]
+    #[error("cannot run the Python interpreter {path} (check --python)")]
     NotRunnable {
         /// The interpreter.
         path: PathBuf,
@@ -60,7 +59,7 @@ pub enum PythonError {
     #[error("{0} is missing from the installed chalice package; reinstall it with `pip install --force-reinstall chalice`")]
     MissingRuntimeFile(PathBuf),
     /// Reading a runtime file failed.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         /// The file.
         path: PathBuf,
@@ -229,13 +228,16 @@ impl ChaliceRuntime {
 pub fn fetch_chalice_runtime(
     client: &crate::index::IndexClient,
     version: Option<&str>,
-) -> anyhow::Result<ChaliceRuntime> {
+) -> crate::error::Result<ChaliceRuntime> {
+    use crate::error::{Context, ExitKind, Failure, Kind};
     use std::str::FromStr;
     let wanted = version
         .map(pep508_rs::pep440_rs::Version::from_str)
         .transpose()
-        .map_err(|e| crate::error::usage(anyhow::anyhow!("--chalice-version: {e}")))?;
-    let files = client.project("chalice")?;
+        .kind(ExitKind::Usage)
+        .context("--chalice-version")?;
+    // Whatever else fails, chalice's own files could not be had: exit 4.
+    let files = client.project("chalice").kind(ExitKind::Introspection)?;
     let mut best: Option<(pep508_rs::pep440_rs::Version, crate::index::DistFile)> = None;
     for f in files {
         let Ok(w) = f.filename.parse::<crate::wheel::WheelFilename>() else {
@@ -253,22 +255,27 @@ pub fn fetch_chalice_runtime(
         }
     }
     let (v, f) = best.ok_or_else(|| {
-        anyhow::anyhow!(
-            "no chalice wheel{} on the index",
-            version
-                .map(|v| format!(" for version {v}"))
-                .unwrap_or_default()
+        Failure::msg(
+            ExitKind::Introspection,
+            format!(
+                "no chalice wheel{} on the index",
+                version
+                    .map(|v| format!(" for version {v}"))
+                    .unwrap_or_default()
+            ),
         )
     })?;
-    let path = client.download(&f)?;
-    let file = std::fs::File::open(&path)?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))?;
-    let mut read = |name: &str| -> anyhow::Result<Vec<u8>> {
+    let path = client.download(&f).kind(ExitKind::Introspection)?;
+    let file = std::fs::File::open(&path).kind(ExitKind::Introspection)?;
+    let mut zip =
+        zip::ZipArchive::new(std::io::BufReader::new(file)).kind(ExitKind::Introspection)?;
+    let mut read = |name: &str| -> crate::error::Result<Vec<u8>> {
         let mut e = zip
             .by_name(name)
+            .kind(ExitKind::Introspection)
             .with_context(|| format!("{} has no {name}", f.filename))?;
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut e, &mut buf)?;
+        std::io::Read::read_to_end(&mut e, &mut buf).kind(ExitKind::Introspection)?;
         Ok(buf)
     };
     Ok(ChaliceRuntime {

@@ -16,6 +16,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::budget::Budget;
+use crate::error::ExitKind;
 use crate::resolver::ExcludeReason;
 
 /// The report schema identifier.
@@ -28,8 +30,10 @@ pub struct PackageEntry {
     pub name: String,
     /// Ex) `0.21.1`
     pub version: String,
-    /// `index`, `find-links`, `vendor`, `url`, `sdist-build` or `cache`.
-    pub source: String,
+    /// Where the wheel came from: spelled `index`, `find-links`, `vendor`,
+    /// `url`, `sdist-build` or `cache` in the report.
+    #[serde(serialize_with = "serialize_source")]
+    pub source: WheelSource,
     /// The wheel file name, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -64,6 +68,41 @@ fn serialize_reason<S: serde::Serializer>(r: &ExcludeReason, s: S) -> Result<S::
     s.serialize_str(r.as_str())
 }
 
+/// Where a shipped package came from (the report's `source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WheelSource {
+    /// A package index (`--index-url`, `--extra-index-url`).
+    Index,
+    /// A `--find-links` directory or page.
+    FindLinks,
+    /// The project's `vendor/` (a wheel or an unpacked package).
+    Vendor,
+    /// A direct reference in requirements.txt (`name @ https://…`, a local `.whl`).
+    Url,
+    /// Built from a source distribution.
+    SdistBuild,
+    /// grail's cache, with no index consulted.
+    Cache,
+}
+
+impl WheelSource {
+    /// The report's spelling. Ex) `find-links`
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WheelSource::Index => "index",
+            WheelSource::FindLinks => "find-links",
+            WheelSource::Vendor => "vendor",
+            WheelSource::Url => "url",
+            WheelSource::SdistBuild => "sdist-build",
+            WheelSource::Cache => "cache",
+        }
+    }
+}
+
+fn serialize_source<S: serde::Serializer>(w: &WheelSource, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(w.as_str())
+}
+
 /// One written artifact.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ArtifactEntry {
@@ -92,13 +131,112 @@ pub struct Timings {
     pub total: u64,
 }
 
+/// How the run ended: one value per exit code of the contract.
+#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Exit 0: everything was written.
+    #[default]
+    Success,
+    /// Exit 1: bad usage or bad project input.
+    BadInput,
+    /// Exit 2: the dependencies cannot be satisfied, downloaded or built.
+    Unsatisfiable,
+    /// Exit 3: over the size budget.
+    OverBudget,
+    /// Exit 4: chalice missing or app introspection failed.
+    IntrospectionFailed,
+}
+
+impl Outcome {
+    /// The outcome of a run that failed with `kind`.
+    pub fn of(kind: ExitKind) -> Outcome {
+        match kind {
+            ExitKind::Usage => Outcome::BadInput,
+            ExitKind::Dependencies => Outcome::Unsatisfiable,
+            ExitKind::Budget => Outcome::OverBudget,
+            ExitKind::Introspection => Outcome::IntrospectionFailed,
+        }
+    }
+
+    /// The process exit code that goes with it.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::BadInput => ExitKind::Usage.code(),
+            Outcome::Unsatisfiable => ExitKind::Dependencies.code(),
+            Outcome::OverBudget => ExitKind::Budget.code(),
+            Outcome::IntrospectionFailed => ExitKind::Introspection.code(),
+        }
+    }
+}
+
+/// Why a failed run stopped (absent on success).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct ErrorEntry {
+    /// The error as printed on stderr (without the `error: ` prefix).
+    pub message: String,
+    /// The same, one entry per line: an unsatisfiable resolution's
+    /// explanation gives one line per requirement chain.
+    pub lines: Vec<String>,
+}
+
+impl ErrorEntry {
+    /// The entry for an error message.
+    pub fn new(message: &str) -> ErrorEntry {
+        ErrorEntry {
+            message: message.to_string(),
+            lines: message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }
+    }
+}
+
+/// One requirement as read from requirements.txt.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RequirementEntry {
+    /// Where it was written. Ex) `requirements.txt:2`
+    pub origin: String,
+    /// The requirement as written. Ex) `numpy<1.24`
+    pub requirement: String,
+}
+
+/// One row of the ranked "largest packages" list (function zip, managed
+/// layer and attached layers together), largest first.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct RankedEntry {
+    /// A package bucket or a layer. Ex) `pyarrow`
+    pub name: String,
+    /// Unzipped bytes.
+    pub unzipped_bytes: u64,
+    /// Where it is. Ex) `deployment.zip` or a layer ARN
+    pub location: String,
+}
+
 /// The whole report.
+///
+/// A report is written for every outcome: a failed run fills in what it
+/// knew when it stopped (the target once the project was read, the
+/// requirements once they were parsed, the budget and the ranked list once
+/// the zips were planned). New fields are plain `pub` fields, absent from
+/// the JSON while empty, so adding one never changes older reports.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
     /// This grail's version.
     pub grail_version: &'static str,
+    /// How the run ended.
+    pub outcome: Outcome,
+    /// The process exit code (follows `outcome`).
+    pub exit_code: i32,
+    /// Why the run stopped, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorEntry>,
     /// The Chalice stage. Ex) `dev`
     pub stage: String,
     /// Ex) `python3.12`
@@ -111,15 +249,27 @@ pub struct Report {
     pub excluded: Vec<ExcludedEntry>,
     /// Written artifacts.
     pub artifacts: Vec<ArtifactEntry>,
-    /// The size budget (the `budget` module's serialisation).
-    pub budget: serde_json::Value,
+    /// The size budget (`null` until it is known).
+    pub budget: Option<Budget>,
     /// Every warning printed.
     pub warnings: Vec<String>,
     /// Phase timings.
     pub timings_ms: Timings,
+    /// Which known public layer would make the budget fit
+    /// ([`crate::suggest::Suggestions`]); present when the budget is over or
+    /// within 10% of the limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestions: Option<serde_json::Value>,
     /// Where the chalice runtime files came from. Ex) `{"version": "1.34.0", "source": "/venv/…"}`
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub chalice_runtime: BTreeMap<String, String>,
+    /// The requirements read from requirements.txt (present once parsed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<RequirementEntry>,
+    /// Everything that takes budget, largest first (present once the zips
+    /// were planned: on success and when over the budget).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub largest: Vec<RankedEntry>,
 }
 
 impl Report {
@@ -128,17 +278,30 @@ impl Report {
         Report {
             schema: SCHEMA,
             grail_version: env!("CARGO_PKG_VERSION"),
+            outcome: Outcome::Success,
+            exit_code: 0,
+            error: None,
             stage: stage.to_string(),
             runtime: runtime.to_string(),
             architecture: architecture.to_string(),
             packages: Vec::new(),
             excluded: Vec::new(),
             artifacts: Vec::new(),
-            budget: serde_json::Value::Null,
+            budget: None,
             warnings: Vec::new(),
             timings_ms: Timings::default(),
             chalice_runtime: BTreeMap::new(),
+            suggestions: None,
+            requirements: Vec::new(),
+            largest: Vec::new(),
         }
+    }
+
+    /// Mark the report as the record of a run that failed with `kind`.
+    pub fn fail(&mut self, kind: ExitKind, message: &str) {
+        self.outcome = Outcome::of(kind);
+        self.exit_code = self.outcome.exit_code();
+        self.error = Some(ErrorEntry::new(message));
     }
 
     /// Pretty JSON with a trailing newline, lists sorted by name.
@@ -146,13 +309,19 @@ impl Report {
         let mut sorted = self.clone();
         sorted.packages.sort_by(|a, b| a.name.cmp(&b.name));
         sorted.excluded.sort_by(|a, b| a.name.cmp(&b.name));
+        sorted.largest.sort_by(|a, b| {
+            b.unzipped_bytes
+                .cmp(&a.unzipped_bytes)
+                .then_with(|| a.name.cmp(&b.name))
+        });
         let mut s = serde_json::to_string_pretty(&sorted).unwrap_or_else(|e| {
             // Serialising plain structs of strings and numbers cannot fail;
             // keep a valid document if it ever does.
             format!("{{\"schema\": \"{SCHEMA}\", \"error\": \"{e}\"}}")
         });
         s.push('\n');
-        s
+        // A requirement or origin may quote a URL with credentials.
+        crate::secrets::redact_text(&s)
     }
 
     /// Write the report atomically (temp file beside it, then rename).
@@ -180,7 +349,7 @@ mod tests {
             r.packages.push(PackageEntry {
                 name: n.into(),
                 version: "1".into(),
-                source: "index".into(),
+                source: WheelSource::Index,
                 file: None,
                 in_zip: "deployment.zip".into(),
                 unzipped_bytes: 1,
@@ -191,5 +360,36 @@ mod tests {
         assert_eq!(v["schema"], "grail-report/1");
         assert_eq!(v["packages"][0]["name"], "alpha");
         assert!(v["timings_ms"]["total"].is_u64());
+        assert_eq!(v["outcome"], "success");
+        assert_eq!(v["exit_code"], 0);
+        assert!(v.get("error").is_none());
+    }
+
+    #[test]
+    fn a_failure_names_its_outcome_and_splits_the_message() {
+        let mut r = Report::new("dev", "python3.12", "x86_64");
+        r.fail(
+            ExitKind::Dependencies,
+            "cannot be satisfied:\n  Because a\n  And b\n",
+        );
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(v["outcome"], "unsatisfiable");
+        assert_eq!(v["exit_code"], 2);
+        assert_eq!(
+            v["error"]["lines"],
+            serde_json::json!(["cannot be satisfied:", "Because a", "And b"])
+        );
+        for (kind, name, code) in [
+            (ExitKind::Usage, "bad-input", 1),
+            (ExitKind::Budget, "over-budget", 3),
+            (ExitKind::Introspection, "introspection-failed", 4),
+        ] {
+            r.fail(kind, "x");
+            let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+            assert_eq!(
+                (v["outcome"].as_str(), v["exit_code"].as_i64()),
+                (Some(name), Some(code))
+            );
+        }
     }
 }

@@ -79,12 +79,13 @@ mod report;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{MarkerEnvironment, Requirement, VerbatimUrl};
+use pubgrub::PubGrubError;
 
 use crate::error::{Classify, ExitKind};
 use crate::metadata::CoreMetadata;
@@ -154,9 +155,25 @@ impl Candidate {
 
 /// A failure inside a [`PackageSource`] (network, cache, bad metadata file).
 /// The resolver adds which package and version it was fetching.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
+///
+/// It prints the error and each of its causes on one line (`a: b: c`), since
+/// the resolver's message embeds it; so it has no `source()` of its own.
+#[derive(Debug)]
 pub struct SourceError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SourceError {}
 
 impl SourceError {
     /// Wrap any error.
@@ -391,7 +408,7 @@ pub enum ResolveError {
         explanation: String,
     },
     /// The package source failed while fetching something.
-    #[error("could not get {what} of {package}: {error}")]
+    #[error("could not get {what} of {}: {error}", crate::names::shown(package))]
     Source {
         /// The normalised project name.
         package: String,
@@ -405,9 +422,17 @@ pub enum ResolveError {
 }
 
 impl Classify for ResolveError {
-    /// The exit code class: always [`ExitKind::Dependencies`] (2).
+    /// The exit code class: [`ExitKind::Dependencies`] (2), except that an
+    /// index client failure keeps its own (a full cache disk is not the
+    /// dependencies' fault).
     fn exit_kind(&self) -> ExitKind {
-        ExitKind::Dependencies
+        match self {
+            ResolveError::Source { error, .. } => error
+                .0
+                .downcast_ref::<crate::index::IndexError>()
+                .map_or(ExitKind::Dependencies, Classify::exit_kind),
+            _ => ExitKind::Dependencies,
+        }
     }
 }
 
@@ -416,7 +441,7 @@ pub fn resolve(
     request: &ResolveRequest,
     source: &dyn PackageSource,
 ) -> Result<Resolution, ResolveError> {
-    let main = provider::solve(request, source)?;
+    let main = solve(request, source)?;
     let mut resolution = Resolution {
         warnings: main.warnings.clone(),
         ..Resolution::default()
@@ -458,6 +483,23 @@ pub fn resolve(
     Ok(resolution)
 }
 
+/// Run pubgrub for `request`; a conflict becomes the explanation a person reads.
+fn solve(
+    request: &ResolveRequest,
+    source: &dyn PackageSource,
+) -> Result<provider::Solved, ResolveError> {
+    let provider = provider::Provider::new(request, source);
+    match pubgrub::resolve(&provider, provider::Pkg::Root, provider::root_version()) {
+        Ok(selection) => Ok(provider.solved(selection.into_iter().collect())),
+        Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
+            explanation: report::explain(&provider, tree),
+        }),
+        Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
+        | Err(PubGrubError::ErrorChoosingVersion { source, .. })
+        | Err(PubGrubError::ErrorInShouldCancel(source)) => Err(source),
+    }
+}
+
 /// Resolve again with only the vendor pins; whatever that pulls in that the
 /// real resolution neither ships nor excludes is needed only by excluded
 /// packages. Best effort: a failure becomes a warning.
@@ -467,31 +509,7 @@ fn what_if(
     main: &provider::Solved,
     resolution: &mut Resolution,
 ) {
-    let mut unpinned = request.clone();
-    unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
-    unpinned.allow_shadow = false;
-    let mut attempt = provider::solve(&unpinned, source);
-    if attempt.is_err() {
-        // A provided package the index does not have (the runtime's boto3 on
-        // a private index, say) cannot be "unpinned": keep those pinned.
-        let keep: Vec<FixedPackage> = request
-            .fixed
-            .iter()
-            .filter(|f| f.kind != FixedKind::Vendor)
-            .filter(|f| {
-                source
-                    .candidates(&f.name)
-                    .map(|c| !c.iter().any(|c| c.has_compatible_wheel))
-                    .unwrap_or(true)
-            })
-            .cloned()
-            .collect();
-        if !keep.is_empty() {
-            unpinned.fixed.extend(keep);
-            attempt = provider::solve(&unpinned, source);
-        }
-    }
-    let full = match attempt {
+    let full = match solve_unpinned(request, source) {
         Ok(full) => full,
         Err(e) => {
             let why: Vec<String> = e
@@ -517,11 +535,56 @@ fn what_if(
             e.version = full.nodes.get(&e.name).and_then(|n| n.version.clone());
         }
     }
+    resolution
+        .excluded
+        .extend(only_in_unpinned(request, main, &full));
+}
+
+/// `request` with every pin but the vendor ones dropped, solved.
+fn solve_unpinned(
+    request: &ResolveRequest,
+    source: &dyn PackageSource,
+) -> Result<provider::Solved, ResolveError> {
+    let mut unpinned = request.clone();
+    unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
+    unpinned.allow_shadow = false;
+    let attempt = solve(&unpinned, source);
+    if attempt.is_ok() {
+        return attempt;
+    }
+    // A provided package the index does not have (the runtime's boto3 on
+    // a private index, say) cannot be "unpinned": keep those pinned.
+    let keep: Vec<FixedPackage> = request
+        .fixed
+        .iter()
+        .filter(|f| f.kind != FixedKind::Vendor)
+        .filter(|f| {
+            source
+                .candidates(&f.name)
+                .map(|c| !c.iter().any(|c| c.has_compatible_wheel))
+                .unwrap_or(true)
+        })
+        .cloned()
+        .collect();
+    if keep.is_empty() {
+        return attempt;
+    }
+    unpinned.fixed.extend(keep);
+    solve(&unpinned, source)
+}
+
+/// The packages the unpinned resolution `full` reaches that the real one
+/// (`main`) does not: excluded because a layer holds them, or needed only by
+/// excluded packages.
+fn only_in_unpinned(
+    request: &ResolveRequest,
+    main: &provider::Solved,
+    full: &provider::Solved,
+) -> impl Iterator<Item = Excluded> {
     let effective = provider::effective_fixed(&request.fixed);
-    let known: BTreeSet<&String> = main.nodes.keys().collect();
     let mut extra: BTreeMap<String, Excluded> = BTreeMap::new();
     for (name, node) in &full.nodes {
-        if known.contains(name) {
+        if main.nodes.contains_key(name) {
             continue;
         }
         let required_by: Vec<String> = node.required_by.iter().cloned().collect();
@@ -545,7 +608,7 @@ fn what_if(
         };
         extra.insert(name.clone(), entry);
     }
-    resolution.excluded.extend(extra.into_values());
+    extra.into_values()
 }
 
 fn reason_of(kind: &FixedKind) -> ExcludeReason {

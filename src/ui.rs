@@ -9,6 +9,9 @@
 //! ui.status("not printed: quiet");
 //! ```
 
+// Every line shown may quote a URL with credentials: redacted here, once.
+use crate::secrets::redact_text;
+
 /// How chatty to be, and whether warnings are coloured.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Ui {
@@ -26,12 +29,13 @@ impl Ui {
     /// A line of progress on stdout (as Chalice prints them).
     pub fn status(&self, msg: &str) {
         if !self.quiet {
-            println!("{msg}");
+            println!("{}", redact_text(msg));
         }
     }
 
     /// A warning on stderr.
     pub fn warn(&self, msg: &str) {
+        let msg = redact_text(msg);
         if self.color {
             eprintln!("\x1b[33mwarning\x1b[0m: {msg}");
         } else {
@@ -42,14 +46,14 @@ impl Ui {
     /// Detail shown with `-v` or `--debug`.
     pub fn info(&self, msg: &str) {
         if (self.verbose || self.debug) && !self.quiet {
-            eprintln!("{msg}");
+            eprintln!("{}", redact_text(msg));
         }
     }
 
     /// Debug logging (`--debug`).
     pub fn debug(&self, msg: &str) {
         if self.debug {
-            eprintln!("debug: {msg}");
+            eprintln!("debug: {}", redact_text(msg));
         }
     }
 }

@@ -40,12 +40,7 @@ pub fn deployment_name(
     h.update(chalice_init_py);
     hash_app(&mut h, project_dir)?;
     hash_vendor(&mut h, project_dir)?;
-    Ok(format!(
-        "{}-{}{}.zip",
-        hex::encode(h.finalize()),
-        target.runtime(),
-        target.arch.chalice_suffix()
-    ))
+    Ok(zip_name("", h, target, true))
 }
 
 /// With `automatic_layer`: the app-only zip's name,
@@ -61,11 +56,7 @@ pub fn app_only_name(
     h.update(chalice_app_py);
     h.update(chalice_init_py);
     hash_app(&mut h, project_dir)?;
-    Ok(format!(
-        "appcode-{}-{}.zip",
-        hex::encode(h.finalize()),
-        target.runtime()
-    ))
+    Ok(zip_name("appcode-", h, target, false))
 }
 
 /// With `automatic_layer`: the managed layer's name,
@@ -74,17 +65,27 @@ pub fn layer_name(project_dir: &Path, target: &LambdaTarget) -> io::Result<Strin
     let mut h = Md5::new();
     hash_requirements(&mut h, project_dir)?;
     hash_vendor(&mut h, project_dir)?;
-    Ok(format!(
-        "managed-layer-{}-{}{}.zip",
-        hex::encode(h.finalize()),
-        target.runtime(),
+    Ok(zip_name("managed-layer-", h, target, true))
+}
+
+/// `<prefix><md5>-<runtime>[<arch suffix>].zip`, the shape of every name.
+fn zip_name(prefix: &str, h: Md5, target: &LambdaTarget, arch_suffix: bool) -> String {
+    let suffix = if arch_suffix {
         target.arch.chalice_suffix()
-    ))
+    } else {
+        ""
+    };
+    format!(
+        "{prefix}{}-{}{suffix}.zip",
+        hex::encode(h.finalize()),
+        target.runtime()
+    )
 }
 
 /// requirements.txt's bytes, or nothing when it is missing.
 fn hash_requirements(h: &mut Md5, project_dir: &Path) -> io::Result<()> {
-    match fs::read(project_dir.join("requirements.txt")) {
+    let path = project_dir.join("requirements.txt");
+    match crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES) {
         Ok(b) => h.update(&b),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod chalice_cache;
+mod fail_once;
 pub mod templates;
 
 use std::collections::{BTreeMap, HashMap};
@@ -194,7 +195,7 @@ pub enum AssembleError {
         second: String,
     },
     /// A source file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -353,7 +354,10 @@ impl ZipPlan {
             .collect::<Result<_, _>>()?;
 
         let file = tmp.as_file().try_clone().map_err(|e| werr(e.to_string()))?;
-        let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+        // FailOnce: a full disk is reported once, by us, not again by the
+        // zip writer's drop.
+        let file = fail_once::FailOnce::new(BufWriter::with_capacity(1 << 20, file));
+        let mut zip = ZipWriter::new(file);
         let mut wheels: HashMap<Arc<PathBuf>, ZipArchive<BufReader<File>>> = HashMap::new();
         let mut unzipped = 0u64;
         let mut by_bucket: BTreeMap<String, u64> = BTreeMap::new();
@@ -473,12 +477,12 @@ fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
                 path: wheel.to_path_buf(),
                 message: e.to_string(),
             })?;
-            let mut buf = Vec::with_capacity(f.size() as usize);
-            f.read_to_end(&mut buf).map_err(|e| AssembleError::Wheel {
+            // Never more than the entry declared (checked against the budget).
+            let declared = f.size();
+            crate::wheel::read_capped(&mut f, declared).map_err(|e| AssembleError::Wheel {
                 path: wheel.to_path_buf(),
                 message: format!("entry {index}: {e}"),
-            })?;
-            buf
+            })?
         }
     };
     PreparedZipFile::from_data(&entry.name, options(entry.mode), &data)

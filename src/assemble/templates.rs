@@ -92,7 +92,7 @@ pub struct TemplateOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     /// The interpreter could not run the bridge.
-    #[error("cannot run {python}: {source}")]
+    #[error("cannot run {python}")]
     Run {
         /// The interpreter.
         python: PathBuf,

@@ -5,12 +5,23 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use grail::options::{BuildOptions, PackageOptions, ScanOptions, WhyOptions};
+use grail::options::{BuildOptions, PackageOptions, ScanOptions, SuggestOptions, WhyOptions};
 use grail::target::PythonVersion;
 
 /// grail: a fast, layer-aware, reproducible drop-in replacement for `chalice package`.
 #[derive(Debug, Parser)]
-#[command(name = "grail", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "grail",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:\n  \
+grail package out/                          # like `chalice package out/`\n  \
+grail package out/ --report out/report.json # and a JSON report, whatever the outcome\n  \
+grail why numpy                             # why numpy ships (or not)\n  \
+grail completions bash > ~/.local/share/bash-completion/completions/grail"
+)]
 pub struct Cli {
     /// The Chalice project directory (default: the current directory).
     #[arg(long, global = true, value_name = "DIR")]
@@ -27,18 +38,67 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the deployment package(s) into OUT, like `chalice package`.
+    #[command(after_help = "Examples:\n  \
+grail package out/\n  \
+grail package out/ --python-version 3.12 --arch arm64 --report out/report.json\n  \
+grail --project-dir app/ package out/ --stage prod --pkg-format terraform")]
     Package(PackageArgs),
     /// Explain why a package is (or is not) in the deployment package.
+    #[command(after_help = "Examples:\n  \
+grail why numpy\n  \
+grail why pandas --stage prod --layer-manifest ARN=pandas-layer.json")]
     Why(WhyArgs),
+    /// Say which known public layer would keep the most out of the zip (for this region, runtime, arch).
+    SuggestLayers(SuggestArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]
     Layer(LayerCommand),
+    /// Print a shell completion script for bash, zsh or fish.
+    #[command(after_help = "Examples:\n  \
+grail completions bash > ~/.local/share/bash-completion/completions/grail\n  \
+grail completions zsh > \"${fpath[1]}/_grail\"\n  \
+grail completions fish > ~/.config/fish/completions/grail.fish")]
+    Completions(CompletionsArgs),
+}
+
+/// `grail completions` options.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to write the script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `grail completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// bash (bash-completion).
+    Bash,
+    /// zsh (compsys).
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(s: CompletionShell) -> Self {
+        match s {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+        }
+    }
 }
 
 /// `grail layer …`
 #[derive(Debug, Subcommand)]
+#[command(after_help = "Example:\n  \
+grail layer scan layer.zip --arn ARN -o layer.json")]
 pub enum LayerCommand {
     /// Write a layer manifest (grail-layer-manifest/1) from a layer zip.
+    #[command(after_help = "Example:\n  \
+grail layer scan layer.zip --arn arn:aws:lambda:us-east-1:123456789012:layer:deps:3 -o deps.json\n  \
+grail package out/ --layer-manifest arn:aws:lambda:us-east-1:123456789012:layer:deps:3=deps.json")]
     Scan(ScanArgs),
 }
 
@@ -188,6 +248,23 @@ pub struct WhyArgs {
     pub build: BuildArgs,
 }
 
+/// `grail suggest-layers` options.
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// Everything that decides what ships.
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+impl SuggestArgs {
+    /// `grail suggest-layers`' settings.
+    pub fn options(&self) -> SuggestOptions {
+        SuggestOptions {
+            build: self.build.options(),
+        }
+    }
+}
+
 impl From<PkgFormat> for grail::options::PkgFormat {
     fn from(f: PkgFormat) -> Self {
         match f {
@@ -285,6 +362,18 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn completions_take_a_known_shell() {
+        let c = Cli::try_parse_from(["grail", "completions", "zsh"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Command::Completions(CompletionsArgs {
+                shell: CompletionShell::Zsh
+            })
+        ));
+        assert!(Cli::try_parse_from(["grail", "completions", "tcsh"]).is_err());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! ```text
 //! grail [--project-dir DIR] [--debug] package OUT [options]
 //! grail [--project-dir DIR] why PACKAGE [options]
+//! grail [--project-dir DIR] suggest-layers [options]
 //! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
+//! grail completions bash|zsh|fish
 //! ```
 //!
 //! Arguments are parsed here ([`args`]) and turned into the library's plain
@@ -21,6 +23,7 @@ use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
 use grail::error::{ExitKind, Failure};
+use grail::secrets::redact_text;
 use grail::ui::Ui;
 
 /// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
@@ -56,13 +59,40 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    match run(cli) {
-        Ok(()) => 0,
-        Err(err) => {
-            eprintln!("error: {}", render_error(&err));
+    install_panic_hook(cli.debug);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(err)) => {
+            eprintln!("error: {}", redact_text(&render_error(&err)));
             exit_code(&err)
         }
+        // The hook has printed the message; the contract's code for where it happened.
+        Err(_) if grail::guard::in_dependency_work() => ExitKind::Dependencies.code(),
+        Err(_) => ExitKind::Usage.code(),
     }
+}
+
+/// The last resort: a panic (a bug, never expected input) prints one line
+/// asking for a report, with a backtrace only under `--debug`; panics that
+/// [`grail::guard::catch`] contains print nothing.
+fn install_panic_hook(debug: bool) {
+    std::panic::set_hook(Box::new(move |info| {
+        if grail::guard::is_quiet() {
+            return;
+        }
+        let message = grail::guard::panic_message(info.payload());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error, please report: {}{at}",
+            redact_text(&message)
+        );
+        if debug {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
 }
 
 /// The error and its causes, one per line after the first.
@@ -80,7 +110,8 @@ fn render_error(err: &anyhow::Error) -> String {
 
 /// A stderr subscriber for the library's `tracing` events: `-v` shows
 /// grail's debug events (others' info), `--debug` grail's trace events
-/// (others' debug); without either, nothing.
+/// (others' debug, but HTTP/2 and hyper's per-frame chatter only from info
+/// up: it buries grail's own events); without either, nothing.
 fn init_tracing(verbose: bool, debug: bool) {
     use tracing::level_filters::LevelFilter;
     let (grail, others) = match (verbose, debug) {
@@ -90,6 +121,8 @@ fn init_tracing(verbose: bool, debug: bool) {
     };
     let filter = tracing_subscriber::filter::Targets::new()
         .with_target("grail", grail)
+        .with_target("h2", others.min(LevelFilter::INFO))
+        .with_target("hyper_util", others.min(LevelFilter::INFO))
         .with_default(others);
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -97,11 +130,33 @@ fn init_tracing(verbose: bool, debug: bool) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| RedactingStderr(Vec::new()))
                 .without_time(),
         )
         .with(filter)
         .try_init();
+}
+
+/// One tracing event, buffered and written to stderr with credentials
+/// redacted when the event is complete (a field may quote a URL).
+struct RedactingStderr(Vec<u8>);
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for RedactingStderr {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        eprint!("{}", redact_text(&text));
+    }
 }
 
 /// Run a parsed command line.
@@ -110,6 +165,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .project_dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("."));
+    // Debug builds only: lets the tests prove the panic edge.
+    #[cfg(debug_assertions)]
+    if let Ok(place) = std::env::var("GRAIL_TEST_PANIC") {
+        let boom = || panic!("GRAIL_TEST_PANIC");
+        match place.as_str() {
+            "dependencies" => grail::guard::dependency_work(boom),
+            _ => boom(),
+        }
+    }
     match cli.command {
         Command::Package(args) => {
             let ui = ui(&args.build, cli.debug);
@@ -121,12 +185,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(ui.verbose && !ui.quiet, ui.debug);
             grail::commands::why::run(&project_dir, &args.options(), &ui)?;
         }
+        Command::SuggestLayers(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            grail::commands::suggest_layers::run(&project_dir, &args.options(), &ui)?;
+        }
         Command::Layer(LayerCommand::Scan(args)) => {
             init_tracing(false, cli.debug);
             grail::commands::layer_scan::run(&args.options())?;
         }
+        Command::Completions(args) => completions(args.shell.into()),
     }
     Ok(())
+}
+
+/// `grail completions SHELL`: the script, generated from the same clap
+/// definition that parses the command line, on stdout.
+fn completions(shell: clap_complete::Shell) {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "grail", &mut std::io::stdout());
 }
 
 /// The exit code for an error: the first [`Failure`] in its chain decides,

@@ -9,17 +9,18 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
-use crate::budget::{render_breakdown, Budget, LayerUsage, SizeItem};
+use crate::budget::{direct_upload_warning, render_breakdown, Budget, LayerUsage, SizeItem};
+use crate::commands::outcome;
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
-use crate::install::{add_dependency_wheel, add_wheel, audit_plan, InstallError};
+use crate::install::{add_dependency_wheel, add_wheel, audit_plan, Vendored};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
 use crate::python::{ChaliceRuntime, LazyInterpreter};
-use crate::report::{ArtifactEntry, PackageEntry, Report, Timings};
+use crate::report::{ArtifactEntry, PackageEntry, Report, Timings, WheelSource};
 use crate::target::tags::Tags;
 use crate::target::{LambdaTarget, PythonVersion, MAX_PYTHON, MIN_PYTHON};
 use crate::ui::Ui;
@@ -69,8 +70,14 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// Load the project, config, target and chalice runtime.
-    pub fn load(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<BuildContext> {
+    /// Load the project, config, target and chalice runtime; `not_shipped`
+    /// (OUT) is never collected as a source.
+    pub fn load(
+        project_dir: &Path,
+        b: &BuildOptions,
+        ui: &Ui,
+        not_shipped: &[PathBuf],
+    ) -> Result<BuildContext> {
         let project = Project::open(project_dir)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
         let config = Config::load(&project.dir)?;
@@ -86,22 +93,18 @@ impl BuildContext {
         let python = runtime_python(
             b.python_version.or(scoped.lambda_python_version()),
             &interpreter,
-            ui,
         )?;
         let target = LambdaTarget::new(python, arch);
 
         let mut warnings = Vec::new();
-        for w in config
-            .check(&b.stage)
-            .map_err(|e| Failure::new(e.exit_kind(), e))?
-        {
+        for w in config.check(&b.stage)? {
             ui.warn(&w);
             warnings.push(w);
         }
         let automatic_layer = scoped.automatic_layer();
         let (layer_arns, common_layer_arns) =
             attached_layers(&config, b, &scoped.layers(), ui, &mut warnings);
-        let sources = project.collect()?;
+        let sources = project.collect_except(not_shipped)?;
         for skipped in &sources.skipped {
             ui.debug(&format!("not shipped: {}", skipped.display()));
         }
@@ -134,19 +137,12 @@ impl BuildContext {
 fn runtime_python(
     chosen: Option<PythonVersion>,
     interpreter: &LazyInterpreter,
-    ui: &Ui,
 ) -> Result<PythonVersion> {
     let python = match chosen {
         Some(v) => v,
         None => match interpreter.get().kind(ExitKind::Usage)? {
-            Some(py) => {
-                ui.debug(&format!(
-                    "interpreter: {} (Python {})",
-                    py.path.display(),
-                    py.version_string()
-                ));
-                py.python_version().clamp_to_runtime()
-            }
+            // `chalice_runtime` names the interpreter (once) in debug output.
+            Some(py) => py.python_version().clamp_to_runtime(),
             None => {
                 return Err(Failure::msg(
                     ExitKind::Usage,
@@ -252,23 +248,70 @@ pub struct Analysis {
     pub chalice: ChaliceRuntime,
     /// The cache, when the index was needed.
     pub cache: Option<crate::cache::Cache>,
+    /// What resolution started from, kept so `grail suggest-layers` can
+    /// resolve again with a candidate layer attached.
+    pub inputs: ResolutionInputs,
 }
 
-/// Project → target → layers → resolution → downloads.
-pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis> {
-    let mut ctx = BuildContext::load(project_dir, b, ui)?;
+/// The inputs of the dependency resolution (besides the context).
+pub struct ResolutionInputs {
+    /// requirements.txt as parsed.
+    pub requirements: crate::requirements::RequirementsFile,
+    /// The effective index settings.
+    pub settings: crate::index::IndexOptions,
+    /// The layers every function has (what resolution counted as provided).
+    pub common_layers: LayerSet,
+    /// Config `exclude_packages`.
+    pub exclude_packages: Vec<String>,
+    /// The index client, when requirements needed one.
+    pub client: Option<crate::index::IndexClient>,
+}
+
+/// Project → target → layers → resolution → downloads. `not_shipped`: paths
+/// under the project that are never sources (OUT).
+pub fn analyze(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    not_shipped: &[PathBuf],
+) -> Result<Analysis> {
+    analyze_into(
+        project_dir,
+        b,
+        ui,
+        not_shipped,
+        &mut Report::new(&b.stage, "", ""),
+    )
+}
+
+/// [`analyze`], noting in `report` what is known as it goes (the target,
+/// the requirements, the warnings), so a failed run can still report it.
+fn analyze_into(
+    project_dir: &Path,
+    b: &BuildOptions,
+    ui: &Ui,
+    not_shipped: &[PathBuf],
+    report: &mut Report,
+) -> Result<Analysis> {
+    let mut ctx = BuildContext::load(project_dir, b, ui, not_shipped)?;
+    report.runtime = ctx.target.runtime();
+    report.architecture = ctx.target.arch.to_string();
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
 
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
+    report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
+    report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
-    let settings = effective_index_options(&index_args(b), &env, &requirements)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let settings = effective_index_options(&index_args(b), &env, &requirements)?;
 
-    let make_client =
-        || crate::dependencies::client(&settings, b.offline, b.refresh, b.cache_dir.as_deref());
+    let credentials = crate::dependencies::direct_credentials(&requirements);
+    let make_client = || {
+        let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
+        crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
+    };
     let mut client = if requirements.requirements.is_empty() {
         None
     } else {
@@ -290,13 +333,14 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
                 project_dir: &ctx.project.dir,
                 vendor: vendor_provides(&ctx, &vendor_wheels),
                 layers: &common_layers,
-                exclude_packages,
+                exclude_packages: exclude_packages.clone(),
                 pre: settings.pre,
                 allow_shadow: b.allow_shadow,
                 allow_missing: b.allow_missing,
                 builder: Some(&builder),
             };
-            let mut deps = crate::dependencies::plan(&input, client)?;
+            let mut deps =
+                crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?;
             deps.warnings.extend(builder.warnings());
             deps
         }
@@ -309,12 +353,19 @@ pub fn analyze(project_dir: &Path, b: &BuildOptions, ui: &Ui) -> Result<Analysis
         vendor_wheels,
         deps,
         chalice,
-        cache: client.map(|c| c.cache().clone()),
+        cache: client.as_ref().map(|c| c.cache().clone()),
+        inputs: ResolutionInputs {
+            requirements,
+            settings,
+            common_layers,
+            exclude_packages,
+            client,
+        },
     })
 }
 
 /// Packages vendor/ provides (unpacked and as wheels): fixed for resolution.
-fn vendor_provides(
+pub(crate) fn vendor_provides(
     ctx: &BuildContext,
     vendor_wheels: &[WheelArchive],
 ) -> Vec<(String, Option<pep508_rs::pep440_rs::Version>)> {
@@ -362,14 +413,12 @@ fn chalice_runtime(
     let client = client
         .as_ref()
         .ok_or_else(|| Failure::msg(ExitKind::Usage, "internal: no index client"))?;
-    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref())
-        .kind(ExitKind::Introspection)
-        .context(
-            "no interpreter with chalice was found, and chalice's wheel could not be \
+    let c = crate::python::fetch_chalice_runtime(client, b.chalice_version.as_deref()).context(
+        "no interpreter with chalice was found, and chalice's wheel could not be \
              fetched from the index for chalice/app.py and chalice/__init__.py; install \
              chalice (`python3 -m pip install chalice`), point --python at an interpreter \
              that has it, or check --chalice-version",
-        )?;
+    )?;
     // The issue asks to say which release was used, so not only with -v.
     ui.status(&format!(
         "Using chalice/app.py and chalice/__init__.py from chalice {} ({} on the index).",
@@ -455,14 +504,11 @@ fn load_requirements(
         return Ok(crate::requirements::RequirementsFile::default());
     }
     let env = |k: &str| std::env::var(k).ok();
-    // Temporary until RequirementsError implements Classify (helper A's branch).
-    let r = crate::requirements::parse_requirements(&path, &env)
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    let r = crate::requirements::parse_requirements(&path, &env)?;
     for w in &r.warnings {
         ctx.warn(ui, w.to_string());
     }
-    r.check_hashes(&ctx.target.marker_env())
-        .map_err(|e| Failure::new(e.exit_kind(), e))?;
+    r.check_hashes(&ctx.target.marker_env())?;
     Ok(r)
 }
 
@@ -478,17 +524,53 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 
 /// `grail package OUT`: check the output, analyse, plan the zips, audit,
 /// check the budget, stage, publish, report.
+///
+/// With `--report`, the report is written whatever the outcome: a failed
+/// run records what it knew when it stopped.
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
+    let mut report = Report::new(&args.build.stage, "", "");
+    let result = package(project_dir, args, ui, &mut report, started);
+    match &args.report {
+        Some(path) => outcome::finish(report, result, project_dir, path, started, ui),
+        None => result,
+    }
+}
+
+/// The pipeline behind [`run_package`]; `report` is filled in as it goes.
+fn package(
+    project_dir: &Path,
+    args: &PackageOptions,
+    ui: &Ui,
+    report: &mut Report,
+    started: Instant,
+) -> Result<()> {
     let out_dir = check_output(project_dir, args)?;
-    let mut a = analyze(project_dir, &args.build, ui)?;
+    let rebuild = crate::rebuild::Rebuild::prepare(project_dir, &out_dir, args)
+        .inspect_err(|why| ui.debug(&format!("no no-op check: {why}")))
+        .ok();
+    if let Some(noop) = rebuild.as_ref().and_then(|r| r.unchanged()) {
+        noop.warnings.iter().for_each(|w| ui.warn(w));
+        ui.status(&noop.message);
+        return Ok(());
+    }
+    let mut a = analyze_into(
+        project_dir,
+        &args.build,
+        ui,
+        std::slice::from_ref(&out_dir),
+        report,
+    )?;
+    report.timings_ms.resolve = a.deps.resolve_ms;
+    report.timings_ms.download = a.deps.download_ms;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
     let zips = plan_zips(&a)?;
     audit(&zips, &a, ui)?;
-    let usages = check_budget_early(&zips, &a.layers)?;
+    note_plan(report, &a, &zips);
+    let usages = budget_or_suggest(&a, &zips, &args.build, report)?;
     let staged = stage(&mut a.ctx, args, ui, &out_dir, &zips)?;
-    let dest = publish(
+    let (dest, outputs) = publish(
         &out_dir,
         staged.single.as_deref(),
         &staged.templates,
@@ -500,22 +582,11 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
     )?;
     let assemble_ms = assemble_started.elapsed().as_millis() as u64;
     if args.chalice_cache {
-        // With --single-file the zips are still in staging; else in OUT.
-        let (zip, layer) = if args.single_file {
-            (staged.zip.clone(), staged.layer.clone())
-        } else {
-            (dest.clone(), out_dir.join("layer-deployment.zip"))
-        };
-        write_chalice_cache(
-            &a.ctx,
-            &a.chalice,
-            &zip,
-            staged.layer_summary.is_some().then_some(layer.as_path()),
-            ui,
-        )?;
+        cache_under_chalice_names(&a, args, &staged, &dest, &out_dir, ui)?;
     }
-    let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
+    let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
+    let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
         eprintln!(
@@ -523,21 +594,71 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
             breakdown(&zips.app, zips.layer.as_ref(), &a.layers)
         );
     }
-    if let Some(report_path) = &args.report {
+    if args.report.is_some() {
         let timings = Timings {
             resolve: a.deps.resolve_ms,
             download: a.deps.download_ms,
             assemble: assemble_ms,
             total: started.elapsed().as_millis() as u64,
         };
-        let report = build_report(&a, &staged, &budget, timings);
-        let path = resolve_in_project(&a.ctx.project, report_path);
-        report
-            .write(&path)
-            .kind(ExitKind::Usage)
-            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        fill_report(report, &a, &staged, &budget, timings);
+        report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
+    }
+    if let Some(r) = rebuild {
+        r.record(
+            &outputs,
+            a.ctx.interpreter.get().ok().flatten(),
+            &a.ctx.warnings,
+        );
     }
     Ok(())
+}
+
+/// The early budget check; over the limit, the error (and the report) say
+/// which known public layers would make it fit.
+fn budget_or_suggest(
+    a: &Analysis,
+    zips: &ZipPlans,
+    build: &BuildOptions,
+    report: &mut Report,
+) -> Result<Vec<LayerUsage>> {
+    check_budget_early(zips, &a.layers, report).map_err(|e| {
+        if e.kind != ExitKind::Budget {
+            return e;
+        }
+        let pre = Budget::compute(
+            zips.app.unzipped_bytes(),
+            0,
+            &budget_usages(zips, &a.layers),
+        );
+        let s = layer_suggestions(a, zips, &pre, build, "over-budget");
+        report.suggestions = serde_json::to_value(&s).ok();
+        Failure::msg(e.kind, format!("{e}\n{}", crate::suggest::render(&s)))
+    })
+}
+
+/// `--chalice-cache`: the zips again under the names Chalice computes. With
+/// `--single-file` the zips are still in staging; else in OUT.
+fn cache_under_chalice_names(
+    a: &Analysis,
+    args: &PackageOptions,
+    staged: &Staged,
+    dest: &Path,
+    out_dir: &Path,
+    ui: &Ui,
+) -> Result<()> {
+    let (zip, layer) = if args.single_file {
+        (staged.zip.clone(), staged.layer.clone())
+    } else {
+        (dest.to_path_buf(), out_dir.join("layer-deployment.zip"))
+    };
+    write_chalice_cache(
+        &a.ctx,
+        &a.chalice,
+        &zip,
+        staged.layer_summary.is_some().then_some(layer.as_path()),
+        ui,
+    )
 }
 
 /// The flags and OUT make sense together: Chalice's refusals, and OUT is a
@@ -572,25 +693,24 @@ fn announce(ctx: &BuildContext, ui: &Ui) {
 }
 
 /// What goes into which zip, before anything is written.
-struct ZipPlans {
+pub(crate) struct ZipPlans {
     /// deployment.zip.
-    app: ZipPlan,
+    pub(crate) app: ZipPlan,
     /// layer-deployment.zip (automatic_layer, and not empty).
-    layer: Option<ZipPlan>,
+    pub(crate) layer: Option<ZipPlan>,
 }
 
 /// Without automatic_layer everything goes into one zip; with it the
 /// dependencies and vendor/ go into the managed layer, under
 /// python/lib/<runtime>/site-packages/ as Chalice lays it out.
-fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
+pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
     let managed = a.ctx.automatic_layer;
     let mut plan = ZipPlan::default();
     let mut layer_plan = ZipPlan::default();
     {
         let deps_plan = if managed { &mut layer_plan } else { &mut plan };
         for w in &a.deps.wheels {
-            // Temporary until InstallError implements Classify (helper B's branch).
-            add_dependency_wheel(deps_plan, &w.archive).kind(ExitKind::Dependencies)?;
+            add_dependency_wheel(deps_plan, &w.archive)?;
         }
     }
     add_app_entries(&mut plan, &a.ctx, &a.chalice)?;
@@ -598,7 +718,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
         let vendor_plan = if managed { &mut layer_plan } else { &mut plan };
         add_vendor_entries(vendor_plan, &a.ctx)?;
         for w in &a.vendor_wheels {
-            add_wheel(vendor_plan, w, true).kind(ExitKind::Usage)?;
+            add_wheel(vendor_plan, w, true)?;
         }
     }
     let layer = managed
@@ -616,11 +736,7 @@ fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
 /// Every shared object in the zips must load on the target.
 fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
     for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
-        // Temporary until InstallError implements Classify (helper B's branch).
-        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref()).map_err(|e| match &e {
-            InstallError::Audit { vendored: true, .. } => Failure::new(ExitKind::Usage, e),
-            _ => Failure::new(ExitKind::Dependencies, e),
-        })?;
+        let audited = audit_plan(p, &a.ctx.target, a.cache.as_ref())?;
         ui.debug(&format!("audited {audited} shared objects"));
     }
     Ok(())
@@ -628,12 +744,17 @@ fn audit(zips: &ZipPlans, a: &Analysis, ui: &Ui) -> Result<()> {
 
 /// The budget is known before anything is written: refuse early, with the
 /// largest packages. Returns the layers' usages (the managed layer first).
-fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsage>> {
-    let mut usages = layers.usages();
-    if let Some(l) = &zips.layer {
-        usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
-    }
+/// The budget and the ranked list go into `report` first, so an exit 3
+/// report has them.
+fn check_budget_early(
+    zips: &ZipPlans,
+    layers: &LayerSet,
+    report: &mut Report,
+) -> Result<Vec<LayerUsage>> {
+    let usages = budget_usages(zips, layers);
     let pre_budget = Budget::compute(zips.app.unzipped_bytes(), 0, &usages);
+    report.budget = Some(pre_budget.clone());
+    report.largest = outcome::ranked(&size_items(&zips.app, zips.layer.as_ref(), layers));
     if let Err(e) = pre_budget.check() {
         let table = breakdown(&zips.app, zips.layer.as_ref(), layers);
         return Err(Failure::msg(
@@ -642,6 +763,15 @@ fn check_budget_early(zips: &ZipPlans, layers: &LayerSet) -> Result<Vec<LayerUsa
         ));
     }
     Ok(usages)
+}
+
+/// The layers' budget lines, the managed layer first.
+pub(crate) fn budget_usages(zips: &ZipPlans, layers: &LayerSet) -> Vec<LayerUsage> {
+    let mut usages = layers.usages();
+    if let Some(l) = &zips.layer {
+        usages.insert(0, managed_layer_usage(l.unzipped_bytes()));
+    }
+    usages
 }
 
 /// The outputs, written beside OUT before they are moved into place.
@@ -680,7 +810,7 @@ fn stage(
         .with_context(|| format!("cannot create {}", parent.display()))?;
     remove_stale_staging(&parent);
     let dir = tempfile::Builder::new()
-        .prefix(".grail-out-")
+        .prefix(crate::project::STAGING_PREFIX)
         .tempdir_in(&parent)
         .kind(ExitKind::Usage)
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
@@ -701,7 +831,7 @@ fn stage(
     }
     let templates = dir.path().join("package");
     let single = args.single_file.then(|| dir.path().join("single.zip"));
-    write_templates(
+    let req = template_request(
         ctx,
         args,
         ui,
@@ -709,7 +839,8 @@ fn stage(
         layer_summary.as_ref().map(|_| layer.as_path()),
         &templates,
         single.as_deref(),
-    )?;
+    );
+    write_templates(ctx, args, ui, &req)?;
     Ok(Staged {
         _dir: dir,
         zip,
@@ -721,13 +852,20 @@ fn stage(
     })
 }
 
-/// The budget of what was written: warnings near the limit, exit 3 over it.
+/// The budget of what was written: warnings near the limit (and over the
+/// direct-upload limit), exit 3 over it.
 fn check_budget(
     ctx: &mut BuildContext,
     ui: &Ui,
-    summary: &ZipSummary,
+    staged: &Staged,
     usages: &[LayerUsage],
 ) -> Result<Budget> {
+    let summary = &staged.summary;
+    // Chalice publishes the managed layer with the zip inline too.
+    let layer_zipped = staged.layer_summary.as_ref().map_or(0, |l| l.zipped_bytes);
+    if let Some(w) = direct_upload_warning("layer-deployment.zip", layer_zipped) {
+        ctx.warn(ui, w);
+    }
     if summary.entries > 65_535 {
         ctx.warn(
             ui,
@@ -778,7 +916,10 @@ fn remove_stale_staging(parent: &Path) {
     };
     let hour = std::time::Duration::from_secs(3600);
     for e in entries.flatten() {
-        let stale = e.file_name().to_string_lossy().starts_with(".grail-out-")
+        let stale = e
+            .file_name()
+            .to_string_lossy()
+            .starts_with(crate::project::STAGING_PREFIX)
             && e.metadata()
                 .and_then(|m| m.modified())
                 .ok()
@@ -792,14 +933,14 @@ fn remove_stale_staging(parent: &Path) {
 
 /// Move the staged outputs into place: OUT is a directory (the zips and the
 /// template) or, with `--single-file`, the one zip. Returns the path of the
-/// deployment zip (OUT itself with `--single-file`).
+/// deployment zip (OUT itself with `--single-file`) and every file written.
 fn publish(
     out_dir: &Path,
     single: Option<&Path>,
     templates: &Path,
     zip: &Path,
     layer: Option<&Path>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<PathBuf>)> {
     let rename = |from: &Path, to: &Path| {
         std::fs::rename(from, to)
             .kind(ExitKind::Usage)
@@ -807,9 +948,10 @@ fn publish(
     };
     if let Some(single) = single {
         rename(single, out_dir)?;
-        return Ok(out_dir.to_path_buf());
+        return Ok((out_dir.to_path_buf(), vec![out_dir.to_path_buf()]));
     }
     prepare_out_dir(out_dir)?;
+    let mut written = Vec::new();
     if templates.is_dir() {
         for entry in std::fs::read_dir(templates).kind(ExitKind::Usage)? {
             let entry = entry.kind(ExitKind::Usage)?;
@@ -817,15 +959,26 @@ fn publish(
             if name == "deployment.zip" || name == "layer-deployment.zip" {
                 continue; // chalice's copies of grail's zips
             }
-            rename(&entry.path(), &out_dir.join(name))?;
+            let to = out_dir.join(name);
+            rename(&entry.path(), &to)?;
+            written.extend(
+                walkdir::WalkDir::new(&to)
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| e.file_type().is_file())
+                    .map(|e| e.into_path()),
+            );
         }
     }
     if let Some(layer) = layer {
-        rename(layer, &out_dir.join("layer-deployment.zip"))?;
+        let to = out_dir.join("layer-deployment.zip");
+        rename(layer, &to)?;
+        written.push(to);
     }
     let dest = out_dir.join("deployment.zip");
     rename(zip, &dest)?;
-    Ok(dest)
+    written.push(dest.clone());
+    Ok((dest, written))
 }
 
 /// `--chalice-cache`: copy the zip(s) under the names Chalice computes.
@@ -877,9 +1030,55 @@ fn write_chalice_cache(
     Ok(())
 }
 
-/// The `grail-report/1` document for a finished run.
-fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings) -> Report {
-    let (ctx, deps, chalice) = (&a.ctx, &a.deps, &a.chalice);
+/// What is known once the zips are planned (before anything is written):
+/// the packages with their planned sizes, what was kept out, the warnings.
+fn note_plan(report: &mut Report, a: &Analysis, zips: &ZipPlans) {
+    let (deps_zip, deps_plan) = match &zips.layer {
+        Some(l) => ("layer-deployment.zip", l),
+        None => ("deployment.zip", &zips.app),
+    };
+    let buckets = outcome::bucket_bytes(deps_plan);
+    report.packages = package_entries(a, deps_zip, &buckets);
+    report.excluded = a.deps.excluded.clone();
+    report.warnings = a.ctx.warnings.clone();
+}
+
+/// The report's packages: the shipped wheels and what vendor/ provides,
+/// all in `deps_zip`, sized from `bytes_by_bucket`.
+fn package_entries(
+    a: &Analysis,
+    deps_zip: &str,
+    bytes_by_bucket: &BTreeMap<String, u64>,
+) -> Vec<PackageEntry> {
+    let mut out = Vec::new();
+    for w in &a.deps.wheels {
+        out.push(PackageEntry {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            source: w.source,
+            file: Some(w.archive.filename.to_string()),
+            in_zip: deps_zip.to_string(),
+            unzipped_bytes: bytes_by_bucket.get(&w.name).copied().unwrap_or(0),
+            required_by: w.required_by.clone(),
+        });
+    }
+    for mut p in vendor_report_entries(&a.ctx, &a.vendor_wheels) {
+        p.in_zip = deps_zip.to_string();
+        out.push(p);
+    }
+    out
+}
+
+/// The `grail-report/1` document for a finished run (on top of what
+/// [`note_plan`] and [`check_budget_early`] recorded).
+fn fill_report(
+    report: &mut Report,
+    a: &Analysis,
+    staged: &Staged,
+    budget: &Budget,
+    timings: Timings,
+) {
+    let (ctx, chalice) = (&a.ctx, &a.chalice);
     let (summary, layer_summary) = (&staged.summary, staged.layer_summary.as_ref());
     let artifact = |path: &str, s: &ZipSummary| ArtifactEntry {
         path: path.to_string(),
@@ -888,41 +1087,18 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         entries: s.entries,
         sha256: s.sha256.clone(),
     };
-    let mut report = Report::new(
-        &ctx.stage,
-        &ctx.target.runtime(),
-        &ctx.target.arch.to_string(),
-    );
     report.artifacts.push(artifact("deployment.zip", summary));
     if let Some(l) = layer_summary {
         report.artifacts.push(artifact("layer-deployment.zip", l));
     }
-    report.budget = serde_json::to_value(budget).unwrap_or_default();
+    report.budget = Some(budget.clone());
     // Dependencies and vendor/ live in the managed layer with automatic_layer.
     let (deps_zip, deps_summary) = match layer_summary {
         Some(l) => ("layer-deployment.zip", l),
         None => ("deployment.zip", summary),
     };
-    for w in &deps.wheels {
-        report.packages.push(PackageEntry {
-            name: w.name.clone(),
-            version: w.version.to_string(),
-            source: w.source.to_string(),
-            file: Some(w.archive.filename.to_string()),
-            in_zip: deps_zip.to_string(),
-            unzipped_bytes: deps_summary
-                .bytes_by_bucket
-                .get(&w.name)
-                .copied()
-                .unwrap_or(0),
-            required_by: w.required_by.clone(),
-        });
-    }
-    for mut p in vendor_report_entries(ctx, &a.vendor_wheels) {
-        p.in_zip = deps_zip.to_string();
-        report.packages.push(p);
-    }
-    report.excluded = deps.excluded.clone();
+    report.packages = package_entries(a, deps_zip, &deps_summary.bytes_by_bucket);
+    report.excluded = a.deps.excluded.clone();
     report.warnings = ctx.warnings.clone();
     report
         .chalice_runtime
@@ -931,7 +1107,6 @@ fn build_report(a: &Analysis, staged: &Staged, budget: &Budget, timings: Timings
         .chalice_runtime
         .insert("source".into(), chalice.origin.clone());
     report.timings_ms = timings;
-    report
 }
 
 /// Templates from the project's chalice (see [`crate::assemble::templates`]). Without
@@ -942,10 +1117,7 @@ fn write_templates(
     ctx: &mut BuildContext,
     args: &PackageOptions,
     ui: &Ui,
-    zip: &Path,
-    layer_zip: Option<&Path>,
-    out: &Path,
-    single: Option<&Path>,
+    req: &crate::assemble::templates::TemplateRequest,
 ) -> Result<()> {
     let python = ctx
         .interpreter
@@ -971,8 +1143,7 @@ fn write_templates(
         );
         return Ok(());
     };
-    let req = template_request(ctx, args, ui, zip, layer_zip, out, single);
-    let outcome = match crate::assemble::templates::generate(&python, &req) {
+    let outcome = match crate::assemble::templates::generate(&python, req) {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
         // is treated like no chalice at all when no template was asked for.
@@ -1048,22 +1219,27 @@ fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// The ranked "largest packages" table: the zip's buckets plus each layer.
 fn breakdown(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> String {
+    render_breakdown(&size_items(plan, managed, layers), 15)
+}
+
+/// Everything that takes budget: the zips' buckets and each layer.
+fn size_items(plan: &ZipPlan, managed: Option<&ZipPlan>, layers: &LayerSet) -> Vec<SizeItem> {
     let mut items: Vec<SizeItem> = Vec::new();
     for (p, location) in std::iter::once((plan, "deployment.zip"))
         .chain(managed.map(|m| (m, "layer-deployment.zip")))
     {
-        let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
-        for e in p.entries() {
-            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
-        }
-        items.extend(buckets.into_iter().map(|(name, bytes)| SizeItem {
-            name,
-            bytes,
-            location: location.to_string(),
-        }));
+        items.extend(
+            outcome::bucket_bytes(p)
+                .into_iter()
+                .map(|(name, bytes)| SizeItem {
+                    name,
+                    bytes,
+                    location: location.to_string(),
+                }),
+        );
     }
     items.extend(layers.size_items());
-    render_breakdown(&items, 15)
+    items
 }
 
 /// Check, open and verify every `vendor/*.whl`: an incompatible wheel is bad
@@ -1076,9 +1252,7 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         let shown = format!("vendor/{name}");
-        let wf: WheelFilename = name
-            .parse()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let wf: WheelFilename = name.parse().map_err(Vendored).context(&shown)?;
         match wf.compatibility_local(tags) {
             Err(inc) => {
                 return Err(Failure::msg(
@@ -1094,13 +1268,8 @@ fn open_vendor_wheels(ctx: &mut BuildContext, tags: &Tags, ui: &Ui) -> Result<Ve
                 }
             }
         }
-        // The wheel's messages say their cause already, so only the top line
-        // is kept (until helper B's wheel errors stop repeating it).
-        let archive = WheelArchive::open(path)
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
-        archive
-            .verify()
-            .map_err(|e| Failure::msg(ExitKind::Usage, format!("{shown}: {e}")))?;
+        let archive = WheelArchive::open(path).map_err(Vendored).context(&shown)?;
+        archive.verify().map_err(Vendored).context(&shown)?;
         if let Some(w) = archive.wheel_info.warning() {
             let w = format!("{shown}: {w}");
             ui.warn(&w);
@@ -1118,7 +1287,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         .map(|w| PackageEntry {
             name: w.filename.normalized_name(),
             version: w.filename.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: Some(w.filename.to_string()),
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: w.unzipped_bytes(),
@@ -1129,7 +1298,7 @@ fn vendor_report_entries(ctx: &BuildContext, wheels: &[WheelArchive]) -> Vec<Pac
         out.push(PackageEntry {
             name: p.name.clone(),
             version: p.version.to_string(),
-            source: "vendor".to_string(),
+            source: WheelSource::Vendor,
             file: None,
             in_zip: "deployment.zip".to_string(),
             unzipped_bytes: p.unzipped_bytes,
@@ -1177,8 +1346,88 @@ fn add_project_files(
     Ok(())
 }
 
+/// Which known public layer would make the budget fit (issue 13): the
+/// shipped dependencies with their zip bytes, the region, and one more
+/// resolution per candidate layer. Called when the budget is over or tight,
+/// and by `grail suggest-layers`.
+pub(crate) fn layer_suggestions(
+    a: &Analysis,
+    zips: &ZipPlans,
+    budget: &Budget,
+    b: &BuildOptions,
+    trigger: &'static str,
+) -> crate::suggest::Suggestions {
+    let mut buckets: BTreeMap<String, u64> = BTreeMap::new();
+    for p in std::iter::once(&zips.app).chain(zips.layer.as_ref()) {
+        for e in p.entries() {
+            *buckets.entry(e.origin.bucket()).or_default() += e.unzipped_size();
+        }
+    }
+    let shipped = a
+        .deps
+        .wheels
+        .iter()
+        .map(|w| crate::suggest::ShippedPackage {
+            name: w.name.clone(),
+            version: w.version.to_string(),
+            bytes: buckets.get(&w.name).copied().unwrap_or(0),
+        })
+        .collect();
+    let env = |k: &str| std::env::var(k).ok();
+    let input = crate::suggest::SuggestInput {
+        trigger,
+        target: a.ctx.target,
+        region: crate::suggest::detect_region(&env, b.profile.as_deref(), &a.ctx.layer_arns),
+        attached: &a.ctx.layer_arns,
+        shipped,
+        budget,
+        deps_in_managed_layer: zips.layer.is_some(),
+        common_layers: &a.inputs.common_layers,
+    };
+    let tags = Tags::for_target(&a.ctx.target);
+    let resolve = |layers: &LayerSet| {
+        let Some(client) = &a.inputs.client else {
+            return Ok(crate::resolver::Resolution::default());
+        };
+        let dep = DependencyInput {
+            target: a.ctx.target,
+            tags: &tags,
+            requirements: &a.inputs.requirements,
+            project_dir: &a.ctx.project.dir,
+            vendor: vendor_provides(&a.ctx, &a.vendor_wheels),
+            layers,
+            exclude_packages: a.inputs.exclude_packages.clone(),
+            pre: a.inputs.settings.pre,
+            allow_shadow: false,
+            allow_missing: b.allow_missing,
+            builder: None,
+        };
+        crate::dependencies::resolve_for(&dep, client)
+    };
+    crate::suggest::suggest(&input, &resolve)
+}
+
+/// Less than 10% headroom: print which public layer would help, for the report too.
+fn near_budget_suggestions(
+    a: &Analysis,
+    zips: &ZipPlans,
+    budget: &Budget,
+    b: &BuildOptions,
+    ui: &Ui,
+) -> Option<crate::suggest::Suggestions> {
+    if !crate::suggest::budget_is_tight(budget) {
+        return None;
+    }
+    let s = layer_suggestions(a, zips, budget, b, "near-budget");
+    ui.warn(&format!(
+        "less than 10% of Lambda's size limit is left\n{}",
+        crate::suggest::render(&s).trim_end()
+    ));
+    Some(s)
+}
+
 /// The managed layer's line in the budget.
-fn managed_layer_usage(unzipped: u64) -> LayerUsage {
+pub(crate) fn managed_layer_usage(unzipped: u64) -> LayerUsage {
     LayerUsage {
         arn: "managed-layer (layer-deployment.zip)".to_string(),
         unzipped_bytes: Some(unzipped),

@@ -19,7 +19,7 @@ use crate::ui::Ui;
 /// where it comes from and what it costs.
 pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> crate::error::Result<()> {
     let quiet_ui = Ui { quiet: true, ..*ui };
-    let a = analyze(project_dir, &args.build, &quiet_ui)?;
+    let a = analyze(project_dir, &args.build, &quiet_ui, &[])?;
     let name = crate::names::normalize(&args.package);
     let mut out = explain(&a, &name);
     let chains = why_chains(&a.deps.required_by, &name);
@@ -29,7 +29,7 @@ pub fn run(project_dir: &Path, args: &WhyOptions, ui: &Ui) -> crate::error::Resu
             out.push_str(&format!("    {c}\n"));
         }
     }
-    print!("{out}");
+    print!("{}", crate::secrets::redact_text(&out));
     Ok(())
 }
 
@@ -49,7 +49,7 @@ fn explain(a: &Analysis, name: &str) -> String {
             w.version,
             group_digits(w.archive.unzipped_bytes()),
             w.archive.filename,
-            w.source,
+            w.source.as_str(),
         )
     } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
         explain_excluded(name, e)

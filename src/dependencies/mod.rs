@@ -20,11 +20,11 @@ use rayon::prelude::*;
 use crate::dependencies::wheel_source::{
     Artifact, DirectWheel, IndexSource, Missing, SdistBuilder,
 };
-use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
+use crate::error::{Context, ExitKind, Failure, Kind, Result};
 use crate::index::{ClientSettings, DistFile, DistOrigin, IndexClient};
 use crate::layers::{LayerSet, RUNTIME_PROVIDER};
 use crate::names::normalize;
-use crate::report::ExcludedEntry;
+use crate::report::{ExcludedEntry, WheelSource};
 use crate::requirements::{RequirementSource, RequirementsFile};
 use crate::resolver::{
     resolve, FixedKind, FixedPackage, PackageOrigin, ResolveRequest, RootRequirement,
@@ -42,8 +42,8 @@ pub struct ShippedWheel {
     pub version: Version,
     /// The opened, verified wheel.
     pub archive: WheelArchive,
-    /// The report's `source`.
-    pub source: &'static str,
+    /// Where it came from (the report's `source`).
+    pub source: WheelSource,
     /// The report's `required_by`.
     pub required_by: Vec<String>,
 }
@@ -99,6 +99,31 @@ fn resolve_only<'a>(
     input: &DependencyInput<'a>,
     source: &IndexSource<'a>,
 ) -> Result<crate::resolver::Resolution> {
+    Ok(resolve(&request_for(input), source)?)
+}
+
+/// Resolve only (no downloads, no "what if" pass): what would ship with
+/// these inputs. `grail suggest-layers` calls it once per candidate layer;
+/// a [`crate::resolver::ResolveError::NoSolution`] means the candidate's
+/// pins conflict with the requirements.
+pub fn resolve_for(
+    input: &DependencyInput<'_>,
+    client: &IndexClient,
+) -> std::result::Result<crate::resolver::Resolution, crate::resolver::ResolveError> {
+    let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
+    if let Some(b) = input.builder {
+        source = source.with_builder(b);
+    }
+    for (name, d) in direct_wheels(input.requirements) {
+        source = source.with_direct(&name, d);
+    }
+    let mut request = request_for(input);
+    request.what_if = false;
+    resolve(&request, &source)
+}
+
+/// The resolver's request for these inputs.
+fn request_for(input: &DependencyInput<'_>) -> ResolveRequest {
     let mut request = ResolveRequest::new(&input.target);
     for e in &input.requirements.requirements {
         let file = e
@@ -147,10 +172,24 @@ fn resolve_only<'a>(
             kind,
         });
     }
-    Ok(resolve(&request, source)?)
+    request
 }
 
-/// Direct references of requirements.txt as source overrides.
+/// The direct references that carry credentials: the client sends them as
+/// basic auth to their origin, so no [`DistFile`] URL needs to hold them.
+pub fn direct_credentials(requirements: &RequirementsFile) -> Vec<crate::secrets::SecretUrl> {
+    requirements
+        .requirements
+        .iter()
+        .filter_map(|e| match &e.source {
+            RequirementSource::WheelUrl { url, .. } if url.has_credentials() => Some(url.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Direct references of requirements.txt as source overrides (their URLs
+/// without credentials: see [`direct_credentials`]).
 pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWheel)> {
     let mut out = Vec::new();
     for e in &requirements.requirements {
@@ -169,13 +208,13 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
                     name,
                     DirectWheel::Url(Box::new(DistFile {
                         filename: filename.clone(),
-                        url: url.clone(),
+                        url: url.without_credentials(),
                         hashes,
                         requires_python: None,
                         yanked: None,
                         core_metadata: None,
                         size: None,
-                        origin: DistOrigin::Direct(url.clone()),
+                        origin: DistOrigin::Direct(url.without_credentials()),
                     })),
                 ));
             }
@@ -377,8 +416,7 @@ fn download(
     let results = client.download_all_verified(&downloads);
     let mut paths: BTreeMap<String, PathBuf> = BTreeMap::new();
     for ((f, _), r) in downloads.iter().zip(results) {
-        // Temporary until IndexError implements Classify (helper A's branch).
-        let path = r.map_err(|e| Failure::new(e.exit_kind(), e))?;
+        let path = r?;
         paths.insert(f.filename.clone(), path);
     }
     Ok(paths)
@@ -418,12 +456,7 @@ fn open_wheel(
             ))
         }
     };
-    // The wheel's messages say their cause already, so only the top line is
-    // kept (until helper B's wheel errors stop repeating it).
-    let flat = |e: crate::wheel::WheelError| {
-        Failure::msg(ExitKind::Dependencies, format!("{filename}: {e}"))
-    };
-    let archive = WheelArchive::open_named(&path, &filename).map_err(flat)?;
+    let archive = WheelArchive::open_named(&path, &filename).context(&filename)?;
     // A cached blob is immutable: once its RECORD checked out, skip
     // decompressing it again on later runs.
     let blob = client.cache().blob_sha256(&path);
@@ -431,7 +464,7 @@ fn open_wheel(
         .as_ref()
         .is_some_and(|h| client.cache().check_passed("record", h))
     {
-        archive.verify().map_err(flat)?;
+        archive.verify().context(&filename)?;
         if let Some(h) = &blob {
             let _ = client.cache().set_check_passed("record", h);
         }
@@ -440,7 +473,7 @@ fn open_wheel(
         name: job.name,
         version: job.version,
         archive,
-        source: job.artifact.source_label(),
+        source: job.artifact.source(),
         required_by: job.required_by,
     })
 }
@@ -530,6 +563,7 @@ pub fn client(
     offline: bool,
     refresh: bool,
     cache_dir: Option<&Path>,
+    credentials: Vec<crate::secrets::SecretUrl>,
 ) -> Result<IndexClient> {
     let mut index_urls = Vec::new();
     for u in &settings.index_urls {
@@ -538,9 +572,9 @@ pub fn client(
             u.push('/');
         }
         index_urls.push(
-            url::Url::parse(&u)
-                .kind(ExitKind::Usage)
-                .with_context(|| format!("invalid index URL {u:?}"))?,
+            url::Url::parse(&u).kind(ExitKind::Usage).with_context(|| {
+                format!("invalid index URL {:?}", crate::secrets::redact_text(&u))
+            })?,
         );
     }
     let cache_dir = match cache_dir {
@@ -552,22 +586,15 @@ pub fn client(
             )
         })?,
     };
-    // Temporary until cache errors implement Classify (helper A's branch);
-    // their message says its cause already, so only the top line is kept.
-    let cache = crate::cache::Cache::new(&cache_dir).map_err(|e| {
-        Failure::msg(
-            ExitKind::Usage,
-            format!("cache {}: {e}", cache_dir.display()),
-        )
-    })?;
+    let cache = crate::cache::Cache::new(&cache_dir)?;
     let s = ClientSettings {
         index_urls,
         find_links: settings.find_links.clone(),
         no_index: settings.no_index,
         offline,
         refresh,
+        credentials,
         ..ClientSettings::default()
     };
-    // Temporary until IndexError implements Classify (helper A's branch).
-    IndexClient::new(s, cache).map_err(|e| Failure::new(e.exit_kind(), e))
+    Ok(IndexClient::new(s, cache)?)
 }

@@ -113,7 +113,7 @@ pub enum BuildError {
         filename: String,
     },
     /// A temporary directory or file could not be made, copied or moved.
-    #[error("cannot build {sdist}: {path}: {source}")]
+    #[error("cannot build {sdist}: {path}")]
     Io {
         /// The sdist file name.
         sdist: String,
@@ -123,7 +123,7 @@ pub enum BuildError {
         source: std::io::Error,
     },
     /// The interpreter could not be started.
-    #[error("cannot run {python} to {action}: {source}; check --python")]
+    #[error("cannot run {python} to {action} (check --python)")]
     PythonNotRunnable {
         /// The interpreter.
         python: PathBuf,
@@ -160,7 +160,7 @@ pub enum BuildError {
         produced: Vec<String>,
     },
     /// pip produced a file whose name is not a valid wheel name.
-    #[error("building {sdist} produced a wheel with an invalid name: {source}")]
+    #[error("building {sdist} produced a wheel with an invalid name")]
     WheelName {
         /// The sdist file name.
         sdist: String,

@@ -25,11 +25,12 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
 
-use pep508_rs::pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::pep440_rs::Version;
 
 use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::metadata::CoreMetadata;
 use crate::names::normalize;
+use crate::report::WheelSource;
 use crate::resolver::{Candidate, PackageSource, SourceError};
 use crate::target::tags::{TagPriority, Tags};
 use crate::wheel::{WheelArchive, WheelFilename};
@@ -70,16 +71,16 @@ impl Artifact {
         }
     }
 
-    /// The report's `source`: `index`, `find-links`, `url` or `sdist-build`.
-    pub fn source_label(&self) -> &'static str {
+    /// Where it comes from, for the report.
+    pub fn source(&self) -> WheelSource {
         match self {
             Artifact::Wheel(f) => match &f.origin {
-                DistOrigin::FindLinks(_) => "find-links",
-                DistOrigin::Index(_) => "index",
-                DistOrigin::Direct(_) => "url",
+                DistOrigin::FindLinks(_) => WheelSource::FindLinks,
+                DistOrigin::Index(_) => WheelSource::Index,
+                DistOrigin::Direct(_) => WheelSource::Url,
             },
-            Artifact::Sdist(_) | Artifact::Built { .. } => "sdist-build",
-            Artifact::LocalWheel(_) => "url",
+            Artifact::Sdist(_) | Artifact::Built { .. } => WheelSource::SdistBuild,
+            Artifact::LocalWheel(_) => WheelSource::Url,
         }
     }
 }
@@ -333,7 +334,7 @@ impl<'a> IndexSource<'a> {
             c.requires_python = best
                 .requires_python
                 .as_deref()
-                .and_then(|s| VersionSpecifiers::from_str(s).ok());
+                .and_then(|s| crate::guard::specifiers(s).ok());
             match (best.wheel, best.sdist) {
                 (Some((_, _, f)), _) => {
                     artifacts.insert(version, Artifact::Wheel(f));
@@ -461,7 +462,7 @@ pub fn sdist_version(name: &str, filename: &str) -> Option<Version> {
     if normalize(n) != name {
         return None;
     }
-    Version::from_str(v).ok()
+    crate::guard::version(v).ok()
 }
 
 impl PackageSource for IndexSource<'_> {

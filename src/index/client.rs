@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header;
@@ -19,6 +19,7 @@ use crate::names::normalize;
 use super::credentials::{remember_credentials, strip_credentials, Credential};
 use super::dist::{DistFile, DistOrigin, RemoteMetadata};
 use super::error::{http_error, IndexError};
+use super::failures::{Failures, GaveUp};
 use super::hashes::{check_cached, verify_hashes};
 use super::remote_zip::read_local_wheel;
 use super::settings::ClientSettings;
@@ -42,6 +43,7 @@ pub struct IndexClient {
     pub(super) http: Client,
     projects: Mutex<HashMap<String, Vec<DistFile>>>,
     pages: Mutex<HashMap<String, Vec<DistFile>>>,
+    failures: Failures,
 }
 
 impl fmt::Debug for IndexClient {
@@ -68,6 +70,9 @@ impl IndexClient {
             }
             remember_credentials(&url, &mut credentials);
             indexes.push(strip_credentials(&url));
+        }
+        for url in &settings.credentials {
+            remember_credentials(url.expose(), &mut credentials);
         }
         let mut find_links = Vec::new();
         for entry in &settings.find_links {
@@ -106,6 +111,7 @@ impl IndexClient {
             http,
             projects: Mutex::new(HashMap::new()),
             pages: Mutex::new(HashMap::new()),
+            failures: Failures::default(),
         })
     }
 
@@ -119,6 +125,11 @@ impl IndexClient {
     /// know (404) contributes nothing; an empty result means "not found".
     /// Results are memoised for the life of the client.
     pub fn project(&self, name: &str) -> Result<Vec<DistFile>, IndexError> {
+        if name.chars().count() > crate::names::MAX_NAME_CHARS {
+            return Err(IndexError::NameTooLong {
+                name: name.to_string(),
+            });
+        }
         let norm = normalize(name);
         if let Some(files) = lock(&self.projects).get(&norm) {
             return Ok(files.clone());
@@ -369,8 +380,14 @@ impl IndexClient {
         customize: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<T, IndexError> {
         let attempts = self.settings.attempts.max(1);
+        let started = Instant::now();
         let mut attempt = 0;
         loop {
+            // A host given up on (by this caller or another thread) is not
+            // waited on again.
+            if let Some(e) = self.failures.of(url) {
+                return Err(e);
+            }
             attempt += 1;
             let last = attempt >= attempts;
             let outcome = match customize(self.get(url)).send() {
@@ -392,11 +409,16 @@ impl IndexClient {
             };
             if let Some((e, u, retry)) = outcome {
                 if last || !retry {
-                    return Err(IndexError::Network {
-                        url: u.to_string(),
-                        message: error_chain(&e),
+                    let failure = GaveUp {
+                        url: crate::secrets::redact_url(&u),
+                        message: crate::secrets::redact_text(&error_chain(&e)),
                         attempts: attempt,
-                    });
+                        waited: started.elapsed(),
+                    };
+                    if !unreachable(&e) {
+                        return Err(failure.error());
+                    }
+                    return Err(self.failures.give_up(url, failure));
                 }
                 tracing::debug!(url = %u, attempt, attempts, reason = %error_chain(&e), "retrying");
             }
@@ -422,14 +444,23 @@ impl IndexClient {
         mut response: Response,
         file: &DistFile,
     ) -> Result<FinishedBlob, Attempt> {
-        let mut writer = self
+        let writer = self
             .cache
             .blob_writer()
             .map_err(|e| Attempt::Fatal(e.into()))?;
-        response
-            .copy_to(&mut writer)
-            .map_err(|e| Attempt::Transient(e, file.url.clone()))?;
-        writer.finish().map_err(|e| Attempt::Fatal(e.into()))
+        let mut sink = BlobSink {
+            writer,
+            failed: None,
+        };
+        if let Err(e) = response.copy_to(&mut sink) {
+            // A write that failed is the disk's problem: not retried, not
+            // blamed on the network. Anything else is the transfer's.
+            return Err(match sink.failed {
+                Some(cache) => Attempt::Fatal(cache.into()),
+                None => Attempt::Transient(e, file.url.clone()),
+            });
+        }
+        sink.writer.finish().map_err(|e| Attempt::Fatal(e.into()))
     }
 
     fn copy_local(&self, file: &DistFile) -> Result<FinishedBlob, IndexError> {
@@ -540,6 +571,36 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// A blob being written from a response, remembering why a write failed
+/// (reqwest reports it as a body error otherwise).
+struct BlobSink {
+    writer: crate::cache::BlobWriter,
+    failed: Option<crate::cache::CacheError>,
+}
+
+impl std::io::Write for BlobSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.writer.append(buf) {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                let io = std::io::Error::new(e.source.kind(), e.source.to_string());
+                self.failed = Some(e);
+                Err(io)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// The host did not answer in time or refused the connection: give up on
+/// it for the run (a broken body of one file says nothing about the host).
+fn unreachable(e: &reqwest::Error) -> bool {
+    e.is_timeout() || e.is_connect()
 }
 
 fn is_transient(e: &reqwest::Error) -> bool {

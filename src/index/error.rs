@@ -13,7 +13,10 @@ use crate::error::{Classify, ExitKind};
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     /// An index or find-links URL does not parse.
-    #[error("invalid index URL {input:?}: {message}")]
+    #[error(
+        "invalid index URL {:?}: {message}",
+        crate::secrets::redact_text(input)
+    )]
     InvalidUrl {
         /// The offending input.
         input: String,
@@ -28,8 +31,9 @@ pub enum IndexError {
         /// The HTTP status code.
         status: u16,
     },
-    /// The server could not be reached (after retries).
-    #[error("cannot fetch {url}: {message} (after {attempts} attempt(s); check the network, or use --offline with a warm cache)")]
+    /// The server could not be reached (after retries); the host is not
+    /// asked again in this run.
+    #[error("cannot fetch {url}: {message} (gave up after {attempts} attempt(s) in {waited_secs:.0} s; check the network, or use --offline with a warm cache)")]
     Network {
         /// The URL (credentials stripped).
         url: String,
@@ -37,6 +41,8 @@ pub enum IndexError {
         message: String,
         /// How many attempts were made.
         attempts: u32,
+        /// Seconds spent on them, backoff included.
+        waited_secs: f64,
     },
     /// `--offline` and the thing is not cached.
     #[error("{what} is not in the cache; run once without --offline")]
@@ -87,7 +93,7 @@ pub enum IndexError {
         filename: String,
     },
     /// A local file or directory could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: PathBuf,
@@ -98,6 +104,16 @@ pub enum IndexError {
     /// The cache could not be written.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// A project name too long to ask an index for (a hostile METADATA).
+    #[error(
+        "the project name `{}` is too long; grail refuses names over {} characters",
+        crate::names::shown(name),
+        crate::names::MAX_NAME_CHARS
+    )]
+    NameTooLong {
+        /// The name as given.
+        name: String,
+    },
     /// The HTTP client could not be built (TLS setup).
     #[error("cannot start the HTTP client: {0}")]
     Client(String),
@@ -114,11 +130,14 @@ fn status_hint(status: u16) -> &'static str {
     }
 }
 
-/// Bad URLs are usage errors (1), everything else is a dependency failure (2).
+/// Bad URLs and an unusable cache are usage errors (1), everything else is
+/// a dependency failure (2).
 impl Classify for IndexError {
     fn exit_kind(&self) -> ExitKind {
         match self {
             IndexError::InvalidUrl { .. } => ExitKind::Usage,
+            // A full or unwritable cache is the machine's, not the index's.
+            IndexError::Cache(e) => e.exit_kind(),
             _ => ExitKind::Dependencies,
         }
     }
@@ -126,7 +145,7 @@ impl Classify for IndexError {
 
 pub(super) fn http_error(url: &Url, status: StatusCode) -> IndexError {
     IndexError::Http {
-        url: url.to_string(),
+        url: crate::secrets::redact_url(url),
         status: status.as_u16(),
     }
 }

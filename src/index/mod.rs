@@ -1,12 +1,12 @@
 //! The package index client: lists a project's files on simple-API indexes
 //! (PEP 691 JSON or PEP 503 HTML) and find-links locations, reads their core
 //! metadata as cheaply as possible, and downloads them into the
-//! content-addressed [`Cache`].
+//! content-addressed [`Cache`](crate::cache::Cache).
 //!
 //! Intended call sequence (the resolver and the CLI drive it):
 //!
 //! 1. [`IndexClient::new`] once per run, from [`ClientSettings`] (CLI flags,
-//!    requirements.txt options, `PIP_*` variables) and a [`Cache`].
+//!    requirements.txt options, `PIP_*` variables) and a [`Cache`](crate::cache::Cache).
 //! 2. [`IndexClient::project`] for each project name the resolver meets: every
 //!    [`DistFile`] on every index and find-links location, yanked files included
 //!    (the resolver decides, PEP 592).
@@ -49,6 +49,7 @@ mod client;
 mod credentials;
 mod dist;
 mod error;
+mod failures;
 mod hashes;
 mod metadata;
 mod options;

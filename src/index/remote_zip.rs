@@ -102,25 +102,34 @@ pub(super) fn read_wheel_metadata(
             return Err(bad("zip64 locator missing"));
         }
         let record_at = le64(&locator, 8);
-        let record = source.read(record_at, record_at + 56)?;
+        let record = source.read(record_at, record_at.saturating_add(56))?;
         if record[..4] != *b"PK\x06\x06" {
             return Err(bad("zip64 end-of-central-directory record missing"));
         }
         cd_size = le64(&record, 40);
         cd_offset = le64(&record, 48);
     }
-    let cd = source.read(cd_offset, cd_offset + cd_size)?;
+    // Declared offsets and sizes are untrusted: additions saturate (and then
+    // fall outside the file), METADATA is read only when its size is sane.
+    let cd = source.read(cd_offset, cd_offset.saturating_add(cd_size))?;
     let entries = parse_central_directory(&cd)?;
-    let unzipped: u64 = entries.iter().map(|e| e.uncompressed).sum();
+    let unzipped: u64 = entries
+        .iter()
+        .fold(0u64, |sum, e| sum.saturating_add(e.uncompressed));
     let entry = pick_metadata(&entries, filename)
         .ok_or_else(|| bad("no *.dist-info/METADATA in the wheel"))?;
     // The local header's name/extra lengths may differ from the central ones.
-    let header = source.read(entry.local_offset, entry.local_offset + 30)?;
+    let header = source.read(entry.local_offset, entry.local_offset.saturating_add(30))?;
     if header[..4] != *b"PK\x03\x04" {
         return Err(bad("bad local file header for METADATA"));
     }
-    let data_at = entry.local_offset + 30 + le16(&header, 26) + le16(&header, 28);
-    let raw = source.read(data_at, data_at + entry.compressed)?;
+    if entry.compressed > crate::wheel::MAX_TEXT_ENTRY_BYTES
+        || entry.uncompressed > crate::wheel::MAX_TEXT_ENTRY_BYTES
+    {
+        return Err(bad("METADATA declares an impossible size"));
+    }
+    let data_at = (entry.local_offset + 30 + le16(&header, 26)).saturating_add(le16(&header, 28));
+    let raw = source.read(data_at, data_at.saturating_add(entry.compressed))?;
     let metadata = inflate(entry, &raw)?;
     Ok(RemoteMetadata {
         metadata,
@@ -203,13 +212,11 @@ pub(super) fn pick_metadata<'a>(entries: &'a [CdEntry], filename: &str) -> Optio
 pub(super) fn inflate(entry: &CdEntry, raw: &[u8]) -> Result<Vec<u8>, ZipFailure> {
     let data = match entry.method {
         0 => raw.to_vec(),
-        8 => {
-            let mut out = Vec::with_capacity(entry.uncompressed as usize);
-            flate2::read::DeflateDecoder::new(raw)
-                .read_to_end(&mut out)
-                .map_err(|e| ZipFailure::Bad(format!("cannot inflate METADATA: {e}")))?;
-            out
-        }
+        8 => crate::wheel::read_capped(
+            flate2::read::DeflateDecoder::new(raw),
+            entry.uncompressed.min(crate::wheel::MAX_TEXT_ENTRY_BYTES),
+        )
+        .map_err(|e| ZipFailure::Bad(format!("cannot inflate METADATA: {e}")))?,
         other => {
             return Err(ZipFailure::Bad(format!(
                 "METADATA uses unsupported compression method {other}"

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::secrets::SecretUrl;
+
 /// Where and how to look for distributions.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -23,12 +25,15 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// Attempts per request on 5xx, connection errors and timeouts (at least 1).
     pub attempts: u32,
-    /// Worker threads for [`IndexClient::download_all`].
+    /// Worker threads for [`IndexClient::download_all`](super::IndexClient::download_all).
     pub concurrency: usize,
+    /// URLs whose credentials are sent as basic auth to their origin
+    /// (direct references in requirements.txt; index URLs carry their own).
+    pub credentials: Vec<SecretUrl>,
 }
 
 impl Default for ClientSettings {
-    /// PyPI, no find-links, online, 30 s timeout, 3 attempts, 8 workers.
+    /// PyPI, no find-links, online, 15 s timeout (pip's), 3 attempts, 8 workers.
     fn default() -> Self {
         ClientSettings {
             index_urls: vec![Url::parse("https://pypi.org/simple/").expect("static URL")],
@@ -36,9 +41,10 @@ impl Default for ClientSettings {
             no_index: false,
             offline: false,
             refresh: false,
-            timeout: Duration::from_secs(30),
+            timeout: Duration::from_secs(15),
             attempts: 3,
             concurrency: 8,
+            credentials: Vec::new(),
         }
     }
 }

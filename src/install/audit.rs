@@ -74,6 +74,15 @@ pub struct AuditError {
     pub kind: AuditErrorKind,
 }
 
+/// On its own (where the file came from unknown) a shared object that will
+/// not load is a dependency failure; [`super::InstallError::Audit`] knows
+/// whether it came from vendor/ and says exit 1 then.
+impl crate::error::Classify for AuditError {
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Dependencies
+    }
+}
+
 /// What is wrong with a shared object.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuditErrorKind {

@@ -13,7 +13,7 @@ pub mod audit;
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,11 +21,14 @@ use rayon::prelude::*;
 
 use crate::assemble::{Entry, EntrySource, Origin, ZipPlan};
 use crate::cache::Cache;
+use crate::error::{Classify, ExitKind};
 use crate::install::audit::{audit_shared_object, should_audit, AuditError};
 use crate::target::LambdaTarget;
 use crate::wheel::{InstallAction, WheelArchive};
 
-/// Why installing or auditing failed.
+/// Why installing or auditing failed. Every variant says whether the wheel
+/// came from vendor/: a broken vendored wheel is the project's input (exit
+/// 1), a broken dependency is a dependency failure (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// Reading the wheel failed.
@@ -35,10 +38,17 @@ pub enum InstallError {
         path: PathBuf,
         /// What went wrong.
         message: String,
+        /// Whether the wheel is in vendor/.
+        vendored: bool,
     },
     /// The plan rejected an entry (a conflict).
-    #[error(transparent)]
-    Assemble(#[from] crate::assemble::AssembleError),
+    #[error("{error}")]
+    Assemble {
+        /// The conflict (printed in the message, so not a `source()`).
+        error: crate::assemble::AssembleError,
+        /// Whether the wheel is in vendor/.
+        vendored: bool,
+    },
     /// A shared object fails the audit.
     #[error("{error} (from {origin})")]
     Audit {
@@ -49,6 +59,47 @@ pub enum InstallError {
         /// Whether the file came from vendor/ (bad input) rather than a dependency.
         vendored: bool,
     },
+}
+
+impl Classify for InstallError {
+    /// 1 for a vendor/ wheel, 2 for a dependency.
+    fn exit_kind(&self) -> ExitKind {
+        let (InstallError::Wheel { vendored, .. }
+        | InstallError::Assemble { vendored, .. }
+        | InstallError::Audit { vendored, .. }) = self;
+        if *vendored {
+            ExitKind::Usage
+        } else {
+            ExitKind::Dependencies
+        }
+    }
+}
+
+/// An error about something in vendor/: the project's input, so exit 1
+/// whatever the same error means elsewhere (a [`crate::wheel::WheelError`]
+/// on a downloaded wheel is exit 2). Prints as the error itself.
+///
+/// ```
+/// use grail::error::{Classify, ExitKind};
+/// use grail::install::Vendored;
+/// let e = grail::wheel::WheelArchive::open(std::path::Path::new("vendor/x-1.0-py3-none-any.whl"))
+///     .unwrap_err();
+/// assert_eq!(e.exit_kind(), ExitKind::Dependencies);
+/// assert_eq!(Vendored(e).exit_kind(), ExitKind::Usage);
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct Vendored<E: Classify>(pub E);
+
+impl<E: Classify> Classify for Vendored<E> {
+    /// Exit 1, except that a file too large for Lambda stays a budget
+    /// failure (3) wherever it comes from.
+    fn exit_kind(&self) -> ExitKind {
+        match self.0.exit_kind() {
+            ExitKind::Budget => ExitKind::Budget,
+            _ => ExitKind::Usage,
+        }
+    }
 }
 
 /// Add every installable entry of `wheel` to `plan`.
@@ -86,6 +137,7 @@ fn add_wheel_except(
     let werr = |message: String| InstallError::Wheel {
         path: wheel.path.clone(),
         message,
+        vendored,
     };
     let file = File::open(&wheel.path).map_err(|e| werr(e.to_string()))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| werr(e.to_string()))?;
@@ -122,7 +174,8 @@ fn add_wheel_except(
             mode: if mode & 0o111 != 0 { 0o755 } else { 0o644 },
             origin: origin.clone(),
             fingerprint: Some((e.crc32, e.uncompressed_size)),
-        })?;
+        })
+        .map_err(|error| InstallError::Assemble { error, vendored })?;
     }
     Ok(())
 }
@@ -163,6 +216,7 @@ pub fn audit_plan(
             let bytes = read_entry(e).map_err(|message| InstallError::Wheel {
                 path: PathBuf::from(&e.name),
                 message,
+                vendored: e.origin.is_vendor(),
             })?;
             let verdict = audit_shared_object(&e.name, &bytes, target);
             match &verdict {
@@ -216,9 +270,8 @@ fn read_wheel_entry(wheel: &Path, index: usize) -> Result<Vec<u8>, String> {
         let mut f = z
             .by_index(index)
             .map_err(|e| format!("{}: {e}", wheel.display()))?;
-        let mut buf = Vec::with_capacity(f.size() as usize);
-        f.read_to_end(&mut buf)
-            .map_err(|e| format!("{}: {e}", wheel.display()))?;
-        Ok(buf)
+        // Never more than the entry declared (checked against the budget).
+        let declared = f.size();
+        crate::wheel::read_capped(&mut f, declared).map_err(|e| format!("{}: {e}", wheel.display()))
     })
 }

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use once_cell::sync::Lazy;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use crate::target::{Arch, PythonVersion};
 
@@ -176,11 +176,13 @@ pub struct LayerHints {
     pub arch: Option<Arch>,
 }
 
-static PANDAS_NAME: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"^AWSSDKPandas-Python3(\d{1,2})(-Arm64)?$").expect("static regex"));
-static PYTHON_TOKEN: Lazy<Regex> =
-    Lazy::new(|| Regex::new(r"(?i)python-?3[._-]?(\d{1,2})(?:[^0-9]|$)").expect("static regex"));
-static ARCH_TOKEN: Lazy<Regex> = Lazy::new(|| {
+static PANDAS_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^AWSSDKPandas-Python3(\d{1,2})(-Arm64)?$").expect("static regex")
+});
+static PYTHON_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)python-?3[._-]?(\d{1,2})(?:[^0-9]|$)").expect("static regex")
+});
+static ARCH_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[-_])(x86_64|x86-64|arm64|aarch64)(?:[-_]|$)").expect("static regex")
 });
 

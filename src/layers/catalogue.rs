@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use once_cell::sync::Lazy;
 use serde::Deserialize;
+use std::sync::LazyLock;
 
 use super::{LayerArn, LayerManifest};
 
 const EMBEDDED: &str = include_str!("../../data/aws-sdk-pandas-catalogue.json");
 
-static CATALOGUE: Lazy<Catalogue> = Lazy::new(|| {
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
     // The file is generated and checked by a unit test; failing here is a build bug.
     serde_json::from_str(EMBEDDED).expect("data/aws-sdk-pandas-catalogue.json is valid")
 });
@@ -122,6 +122,22 @@ impl Catalogue {
             .collect();
         v.sort();
         v
+    }
+
+    /// Every catalogued layer version, with its manifest (`arn` filled in):
+    /// the candidates `grail suggest-layers` weighs.
+    pub fn entries(&self) -> impl Iterator<Item = (LayerArn, CatalogueEntry)> + '_ {
+        self.layers.iter().filter_map(|l| {
+            let arn = LayerArn {
+                partition: l.partition.clone(),
+                region: l.region.clone(),
+                account: l.account.clone(),
+                name: l.name.clone(),
+                version: l.version,
+            };
+            let entry = self.lookup(&arn)?;
+            Some((arn, entry))
+        })
     }
 
     /// The releases the catalogue knows, ascending (string order).

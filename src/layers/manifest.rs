@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 
 use super::{LayerArn, LayerError};
@@ -101,10 +101,11 @@ impl LayerManifest {
     /// Read and validate a user manifest (`--layer-manifest ARN=PATH`,
     /// config `layer_manifests`). Errors name the file (exit 1).
     pub fn load(path: &Path) -> Result<LayerManifest, LayerError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LayerError::ManifestRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::textfile::read_user_text(path).map_err(|source| LayerError::ManifestRead {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_json(&text).map_err(|message| LayerError::ManifestInvalid {
             path: path.to_path_buf(),
             message,
@@ -221,7 +222,7 @@ mod opt_str {
     use super::*;
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<T: fmt::Display, S: Serializer>(
+    pub(super) fn serialize<T: fmt::Display, S: Serializer>(
         v: &Option<T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -231,7 +232,7 @@ mod opt_str {
         }
     }
 
-    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
     where
         T: FromStr,
         T::Err: fmt::Display,

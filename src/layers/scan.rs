@@ -6,9 +6,8 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use once_cell::sync::Lazy;
-use pep440_rs::Version;
 use regex::Regex;
+use std::sync::LazyLock;
 
 use super::manifest::{site_packages_python, LayerManifest, LayerPackage, Provenance};
 use super::{LayerArn, LayerError, MANIFEST_SCHEMA};
@@ -39,7 +38,7 @@ struct DistEntry {
     record: Option<String>,
 }
 
-static EXT_TAG: Lazy<Regex> = Lazy::new(|| {
+static EXT_TAG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\.cpython-3(\d{1,2})-(x86_64|aarch64)-linux-gnu\.so$").expect("static regex")
 });
 
@@ -81,12 +80,24 @@ fn split_site(name: &str) -> Option<(&str, &str)> {
 /// size; `lib/*.so*` are the native libs. The Python version and
 /// architecture come from a `python3.X/site-packages` dir or compiled
 /// extension names, else from the ARN's name.
+///
+/// A panic inside the zip reader is an error naming the zip, never a crash.
 pub fn scan_layer_zip(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLayer, LayerError> {
+    crate::guard::catch(|| scan_unguarded(path, arn)).unwrap_or_else(|panic| {
+        Err(LayerError::ZipEntry {
+            path: path.to_path_buf(),
+            entry: "(the archive)".to_string(),
+            message: format!("the zip reader failed on it ({panic}); the archive is malformed"),
+        })
+    })
+}
+
+fn scan_unguarded(path: &Path, arn: Option<&LayerArn>) -> Result<ScannedLayer, LayerError> {
     let zip_err = |source| LayerError::Zip {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(|source| LayerError::ZipOpen {
+    let file = crate::textfile::open_regular(path).map_err(|source| LayerError::ZipOpen {
         path: path.to_path_buf(),
         source,
     })?;
@@ -245,7 +256,7 @@ fn read_packages(
             warnings.push(format!("{} lacks Name or Version; skipped", d.metadata));
             continue;
         };
-        let version = match raw_version.parse::<Version>() {
+        let version = match crate::guard::version(&raw_version) {
             Ok(v) => v,
             Err(e) => {
                 warnings.push(format!(

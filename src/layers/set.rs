@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 
 use super::{runtime_manifest, Catalogue, LayerArn, LayerError, LayerManifest};
 use crate::budget::{LayerUsage, SizeItem};
@@ -166,9 +166,9 @@ impl LayerSet {
         let attached: Vec<LayerArn> = entries.iter().filter_map(|(_, a)| a.clone()).collect();
         let mut user: BTreeMap<LayerArn, PathBuf> = BTreeMap::new();
         for (key, path) in input.user_manifests {
-            let arn: LayerArn = key.parse().map_err(|source| LayerError::ManifestKey {
+            let arn: LayerArn = key.parse().map_err(|error| LayerError::ManifestKey {
                 path: path.clone(),
-                source,
+                error,
             })?;
             if !attached.contains(&arn) {
                 warnings.push(format!(
@@ -197,35 +197,7 @@ impl LayerSet {
                 });
                 continue;
             };
-            let (manifest, source) = if let Some(path) = user.get(&arn) {
-                let m = LayerManifest::load(path)?;
-                if let Some(other) = m.arn.as_ref().filter(|a| **a != arn) {
-                    warnings.push(format!(
-                        "layer manifest {} describes {other} but is given for {arn}; using it for {arn}",
-                        path.display()
-                    ));
-                }
-                (Some(m), ManifestSource::User(path.clone()))
-            } else if let Some(hit) = input.catalogue.lookup(&arn) {
-                (Some(hit.manifest), ManifestSource::Catalogue(hit.release))
-            } else {
-                warnings.push(missing_manifest_warning(input.catalogue, &arn));
-                (None, ManifestSource::Missing)
-            };
-            let usable = match mismatch(&arn, manifest.as_ref(), input.target) {
-                Some(w) => {
-                    warnings.push(w);
-                    false
-                }
-                None => true,
-            };
-            layers.push(AttachedLayer {
-                entry,
-                arn: Some(arn),
-                manifest,
-                source,
-                usable,
-            });
+            layers.push(attach(entry, arn, &user, &input, &mut warnings)?);
         }
 
         let mut provided = BTreeMap::new();
@@ -244,6 +216,18 @@ impl LayerSet {
         })
     }
 
+    /// This set with one more layer attached last (a candidate that
+    /// `grail suggest-layers` weighs): its packages count as provided
+    /// over the earlier layers', as Lambda extracts it last.
+    pub fn with_layer(&self, layer: AttachedLayer) -> LayerSet {
+        let mut set = self.clone();
+        if let Some(m) = layer.manifest.as_ref().filter(|_| layer.usable) {
+            merge(&mut set.provided, m, &layer.entry);
+        }
+        set.layers.push(layer);
+        set
+    }
+
     /// Every layer's rows for [`crate::budget::render_breakdown`].
     pub fn size_items(&self) -> Vec<SizeItem> {
         self.layers
@@ -256,6 +240,46 @@ impl LayerSet {
     pub fn usages(&self) -> Vec<LayerUsage> {
         self.layers.iter().map(AttachedLayer::usage).collect()
     }
+}
+
+/// One attached layer with a valid ARN: its manifest (the user's file, else
+/// the catalogue's) and whether it fits the target.
+fn attach(
+    entry: String,
+    arn: LayerArn,
+    user: &BTreeMap<LayerArn, PathBuf>,
+    input: &LayerSetInput<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<AttachedLayer, LayerError> {
+    let (manifest, source) = if let Some(path) = user.get(&arn) {
+        let m = LayerManifest::load(path)?;
+        if let Some(other) = m.arn.as_ref().filter(|a| **a != arn) {
+            warnings.push(format!(
+                "layer manifest {} describes {other} but is given for {arn}; using it for {arn}",
+                path.display()
+            ));
+        }
+        (Some(m), ManifestSource::User(path.clone()))
+    } else if let Some(hit) = input.catalogue.lookup(&arn) {
+        (Some(hit.manifest), ManifestSource::Catalogue(hit.release))
+    } else {
+        warnings.push(missing_manifest_warning(input.catalogue, &arn));
+        (None, ManifestSource::Missing)
+    };
+    let usable = match mismatch(&arn, manifest.as_ref(), input.target) {
+        Some(w) => {
+            warnings.push(w);
+            false
+        }
+        None => true,
+    };
+    Ok(AttachedLayer {
+        entry,
+        arn: Some(arn),
+        manifest,
+        source,
+        usable,
+    })
 }
 
 fn merge(into: &mut BTreeMap<String, Provided>, m: &LayerManifest, by: &str) {
@@ -534,6 +558,7 @@ mod tests {
             false,
             py312(),
         )
+        .map_err(crate::error::Failure::from)
         .unwrap_err()
         .to_string();
         assert!(

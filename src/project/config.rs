@@ -65,8 +65,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use once_cell::sync::Lazy;
 use serde_json::{Map, Value};
+use std::sync::LazyLock;
 
 use crate::error::{Classify, ExitKind};
 use crate::target::{Arch, PythonVersion, PythonVersionError, MAX_PYTHON, MIN_PYTHON};
@@ -454,14 +454,14 @@ struct Settings {
 }
 
 /// Chalice's default params (`project_dir` aside).
-static DEFAULTS: Lazy<Settings> = Lazy::new(|| Settings {
+static DEFAULTS: LazyLock<Settings> = LazyLock::new(|| Settings {
     api_gateway_stage: Some("api".to_string()),
     api_gateway_endpoint_type: Some("EDGE".to_string()),
     autogen_policy: Some(true),
     ..Settings::default()
 });
 
-static EMPTY: Lazy<Settings> = Lazy::new(Settings::default);
+static EMPTY: LazyLock<Settings> = LazyLock::new(Settings::default);
 
 /// One stage: its settings and its functions.
 #[derive(Clone, Debug, Default)]
@@ -562,10 +562,11 @@ impl Config {
     /// Read and validate `<project_dir>/.chalice/config.json`.
     pub fn load(project_dir: &Path) -> Result<Config, ConfigError> {
         let path = project_dir.join(CONFIG_FILE);
-        let bytes = std::fs::read(&path).map_err(|error| ConfigError {
-            path: path.clone(),
-            kind: ConfigErrorKind::Unreadable { error },
-        })?;
+        let bytes = crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES)
+            .map_err(|error| ConfigError {
+                path: path.clone(),
+                kind: ConfigErrorKind::Unreadable { error },
+            })?;
         Config::parse_bytes(path, &bytes)
     }
 

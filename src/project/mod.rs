@@ -75,7 +75,7 @@ pub struct VendorPackage {
     /// PEP 503-normalised name. Ex) `cryptography`
     pub name: String,
     /// The version from its METADATA. Ex) `1.9`
-    pub version: pep440_rs::Version,
+    pub version: pep508_rs::pep440_rs::Version,
     /// The dist-info directory name. Ex) `cryptography-1.9.dist-info`
     pub dist_info: String,
     /// Bytes of the files its RECORD lists that exist under vendor/.
@@ -108,18 +108,28 @@ pub enum ProjectError {
     #[error("{0} not found: a Chalice project needs an app.py next to .chalice/ (is --project-dir right?)")]
     NoApp(PathBuf),
     /// A file or directory could not be read.
-    #[error("cannot read {path}: {source}; fix its permissions or remove it")]
+    #[error("cannot read {path} (fix its permissions or remove it)")]
     Unreadable {
         /// What could not be read.
         path: PathBuf,
         /// The OS error.
         source: std::io::Error,
     },
+    /// A FIFO, device or socket (symlinks followed) where a file is shipped.
+    #[error("cannot ship {path}: {reason}; remove it or replace it with a regular file")]
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
     /// A symlink points nowhere.
     #[error("{0} is a broken symlink; remove it or point it at a file")]
     BrokenSymlink(PathBuf),
-    /// Following symlinks under vendor/ came back to an ancestor.
-    #[error("symlink loop under vendor/ at {0}; remove the link")]
+    /// A symlink leads back to itself or to a folder above it.
+    #[error(
+        "{0} is a symlink loop (it leads back to itself or a folder above it); remove the link"
+    )]
     SymlinkLoop(PathBuf),
     /// A path cannot be stored in a zip (not UTF-8).
     #[error("{0} has a name that is not valid UTF-8; rename it")]
@@ -171,6 +181,14 @@ impl Project {
 
     /// Collect app.py, chalicelib/ and vendor/.
     pub fn collect(&self) -> Result<ProjectSources, ProjectError> {
+        self.collect_except(&[])
+    }
+
+    /// Collect app.py, chalicelib/ and vendor/, never shipping `not_shipped`
+    /// (OUT: a previous run's zips must not end up inside the next one) nor
+    /// grail's `.grail-out-*` staging directories; each one met is a warning.
+    pub fn collect_except(&self, not_shipped: &[PathBuf]) -> Result<ProjectSources, ProjectError> {
+        let excluded = Excluded::new(not_shipped);
         let mut out = ProjectSources::default();
         let app = self.dir.join("app.py");
         match (fs::symlink_metadata(&app), fs::metadata(&app)) {
@@ -189,18 +207,13 @@ impl Project {
 
         let chalicelib = self.dir.join("chalicelib");
         if chalicelib.is_dir() {
-            walk(
-                &chalicelib,
-                "chalicelib/",
-                false,
-                FileOrigin::Chalicelib,
-                &mut out,
-            )?;
+            let origin = FileOrigin::Chalicelib;
+            walk(&chalicelib, "chalicelib/", origin, &excluded, &mut out)?;
         }
 
         let vendor = self.dir.join("vendor");
         if vendor.is_dir() {
-            walk(&vendor, "", true, FileOrigin::Vendor, &mut out)?;
+            walk(&vendor, "", FileOrigin::Vendor, &excluded, &mut out)?;
             out.vendor_packages = vendor_packages(&vendor, &mut out.warnings)?;
         }
         Ok(out)
@@ -216,17 +229,63 @@ pub fn is_junk(rel: &Path) -> bool {
             .is_some_and(|n| n.ends_with(".pyc") || n == ".DS_Store")
 }
 
+/// Paths that are never shipped, known by identity (device and inode) so
+/// that a symlink or `..` cannot smuggle them in under another name.
+struct Excluded {
+    ids: Vec<(u64, u64)>,
+}
+
+/// The prefix of grail's staging directories (a run writes OUT there first).
+pub const STAGING_PREFIX: &str = ".grail-out-";
+
+impl Excluded {
+    fn new(paths: &[PathBuf]) -> Excluded {
+        use std::os::unix::fs::MetadataExt;
+        // A path that does not exist yet cannot be inside the sources.
+        let ids = paths
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok())
+            .map(|m| (m.dev(), m.ino()))
+            .collect();
+        Excluded { ids }
+    }
+
+    /// Whether `entry` is OUT or a staging directory.
+    fn matches(&self, entry: &walkdir::DirEntry) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let staging = entry.file_type().is_dir()
+            && entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(STAGING_PREFIX));
+        staging
+            || (!self.ids.is_empty()
+                && fs::metadata(entry.path()).is_ok_and(|m| self.ids.contains(&(m.dev(), m.ino()))))
+    }
+}
+
+/// Walk one shipped folder. vendor/ follows symlinks (as Chalice does);
+/// chalicelib/ ships a linked file's target but skips linked directories.
 fn walk(
     root: &Path,
     prefix: &str,
-    follow_links: bool,
     origin: FileOrigin,
+    excluded: &Excluded,
     out: &mut ProjectSources,
 ) -> Result<(), ProjectError> {
+    let mut met = Vec::new();
     let walker = WalkDir::new(root)
-        .follow_links(follow_links)
+        .follow_links(origin == FileOrigin::Vendor)
         .sort_by_file_name()
-        .min_depth(1);
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(|e| {
+            let keep = !excluded.matches(e);
+            if !keep {
+                met.push(e.path().to_path_buf());
+            }
+            keep
+        });
     for entry in walker {
         let entry = entry.map_err(|e| {
             let path = e
@@ -237,10 +296,7 @@ fn walk(
                 return ProjectError::SymlinkLoop(path);
             }
             match e.into_io_error() {
-                Some(source) if source.kind() == std::io::ErrorKind::NotFound => {
-                    ProjectError::BrokenSymlink(path)
-                }
-                Some(source) => ProjectError::Unreadable { path, source },
+                Some(source) => io_problem(path, source),
                 None => ProjectError::SymlinkLoop(path),
             }
         })?;
@@ -256,7 +312,7 @@ fn walk(
             match fs::metadata(path) {
                 Ok(m) if m.is_dir() => continue,
                 Ok(_) => {}
-                Err(_) => return Err(ProjectError::BrokenSymlink(path.to_path_buf())),
+                Err(e) => return Err(io_problem(path.to_path_buf(), e)),
             }
         }
         if is_junk(rel) {
@@ -267,11 +323,11 @@ fn walk(
             .to_str()
             .ok_or_else(|| ProjectError::NonUtf8(path.to_path_buf()))?;
         let rel_str = rel_str.replace(std::path::MAIN_SEPARATOR, "/");
+        check_readable(path)?;
         if origin == FileOrigin::Vendor && !rel_str.contains('/') && rel_str.ends_with(".whl") {
             out.vendor_wheels.push(path.to_path_buf());
             continue;
         }
-        check_readable(path)?;
         out.files.push(ProjectFile {
             zip_name: format!("{prefix}{rel_str}"),
             path: path.to_path_buf(),
@@ -279,15 +335,38 @@ fn walk(
             origin,
         });
     }
+    for path in met {
+        out.warnings.push(format!(
+            "{} is grail's output (OUT or a staging directory), not a source: not shipped; write OUT outside chalicelib/ and vendor/",
+            path.display()
+        ));
+    }
     Ok(())
 }
 
+/// What an I/O error on a project path means: a link to nothing, a link
+/// loop (ELOOP), or a file grail may not read.
+fn io_problem(path: PathBuf, source: std::io::Error) -> ProjectError {
+    // ELOOP (`ErrorKind::FilesystemLoop` is not stable yet).
+    const ELOOP: i32 = if cfg!(target_os = "linux") { 40 } else { 62 };
+    match source.kind() {
+        std::io::ErrorKind::NotFound => ProjectError::BrokenSymlink(path),
+        _ if source.raw_os_error() == Some(ELOOP) => ProjectError::SymlinkLoop(path),
+        _ => ProjectError::Unreadable { path, source },
+    }
+}
+
+/// The file is a regular file (symlinks followed) that can be opened: a FIFO
+/// would hang the zip writer, a device would never end.
 fn check_readable(path: &Path) -> Result<(), ProjectError> {
-    fs::File::open(path)
+    crate::textfile::open_regular(path)
         .map(|_| ())
-        .map_err(|source| ProjectError::Unreadable {
-            path: path.to_path_buf(),
-            source,
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::InvalidInput => ProjectError::NotRegular {
+                path: path.to_path_buf(),
+                reason: source.to_string(),
+            },
+            _ => io_problem(path.to_path_buf(), source),
         })
 }
 
@@ -331,7 +410,10 @@ fn vendor_packages(
             continue;
         }
         let meta_path = entry.path().join("METADATA");
-        let bytes = match fs::read(&meta_path) {
+        let bytes = match crate::textfile::read_user_file(
+            &meta_path,
+            crate::textfile::MAX_TEXT_FILE_BYTES,
+        ) {
             Ok(b) => b,
             Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
                 warnings.push(format!(
@@ -368,7 +450,7 @@ fn vendor_packages(
 }
 
 /// `Name:` and a PEP 440 `Version:` from a METADATA header block.
-fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String> {
+fn name_and_version(bytes: &[u8]) -> Result<(String, pep508_rs::pep440_rs::Version), String> {
     let headers = crate::metadata::parse_headers(bytes);
     let get = |key: &str| {
         headers
@@ -378,8 +460,7 @@ fn name_and_version(bytes: &[u8]) -> Result<(String, pep440_rs::Version), String
     };
     let name = get("Name").ok_or("no Name field")?;
     let version = get("Version").ok_or("no Version field")?;
-    let parsed = version
-        .parse::<pep440_rs::Version>()
+    let parsed = crate::guard::version(&version)
         .map_err(|e| format!("Version {version:?} is not a PEP 440 version ({e})"))?;
     Ok((name, parsed))
 }
@@ -400,8 +481,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
             continue;
         }
         let value = value.trim();
-        if let Err(e) = value.parse::<pep508_rs::Requirement<pep508_rs::VerbatimUrl>>() {
-            let first = e.to_string();
+        if let Err(first) = crate::guard::requirement(value) {
             let first = first.lines().next().unwrap_or_default();
             warnings.push(format!(
                 "{}:{}: Requires-Dist {value:?} is not a valid requirement ({first}); skipped \
@@ -416,7 +496,7 @@ fn warn_bad_requirements(path: &Path, bytes: &[u8], warnings: &mut Vec<String>) 
 /// Sum the sizes of the files a vendored RECORD lists (best effort: a
 /// missing or odd RECORD counts what can be found).
 fn record_bytes(vendor: &Path, record: &Path) -> u64 {
-    let Ok(text) = fs::read_to_string(record) else {
+    let Ok(text) = crate::textfile::read_user_text(record) else {
         return 0;
     };
     text.lines()
@@ -436,6 +516,32 @@ mod tests {
     fn write(p: &Path, s: &str) {
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, s).unwrap();
+    }
+
+    /// OUT (a directory, or a `--single-file` zip) and staging directories
+    /// are never sources, whatever name reaches them (a vendor/ symlink).
+    #[test]
+    fn out_and_staging_are_never_collected() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        write(&d.join("app.py"), "app");
+        write(&d.join("chalicelib/a.py"), "a");
+        write(&d.join("chalicelib/out/deployment.zip"), "old run");
+        write(&d.join("chalicelib/app.zip"), "old single file");
+        write(&d.join("chalicelib/.grail-out-x1/deployment.zip"), "staged");
+        write(&d.join("vendor/.grail-out-x2/deployment.zip"), "staged");
+        symlink(d.join("chalicelib/out"), d.join("vendor/alias")).unwrap();
+        let project = Project::open(d).unwrap();
+        let got = project
+            .collect_except(&[d.join("chalicelib/out"), d.join("chalicelib/app.zip")])
+            .unwrap();
+        let names: Vec<_> = got.files.iter().map(|f| f.zip_name.as_str()).collect();
+        assert_eq!(names, ["app.py", "chalicelib/a.py"]);
+        assert_eq!(got.warnings.len(), 5, "{:?}", got.warnings);
+        assert!(got.warnings.iter().all(|w| w.contains("not shipped")));
+        // Without OUT named, only the staging directories are left out.
+        let all = project.collect().unwrap();
+        assert_eq!(all.files.len(), 5, "{:?}", all.files);
     }
 
     #[test]

@@ -6,10 +6,8 @@ use std::path::PathBuf;
 
 use crate::error::{Classify, ExitKind};
 
-use pep508_rs::VerbatimUrl;
-
 use super::hash::HashParseError;
-use super::model::Location;
+use super::location::Location;
 
 /// A requirements file that grail cannot use: the file, the line (when the
 /// problem is on one), and what is wrong.
@@ -132,12 +130,22 @@ pub enum RequirementsErrorKind {
         hint: &'static str,
     },
     /// Not a PEP 508 requirement (the pep508 message underlines the spot).
-    #[error("invalid requirement `{text}`: {source}")]
+    #[error("invalid requirement `{text}`: {message}")]
     InvalidRequirement {
         /// The requirement part of the line.
         text: String,
         /// The parser's message.
-        source: Box<pep508_rs::Pep508Error<VerbatimUrl>>,
+        message: String,
+    },
+    /// A project name longer than [`crate::names::MAX_NAME_CHARS`].
+    #[error(
+        "the project name `{}` is too long; grail refuses names over {} characters",
+        crate::names::shown(name),
+        crate::names::MAX_NAME_CHARS
+    )]
+    NameTooLong {
+        /// The name as written.
+        name: String,
     },
     /// A direct reference grail cannot install.
     #[error("`{text}` is {what}, which grail cannot install: {hint}")]

@@ -65,6 +65,7 @@
 mod error;
 mod hash;
 mod lines;
+mod location;
 mod model;
 mod options;
 mod parser;
@@ -77,9 +78,9 @@ use std::path::{Path, PathBuf};
 
 pub use error::{RequirementsError, RequirementsErrorKind};
 pub use hash::{Hash, HashAlgorithm, HashParseError, HashParseErrorKind};
+pub use location::Location;
 pub use model::{
-    FileIndexOption, FileOption, Location, RequirementEntry, RequirementSource, RequirementsFile,
-    Warning,
+    FileIndexOption, FileOption, RequirementEntry, RequirementSource, RequirementsFile, Warning,
 };
 pub use parser::{parse_requirements, parse_str};
 
@@ -101,7 +102,7 @@ pub fn has_at_least_one_package(text: &str) -> bool {
 
 /// [`has_at_least_one_package`] for a file; a missing file has no package.
 pub fn has_at_least_one_package_file(path: &Path) -> io::Result<bool> {
-    match std::fs::read(path) {
+    match crate::textfile::read_user_file(path, crate::textfile::MAX_TEXT_FILE_BYTES) {
         Ok(bytes) => Ok(has_at_least_one_package(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(e),

@@ -5,26 +5,10 @@ use std::path::PathBuf;
 
 use pep508_rs::pep440_rs::Operator;
 use pep508_rs::{MarkerEnvironment, PackageName, Requirement, VerbatimUrl, VersionOrUrl};
-use url::Url;
 
 use super::error::{RequirementsError, RequirementsErrorKind};
 use super::hash::Hash;
-
-/// Where a logical line starts: the file as it was reached (top-level path
-/// joined with `-r`/`-c` paths) and the 1-based number of its first physical line.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Location {
-    /// The requirements or constraints file.
-    pub file: PathBuf,
-    /// 1-based line number of the first physical line of a continued line.
-    pub line: usize,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.file.display(), self.line)
-    }
-}
+use super::location::Location;
 
 /// Where a requirement's distribution comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,8 +22,9 @@ pub enum RequirementSource {
     ///
     /// Ex) `attrs @ https://files.example.com/attrs-23.2.0-py3-none-any.whl#sha256=…`
     WheelUrl {
-        /// The URL as written (after `${VAR}` expansion).
-        url: Url,
+        /// The URL as written (after `${VAR}` expansion); its credentials
+        /// are sent with the download and never printed.
+        url: crate::secrets::SecretUrl,
         /// The wheel's file name, percent-decoded.
         filename: String,
     },

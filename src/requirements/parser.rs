@@ -7,9 +7,8 @@ use url::Url;
 
 use super::error::{RequirementsError, RequirementsErrorKind, BUILD_A_WHEEL};
 use super::lines::{break_args_options, preprocess, shlex_split};
-use super::model::{
-    FileIndexOption, FileOption, Location, RequirementEntry, RequirementsFile, Warning,
-};
+use super::location::Location;
+use super::model::{FileIndexOption, FileOption, RequirementEntry, RequirementsFile, Warning};
 use super::options::LineOptions;
 use super::reference::{parse_requirement, url_scheme};
 
@@ -19,7 +18,7 @@ pub fn parse_requirements(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<RequirementsFile, RequirementsError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::textfile::read_user_file(path, crate::textfile::MAX_TEXT_FILE_BYTES) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RequirementsFile::default()),
         Err(e) => {
@@ -184,6 +183,11 @@ impl<'a> Parser<'a> {
         }
         let base = loc.file.parent().unwrap_or(Path::new(""));
         let (requirement, source, url_hash) = parse_requirement(args, base).map_err(err)?;
+        let name = requirement.name.as_ref();
+        if name.chars().count() > crate::names::MAX_NAME_CHARS {
+            let name = name.to_string();
+            return Err(err(RequirementsErrorKind::NameTooLong { name }));
+        }
         if constraint && !requirement.extras.is_empty() {
             return Err(err(RequirementsErrorKind::ConstraintWithExtras {
                 text: args.to_string(),
@@ -247,13 +251,14 @@ impl<'a> Parser<'a> {
                 .unwrap_or_else(|| PathBuf::from(target)),
             _ => loc.file.parent().unwrap_or(Path::new("")).join(target),
         };
-        let bytes = std::fs::read(&path).map_err(|source| {
-            err(RequirementsErrorKind::Include {
-                option,
-                path: path.clone(),
-                source,
-            })
-        })?;
+        let bytes = crate::textfile::read_user_file(&path, crate::textfile::MAX_TEXT_FILE_BYTES)
+            .map_err(|source| {
+                err(RequirementsErrorKind::Include {
+                    option,
+                    path: path.clone(),
+                    source,
+                })
+            })?;
         let id = identity(&path);
         if self.stack.contains(&id) {
             return Err(err(RequirementsErrorKind::IncludeCycle { path }));

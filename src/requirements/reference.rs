@@ -8,6 +8,8 @@ use pep508_rs::{PackageName, Requirement, VerbatimUrl, VersionOrUrl};
 use regex::Regex;
 use url::Url;
 
+use crate::secrets::SecretUrl;
+
 use super::error::{RequirementsErrorKind, BUILD_A_WHEEL};
 use super::hash::Hash;
 use super::model::RequirementSource;
@@ -139,9 +141,11 @@ pub(super) fn parse_requirement(text: &str, base: &Path) -> Result<Parsed, Requi
 
     // PEP 508.
     let requirement: Requirement<VerbatimUrl> =
-        Requirement::from_str(text).map_err(|e| RequirementsErrorKind::InvalidRequirement {
-            text: text.to_string(),
-            source: Box::new(e),
+        crate::guard::requirement(text).map_err(|message| {
+            RequirementsErrorKind::InvalidRequirement {
+                text: text.to_string(),
+                message,
+            }
         })?;
     match &requirement.version_or_url {
         Some(VersionOrUrl::Url(url)) => {
@@ -228,7 +232,7 @@ fn reference_target(
                 .unwrap_or("");
             let filename = urlencoding_decode(last);
             let source = RequirementSource::WheelUrl {
-                url: parsed.clone(),
+                url: SecretUrl::new(parsed.clone()),
                 filename: filename.clone(),
             };
             (filename, source)
@@ -325,9 +329,9 @@ fn wheel_requirement(
         Some(m) if !m.is_empty() => format!("{from_wheel}{extras} ; {m}"),
         _ => format!("{from_wheel}{extras}"),
     };
-    Requirement::from_str(&spec).map_err(|e| RequirementsErrorKind::InvalidRequirement {
+    crate::guard::requirement(&spec).map_err(|message| RequirementsErrorKind::InvalidRequirement {
         text: text.to_string(),
-        source: Box::new(e),
+        message,
     })
 }
 

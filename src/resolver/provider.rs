@@ -10,8 +10,7 @@ use std::rc::Rc;
 use pep508_rs::pep440_rs::Version;
 use pep508_rs::{ExtraName, Requirement, VerbatimUrl, VersionOrUrl};
 use pubgrub::{
-    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics,
-    PubGrubError, Ranges,
+    Dependencies, DependencyConstraints, DependencyProvider, PackageResolutionStatistics, Ranges,
 };
 
 use super::ranges::specifiers_to_ranges;
@@ -127,23 +126,6 @@ pub(crate) enum Skip {
     PreRelease,
 }
 
-/// Run pubgrub for `request`.
-pub(crate) fn solve(
-    request: &ResolveRequest,
-    source: &dyn PackageSource,
-) -> Result<Solved, ResolveError> {
-    let provider = Provider::new(request, source);
-    match pubgrub::resolve(&provider, Pkg::Root, root_version()) {
-        Ok(selection) => Ok(provider.solved(selection.into_iter().collect())),
-        Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
-            explanation: super::report::explain(&provider, tree),
-        }),
-        Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
-        | Err(PubGrubError::ErrorChoosingVersion { source, .. })
-        | Err(PubGrubError::ErrorInShouldCancel(source)) => Err(source),
-    }
-}
-
 pub(crate) struct Provider<'a> {
     pub(crate) req: &'a ResolveRequest,
     source: &'a dyn PackageSource,
@@ -161,7 +143,7 @@ pub(crate) struct Provider<'a> {
 }
 
 impl<'a> Provider<'a> {
-    fn new(req: &'a ResolveRequest, source: &'a dyn PackageSource) -> Self {
+    pub(crate) fn new(req: &'a ResolveRequest, source: &'a dyn PackageSource) -> Self {
         let mut explicit_pre = HashSet::new();
         let mut constraints: HashMap<String, Ranges<Version>> = HashMap::new();
         for c in &req.constraints {
@@ -422,47 +404,60 @@ impl<'a> Provider<'a> {
                     .collect();
                 Ok(Ok((edges, Vec::new())))
             }
-            Pkg::Extra(name, extra) => {
-                let same = vec![(Pkg::Name(name.clone()), Ranges::singleton(version.clone()))];
-                let md = match self.pin(name) {
-                    Some((_, FixedKind::Vendor)) => return Ok(Ok((Vec::new(), same))),
-                    Some((pin, kind)) if pin == version => {
-                        // The layer has the package but maybe not its extra's
-                        // dependencies: expand them if the metadata is at hand.
-                        match self.metadata(name, version) {
-                            Ok(md) => md,
-                            Err(e) => {
-                                self.warn(format!(
-                                    "{name}[{extra}]: {name} {pin} comes from {}, and its \
-                                     metadata could not be read ({e}); the dependencies of the \
-                                     extra {extra:?} are assumed to be present",
-                                    describe_kind(kind)
-                                ));
-                                return Ok(Ok((Vec::new(), same)));
-                            }
-                        }
-                    }
-                    _ => self.metadata(name, version)?,
-                };
-                let Ok(extra_name) = ExtraName::new(extra.clone()) else {
-                    return Ok(Ok((Vec::new(), same)));
-                };
-                let with = [extra_name];
-                let edges: Vec<Edge> = md
-                    .requires_dist
-                    .iter()
-                    .filter(|r| r.evaluate_markers(env, &with) && !r.evaluate_markers(env, &[]))
-                    .map(|r| self.edge(r))
-                    .collect();
-                let provided = md.provides_extra.iter().any(|e| normalize(e) == *extra);
-                if edges.is_empty() && !provided {
-                    self.warn(format!(
-                        "{name} {version} does not provide the extra {extra:?}"
-                    ));
-                }
-                Ok(Ok((edges, same)))
-            }
+            Pkg::Extra(name, extra) => self.extra_dependencies(name, extra, version),
         }
+    }
+
+    /// The edges `name[extra]` adds to `name` at `version`, plus the
+    /// constraint that `name` itself is at that same version.
+    fn extra_dependencies(
+        &self,
+        name: &str,
+        extra: &str,
+        version: &Version,
+    ) -> Result<Result<Expansion, String>, ResolveError> {
+        let env = &self.req.env;
+        let same = vec![(
+            Pkg::Name(name.to_string()),
+            Ranges::singleton(version.clone()),
+        )];
+        let md = match self.pin(name) {
+            Some((_, FixedKind::Vendor)) => return Ok(Ok((Vec::new(), same))),
+            Some((pin, kind)) if pin == version => {
+                // The layer has the package but maybe not its extra's
+                // dependencies: expand them if the metadata is at hand.
+                match self.metadata(name, version) {
+                    Ok(md) => md,
+                    Err(e) => {
+                        self.warn(format!(
+                            "{name}[{extra}]: {name} {pin} comes from {}, and its \
+                             metadata could not be read ({e}); the dependencies of the \
+                             extra {extra:?} are assumed to be present",
+                            describe_kind(kind)
+                        ));
+                        return Ok(Ok((Vec::new(), same)));
+                    }
+                }
+            }
+            _ => self.metadata(name, version)?,
+        };
+        let Ok(extra_name) = ExtraName::new(extra.to_string()) else {
+            return Ok(Ok((Vec::new(), same)));
+        };
+        let with = [extra_name];
+        let edges: Vec<Edge> = md
+            .requires_dist
+            .iter()
+            .filter(|r| r.evaluate_markers(env, &with) && !r.evaluate_markers(env, &[]))
+            .map(|r| self.edge(r))
+            .collect();
+        let provided = md.provides_extra.iter().any(|e| normalize(e) == extra);
+        if edges.is_empty() && !provided {
+            self.warn(format!(
+                "{name} {version} does not provide the extra {extra:?}"
+            ));
+        }
+        Ok(Ok((edges, same)))
     }
 
     /// Announce the likely next fetches to the source.
@@ -507,7 +502,7 @@ impl<'a> Provider<'a> {
     }
 
     /// Turn pubgrub's selection into per-project nodes with `required_by`.
-    fn solved(&self, selection: Vec<(Pkg, Version)>) -> Solved {
+    pub(crate) fn solved(&self, selection: Vec<(Pkg, Version)>) -> Solved {
         let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
         for (pkg, version) in &selection {
             match pkg {

@@ -1,24 +1,26 @@
 //! Opening a wheel archive, planning its install, and verifying it against RECORD.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{Cursor, Read};
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use pep440_rs::Version;
 use rayon::prelude::*;
 
+use super::checks::{check_directory, DirectoryProblem};
 use super::filename::{WheelFilename, WheelFilenameError};
 use super::info::{WheelInfo, WheelInfoError};
 use super::layout::{check_entry_path, install_action, InstallAction, InstallPathError};
-use super::record::{b64, digest, is_record_file, Record, RecordEntry, RecordError};
+use super::record::{b64, is_record_file, Record, RecordEntry, RecordError};
+use super::stream::{digest_capped, read_capped, MAX_TEXT_ENTRY_BYTES};
+use crate::error::ExitKind;
 use crate::metadata::{CoreMetadata, MetadataError};
 
 /// Why a wheel archive cannot be installed. Every variant names the wheel.
 #[derive(Debug, thiserror::Error)]
 pub enum WheelError {
     /// The file cannot be read.
-    #[error("cannot read wheel {path}: {source}")]
+    #[error("cannot read wheel {path}")]
     Io {
         /// The wheel file.
         path: PathBuf,
@@ -45,7 +47,7 @@ pub enum WheelError {
         message: String,
     },
     /// A bad `WHEEL` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     WheelInfo {
         /// The wheel file name.
         wheel: String,
@@ -53,7 +55,7 @@ pub enum WheelError {
         source: WheelInfoError,
     },
     /// A bad `METADATA` file.
-    #[error("wheel {wheel}: METADATA: {source}")]
+    #[error("wheel {wheel}: METADATA")]
     Metadata {
         /// The wheel file name.
         wheel: String,
@@ -61,7 +63,7 @@ pub enum WheelError {
         source: MetadataError,
     },
     /// A bad `RECORD` file.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Record {
         /// The wheel file name.
         wheel: String,
@@ -69,7 +71,7 @@ pub enum WheelError {
         source: RecordError,
     },
     /// An unsafe or unmappable entry path.
-    #[error("wheel {wheel}: {source}")]
+    #[error("wheel {wheel}")]
     Path {
         /// The wheel file name.
         wheel: String,
@@ -102,6 +104,34 @@ pub enum WheelError {
         /// The entry.
         entry: String,
     },
+    /// A symlink, FIFO or device entry: only regular files are installed.
+    #[error("wheel {wheel}: entry {entry} is {kind}; a wheel may only contain regular files, so it is refused")]
+    NotRegular {
+        /// The wheel file name.
+        wheel: String,
+        /// The entry.
+        entry: String,
+        /// Ex) "a symlink"
+        kind: &'static str,
+    },
+    /// Two entries with one name (a zip reader would silently keep one).
+    #[error("wheel {wheel}: entry {entry} appears more than once in the archive; refused (which copy is real cannot be told)")]
+    DuplicateEntry {
+        /// The wheel file name.
+        wheel: String,
+        /// The entry.
+        entry: String,
+    },
+    /// The declared uncompressed sizes cannot fit in a Lambda function.
+    #[error("wheel {wheel} declares {total} bytes uncompressed (largest entry {entry}), more than Lambda's 262,144,000-byte limit; refused before unpacking it")]
+    TooLarge {
+        /// The wheel file name.
+        wheel: String,
+        /// The largest entry.
+        entry: String,
+        /// Declared total.
+        total: u64,
+    },
     /// A RECORD row names a file the archive lacks.
     #[error("wheel {wheel}: RECORD lists {entry}, which is not in the archive")]
     MissingFile {
@@ -110,6 +140,35 @@ pub enum WheelError {
         /// The RECORD path.
         entry: String,
     },
+}
+
+/// A wheel that cannot be used, as downloaded or built: a dependency
+/// failure (exit 2); one in vendor/ is the project's input: wrapped in
+/// [`crate::install::Vendored`], it is exit 1. An archive too large for
+/// Lambda is a budget failure (3) wherever it comes from.
+impl crate::error::Classify for WheelError {
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            WheelError::TooLarge { .. } => ExitKind::Budget,
+            _ => ExitKind::Dependencies,
+        }
+    }
+}
+
+/// The [`WheelError`] for a refused central directory.
+fn directory_error(wheel: &str, problem: DirectoryProblem) -> WheelError {
+    let wheel = wheel.to_string();
+    match problem {
+        DirectoryProblem::NotRegular { entry, kind } => {
+            WheelError::NotRegular { wheel, entry, kind }
+        }
+        DirectoryProblem::Duplicate(entry) => WheelError::DuplicateEntry { wheel, entry },
+        DirectoryProblem::TooLarge { entry, total } => WheelError::TooLarge {
+            wheel,
+            entry,
+            total,
+        },
+    }
 }
 
 /// One file entry of a wheel and what to do with it.
@@ -165,7 +224,15 @@ impl WheelArchive {
 
     /// Like [`WheelArchive::open`], for a file stored under another name
     /// (Ex: a content-addressed cache); `file_name` is the wheel's real name.
+    ///
+    /// A panic inside the zip reader (on an archive grail did not write) is
+    /// an error naming the wheel, never a crash.
     pub fn open_named(path: &Path, file_name: &str) -> Result<WheelArchive, WheelError> {
+        crate::guard::catch(|| Self::open_unguarded(path, file_name))
+            .unwrap_or_else(|panic| Err(zip_error(file_name, reader_failed(&panic))))
+    }
+
+    fn open_unguarded(path: &Path, file_name: &str) -> Result<WheelArchive, WheelError> {
         let filename: WheelFilename = file_name.parse()?;
         let wheel = file_name;
         let file = std::fs::File::open(path).map_err(|source| WheelError::Io {
@@ -174,6 +241,7 @@ impl WheelArchive {
         })?;
         let mut zip =
             zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| zip_error(wheel, e))?;
+        check_directory(&mut zip, path).map_err(|p| directory_error(wheel, p))?;
         let names = entry_names(&zip, wheel)?;
         let dist_info = Self::find_dist_info(wheel, &filename, &names)?;
         let (wheel_info, metadata, record) =
@@ -227,7 +295,7 @@ impl WheelArchive {
                 filename.name
             )));
         }
-        let same_version = Version::from_str(&version.replace('_', "-"))
+        let same_version = crate::guard::version(&version.replace('_', "-"))
             .map(|v| v == filename.version)
             .unwrap_or(false);
         if !same_version {
@@ -280,18 +348,25 @@ impl WheelArchive {
     /// Decompress every entry and check it against RECORD (hash and size; the
     /// zip reader also checks each CRC). Files missing from RECORD (other than
     /// RECORD and its signatures) and RECORD rows missing from the archive are
-    /// errors. Reads the wheel into memory once and hashes on all cores.
+    /// errors. Streams each entry through its hash (never more than its
+    /// declared size, never held whole), on all cores with one open file each.
     pub fn verify(&self) -> Result<(), WheelError> {
+        crate::guard::catch(|| self.verify_unguarded()).unwrap_or_else(|panic| {
+            Err(zip_error(&self.filename.to_string(), reader_failed(&panic)))
+        })
+    }
+
+    fn verify_unguarded(&self) -> Result<(), WheelError> {
         let wheel = self.filename.to_string();
-        let bytes = std::fs::read(&self.path).map_err(|source| WheelError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
-        let zip =
-            zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| WheelError::Zip {
-                wheel: wheel.clone(),
-                message: e.to_string(),
-            })?;
+        let open = || -> Result<zip::ZipArchive<BufReader<File>>, String> {
+            let file = File::open(&self.path).map_err(|e| e.to_string())?;
+            zip::ZipArchive::new(BufReader::new(file)).map_err(|e| e.to_string())
+        };
+        // Open once here so an unreadable file is reported plainly.
+        drop(open().map_err(|message| WheelError::Zip {
+            wheel: wheel.clone(),
+            message,
+        })?);
         let mut by_path: HashMap<&str, &RecordEntry> = HashMap::new();
         for r in &self.record.entries {
             by_path.insert(r.path.as_str(), r);
@@ -310,17 +385,19 @@ impl WheelArchive {
         }
         self.entries
             .par_iter()
-            .map_init(
-                || zip.clone(),
-                |zip, entry| self.verify_entry(zip, entry, &by_path, &wheel),
-            )
+            .map_init(open, |zip, entry| match zip {
+                // Each worker thread contains its own panics.
+                Ok(zip) => crate::guard::catch(|| self.verify_entry(zip, entry, &by_path, &wheel))
+                    .unwrap_or_else(|panic| Err(zip_error(&wheel, reader_failed(&panic)))),
+                Err(message) => Err(zip_error(&wheel, message.as_str())),
+            })
             .collect::<Result<Vec<()>, WheelError>>()?;
         Ok(())
     }
 
     fn verify_entry(
         &self,
-        zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+        zip: &mut zip::ZipArchive<BufReader<File>>,
         entry: &WheelEntry,
         record: &HashMap<&str, &RecordEntry>,
         wheel: &str,
@@ -343,23 +420,22 @@ impl WheelArchive {
             wheel: wheel.to_string(),
             message: format!("{}: {e}", entry.name),
         })?;
-        let mut buf = Vec::with_capacity(entry.uncompressed_size as usize);
-        file.read_to_end(&mut buf).map_err(|e| WheelError::Zip {
-            wheel: wheel.to_string(),
-            message: format!("{}: {e}", entry.name),
+        let algo = row.hash.as_ref().map(|(a, _)| a.as_str());
+        let (got, len) = digest_capped(&mut file, algo, entry.uncompressed_size).map_err(|e| {
+            WheelError::Zip {
+                wheel: wheel.to_string(),
+                message: format!("{}: {e}", entry.name),
+            }
         })?;
         if let Some(size) = row.size {
-            if size != buf.len() as u64 {
-                return Err(mismatch(format!(
-                    "RECORD size {size}, actual {}",
-                    buf.len()
-                )));
+            if size != len {
+                return Err(mismatch(format!("RECORD size {size}, actual {len}")));
             }
         }
         match &row.hash {
             None if is_record_file(&entry.name) => Ok(()),
             None => Err(mismatch("RECORD has no hash for it".into())),
-            Some((algo, want)) => match digest(algo, &buf) {
+            Some((algo, want)) => match got {
                 None => Err(mismatch(format!(
                     "unsupported hash algorithm {algo:?} (sha256, sha384 or sha512 expected)"
                 ))),
@@ -372,6 +448,11 @@ impl WheelArchive {
             },
         }
     }
+}
+
+/// The message for a panic contained while reading an archive.
+fn reader_failed(panic: &str) -> String {
+    format!("the zip reader failed on it ({panic}); the archive is malformed")
 }
 
 /// A zip reader error, naming the wheel.
@@ -410,11 +491,17 @@ fn read_dist_info_file<R: Read + std::io::Seek>(
         wheel: wheel.to_string(),
         message: format!("{full} is missing"),
     })?;
-    let mut buf = Vec::with_capacity(entry.size() as usize);
-    entry
-        .read_to_end(&mut buf)
-        .map_err(|e| zip_error(wheel, format!("{full}: {e}")))?;
-    Ok(buf)
+    if entry.size() > MAX_TEXT_ENTRY_BYTES {
+        return Err(zip_error(
+            wheel,
+            format!(
+                "{full} declares {} bytes, more than any real one",
+                entry.size()
+            ),
+        ));
+    }
+    let cap = entry.size();
+    read_capped(&mut entry, cap).map_err(|e| zip_error(wheel, format!("{full}: {e}")))
 }
 
 /// The parsed `WHEEL`, `METADATA` and `RECORD` of the wheel's `.dist-info`;
@@ -625,7 +712,8 @@ mod tests {
             &[("../evil.py", b"x")],
             |_| {},
         );
-        let e = WheelArchive::open(&p).unwrap_err();
+        // The chain printer (as the CLI prints errors) shows the cause.
+        let e = crate::error::Failure::from(WheelArchive::open(&p).unwrap_err());
         assert!(e.to_string().contains("'..'"), "{e}");
         let p = build_wheel(
             dir.path(),
@@ -656,5 +744,35 @@ mod tests {
             WheelArchive::open(&not_zip).unwrap_err(),
             WheelError::Zip { .. }
         ));
+    }
+
+    #[test]
+    fn an_entry_yielding_more_than_it_declared_is_refused_while_streaming() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![0u8; 1 << 20];
+        let files: &[(&str, &[u8])] = &[("demo/big.py", &big)];
+        let p = build_wheel(dir.path(), "demo-1.0-py3-none-any.whl", files, |rows| {
+            // RECORD agrees with the lie, so only the cap can catch it.
+            rows[0] = rows[0].replace(",1048576", ",100");
+        });
+        // Rewrite the declared size (central directory and local header) to 100.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let name = b"demo/big.py";
+        for (sig, size_at) in [(b"PK\x01\x02", 24), (b"PK\x03\x04", 22)] {
+            let at = (0..bytes.len() - 4)
+                .find(|&i| {
+                    &bytes[i..i + 4] == sig && bytes[i..].starts_with(sig) && {
+                        let n = if sig == b"PK\x01\x02" { 46 } else { 30 };
+                        bytes[i + n..].starts_with(name)
+                    }
+                })
+                .unwrap();
+            bytes[at + size_at..at + size_at + 4].copy_from_slice(&100u32.to_le_bytes());
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        let w = WheelArchive::open(&p).unwrap();
+        let e = w.verify().unwrap_err();
+        assert!(matches!(e, WheelError::Zip { .. }), "{e}");
+        assert!(e.to_string().contains("demo/big.py"), "{e}");
     }
 }

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep508_rs::pep440_rs::Version;
 
 use crate::target::tags::{
     LocalCompatibility, Mismatch, PlatformTag, Tag, TagParseError, TagPriority, Tags,
@@ -73,6 +73,14 @@ pub struct WheelFilenameError {
     pub input: String,
     /// What is wrong with it.
     pub kind: WheelFilenameErrorKind,
+}
+
+/// A dependency whose file name is not a wheel's is a dependency failure
+/// (exit 2); one in vendor/ is wrapped in [`crate::install::Vendored`] (exit 1).
+impl crate::error::Classify for WheelFilenameError {
+    fn exit_kind(&self) -> crate::error::ExitKind {
+        crate::error::ExitKind::Dependencies
+    }
 }
 
 /// What is wrong with a wheel filename.
@@ -154,12 +162,13 @@ impl FromStr for WheelFilename {
             return Err(err(WheelFilenameErrorKind::InvalidName(name.to_string())));
         }
         // A local version's `-` is written as `_` in file names.
-        let parsed_version = Version::from_str(&version.replace('_', "-")).map_err(|e| {
-            err(WheelFilenameErrorKind::InvalidVersion {
-                version: version.to_string(),
-                message: e.to_string(),
-            })
-        })?;
+        let parsed_version =
+            crate::guard::version(&version.replace('_', "-")).map_err(|message| {
+                err(WheelFilenameErrorKind::InvalidVersion {
+                    version: version.to_string(),
+                    message,
+                })
+            })?;
         let build = match build {
             None => None,
             Some(b) => {

@@ -9,8 +9,12 @@
 //! 2. [`WheelArchive::open`] on the downloaded file: reads the central
 //!    directory, the `.dist-info` (`WHEEL`, `METADATA`, `RECORD`), checks every
 //!    path and computes [`WheelArchive::entries`], the install plan;
-//! 3. [`WheelArchive::verify`]: decompresses everything and checks it against
-//!    `RECORD` (sha256 and size) — run once per downloaded file;
+//!    — and refuses, before inflating anything, symlinks and other non-regular
+//!    entries, duplicate entry names, and archives whose declared sizes could
+//!    not fit in a Lambda function;
+//! 3. [`WheelArchive::verify`]: streams every entry through its `RECORD`
+//!    hash (sha256 and size, never more than the declared size) — run once per
+//!    downloaded file;
 //! 4. copy each [`WheelEntry`] whose [`InstallAction`] is `Install(path)` into
 //!    the zip at `path` (raw copy of zip index [`WheelEntry::index`]).
 //!
@@ -39,10 +43,12 @@
 //! ```
 
 mod archive;
+mod checks;
 mod filename;
 mod info;
 mod layout;
 mod record;
+mod stream;
 
 pub use archive::{WheelArchive, WheelEntry, WheelError};
 pub use filename::{BuildTag, WheelFilename, WheelFilenameError, WheelFilenameErrorKind};
@@ -52,3 +58,4 @@ pub use layout::{
     UnsafePathKind,
 };
 pub use record::{Record, RecordEntry, RecordError};
+pub use stream::{digest_capped, read_capped, MAX_TEXT_ENTRY_BYTES};

@@ -1,7 +1,6 @@
 //! The `*.dist-info/RECORD` file: every file of the wheel with its hash and size.
 
 use base64::Engine;
-use sha2::Digest;
 
 /// One `RECORD` row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,15 +114,6 @@ impl Record {
 }
 
 /// Hash `bytes` with a RECORD algorithm; `None` if the algorithm is not allowed.
-pub(super) fn digest(algorithm: &str, bytes: &[u8]) -> Option<Vec<u8>> {
-    match algorithm {
-        "sha256" => Some(sha2::Sha256::digest(bytes).to_vec()),
-        "sha384" => Some(sha2::Sha384::digest(bytes).to_vec()),
-        "sha512" => Some(sha2::Sha512::digest(bytes).to_vec()),
-        _ => None,
-    }
-}
-
 pub(super) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -142,7 +132,7 @@ mod tests {
         assert_eq!(r.entries[1].path, "a,b.py");
         assert_eq!(
             r.entries[0].hash.as_ref().unwrap().1,
-            sha2::Sha256::digest(b"").to_vec()
+            <sha2::Sha256 as sha2::Digest>::digest(b"").to_vec()
         );
         assert_eq!(r.entries[2].hash, None);
         let e = Record::parse(b"x.py,sha256=abc\n").unwrap_err();

@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Read;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
@@ -69,10 +70,13 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 }
 
 /// One test's world: a project, the loopback index and an empty cache.
-struct Story {
-    p: TestProject,
-    server: &'static IndexServer,
-    cache: tempfile::TempDir,
+struct Story(IndexedProject);
+
+impl Deref for Story {
+    type Target = IndexedProject;
+    fn deref(&self) -> &IndexedProject {
+        &self.0
+    }
 }
 
 /// One loopback index for every test of this file. (With several servers
@@ -105,26 +109,11 @@ impl Story {
     /// A project requiring `requirements`, with `config` merged over the
     /// minimal config.json (e.g. `{"layers": [...]}`).
     fn new(requirements: &str, config: Value) -> Story {
-        let p = TestProject::new();
-        p.write("requirements.txt", requirements);
-        let s = Story {
-            p,
-            server: server(),
-            cache: tempfile::tempdir().unwrap(),
-        };
-        s.config(config);
-        s
-    }
-
-    fn config(&self, extra: Value) {
-        let mut c = json!({"version": "2.0", "app_name": "t", "stages": {"dev": {}}});
-        for (k, v) in extra.as_object().unwrap() {
-            c[k] = v.clone();
-        }
-        self.p.write(
-            ".chalice/config.json",
-            &serde_json::to_string_pretty(&c).unwrap(),
-        );
+        Story(IndexedProject::new(
+            requirements,
+            config,
+            Server::Shared(server()),
+        ))
     }
 
     /// Put a manifest in the project (path relative to the project dir).
@@ -134,27 +123,10 @@ impl Story {
 
     /// `grail package OUT --report OUT.json` with the hermetic flags.
     fn package(&self, out: &str, extra: &[&str]) -> Output {
-        let mut cmd = self.p.grail();
-        without(&mut cmd, PROXY_ENV);
-        cmd.args([
-            "package",
-            out,
-            "--index-url",
-            &self.server.url(),
-            "--cache-dir",
-        ])
-        .arg(self.cache.path())
-        .args([
-            "--python",
-            "python3",
-            "--python-version",
-            "3.12",
-            "--report",
-        ])
-        .arg(format!("{out}.json"))
-        .args(extra)
-        .output()
-        .unwrap()
+        let report = format!("{out}.json");
+        let mut args = vec!["--report", report.as_str()];
+        args.extend_from_slice(extra);
+        self.grail("package", out, &args)
     }
 
     /// Run and require exit 0; returns (report, distributions in the zip, stderr).
@@ -179,10 +151,11 @@ impl Story {
             "expected exit {code}:\n{stderr}"
         );
         assert!(!self.p.out(out).exists(), "{out}/ was written on failure");
-        assert!(
-            !self.p.out(&format!("{out}.json")).exists(),
-            "report written on failure"
-        );
+        // The report records the failure (issue 14).
+        let report: Value =
+            serde_json::from_str(&fs::read_to_string(self.p.out(&format!("{out}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(report["exit_code"], code, "{report:#}");
         assert!(!stderr.contains("panicked"), "{stderr}");
         stderr
     }

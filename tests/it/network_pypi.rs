@@ -71,3 +71,38 @@ fn alpaca_py_with_the_pandas_layer_from_pypi() {
         .unwrap()
         .starts_with("chalice-"));
 }
+
+/// Issue 13 against the real index: pandas, pyarrow and openpyxl for
+/// python3.12 unzip to ~257 MiB, over the limit; grail refuses (exit 3) and
+/// suggests the AWS SDK for pandas layer for python3.12 in us-east-1, with
+/// the bytes saved and the total. (~8 s cold, ~2 s with a warm cache.)
+#[test]
+#[ignore = "network: needs PyPI; run scripts/test"]
+fn over_budget_from_pypi_suggests_the_pandas_layer() {
+    let p = TestProject::new();
+    p.write("requirements.txt", "pandas\npyarrow\nopenpyxl\n");
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = p.grail();
+    cmd.env_remove("PYTHONPATH")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", p.out("no-aws-config"))
+        .args(["package", "out", "--python-version", "3.12"])
+        .arg("--cache-dir")
+        .arg(cache.path());
+    let out = cmd.output().unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    for needle in [
+        "over Lambda's limit",
+        &format!("1. AWS SDK for pandas 3.17.0: {PANDAS_LAYER}"),
+        "pandas 3.0.3",
+        "pyarrow 24.0.0",
+        "from the zip; the layer takes 175,112,192 bytes",
+        "total then",
+        &format!("\"layers\": [\"{PANDAS_LAYER}\"]"),
+    ] {
+        assert!(err.contains(needle), "{needle}\n---\n{err}");
+    }
+}

@@ -90,6 +90,16 @@ fn ok(out: &Output) {
     );
 }
 
+/// The common run: Python 3.12 against `s`.
+fn package_312(p: &TestProject, s: &IndexServer, cache: &Path) -> Output {
+    package(p, &s.url(), cache, &["--python-version", "3.12"])
+}
+
+/// [`package_312`], and it must succeed.
+fn package_312_ok(p: &TestProject, s: &IndexServer, cache: &Path) {
+    ok(&package_312(p, s, cache));
+}
+
 fn failed_with(out: &Output, code: i32) -> String {
     assert_eq!(
         out.status.code(),
@@ -197,7 +207,7 @@ fn alpaca_graph_is_identical_in_every_index_mode() {
         let s = server(mode, metadata, range);
         let cache = tempfile::tempdir().unwrap();
         let p = project(&format!("{ALPACA}\n"));
-        let out = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+        let out = package_312(&p, &s, cache.path());
         ok(&out);
         assert_eq!(shipped(&p), alpaca_312(), "{label}");
         // Every wheel is in the zip.
@@ -256,17 +266,39 @@ fn alpaca_graph_is_identical_in_every_index_mode() {
 }
 
 #[test]
+fn debug_shows_the_index_events_on_stderr_and_a_plain_run_does_not() {
+    let s = server(Mode::Json, true, true);
+    let cache = tempfile::tempdir().unwrap();
+    let p = project("six\n");
+    let plain = package_312(&p, &s, cache.path());
+    ok(&plain);
+    assert!(
+        !stderr_of(&plain).contains("grail::index"),
+        "{}",
+        stderr_of(&plain)
+    );
+    let debug = package(
+        &p,
+        &s.url(),
+        cache.path(),
+        &["--python-version", "3.12", "--debug"],
+    );
+    ok(&debug);
+    let err = stderr_of(&debug);
+    assert!(
+        err.contains("grail::index::client") && err.contains("index page: "),
+        "{err}"
+    );
+    assert!(!stdout_of(&debug).contains("grail::index"));
+}
+
+#[test]
 fn markers_are_evaluated_for_the_lambda_target() {
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     // colorama is only for Windows; the helpers are per platform_machine.
     let p = project("click\narchpick\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(
         shipped(&p),
         set(&[
@@ -300,21 +332,11 @@ fn extras_pull_in_their_dependencies() {
     let s = server(Mode::Json, false, true);
     let cache = tempfile::tempdir().unwrap();
     let plain = project("requests\n");
-    ok(&package(
-        &plain,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&plain, &s, cache.path());
     assert!(!shipped(&plain).contains_key("pysocks"));
 
     let socks = project("requests[socks]\n");
-    ok(&package(
-        &socks,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&socks, &s, cache.path());
     let names = shipped(&socks);
     assert_eq!(names.get("pysocks").map(String::as_str), Some("1.7.1"));
     assert_eq!(
@@ -330,32 +352,17 @@ fn yanked_releases_are_used_only_when_pinned() {
     let s = server(Mode::Html, false, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("urllib3\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(shipped(&p), set(&[("urllib3", "2.5.0")]));
     // The yanked wheel was never fetched.
     assert_eq!(s.count(|r| r.path.contains("urllib3-2.6.0")), 0);
 
     let pinned = project("urllib3==2.6.0\n");
-    ok(&package(
-        &pinned,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&pinned, &s, cache.path());
     assert_eq!(shipped(&pinned), set(&[("urllib3", "2.6.0")]));
     // A range that only the yanked release satisfies is unsatisfiable.
     let ranged = project("urllib3>2.5\n");
-    let out = package(
-        &ranged,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    );
+    let out = package_312(&ranged, &s, cache.path());
     let err = failed_with(&out, 2);
     insta::assert_snapshot!("only_a_yanked_release_fits", err);
 }
@@ -376,10 +383,7 @@ fn requires_python_selects_the_newest_release_for_the_runtime() {
         assert_eq!(shipped(&p), set(&[("newpy", version)]), "python{python}");
     }
     let p = project("newpy>=2\n");
-    let err = failed_with(
-        &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&p, &s, cache.path()), 2);
     insta::assert_snapshot!("requires_python_excludes_every_release", err);
 }
 
@@ -430,7 +434,7 @@ fn hash_mismatch_fails_and_writes_nothing() {
     let cache = tempfile::tempdir().unwrap();
     let p = project("badhash\n");
     p.write("out/deployment.zip", "previous build\n");
-    let out = package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]);
+    let out = package_312(&p, &s, cache.path());
     let err = failed_with(&out, 2);
     let file = "badhash-1.0-py3-none-any.whl";
     let actual = sha256_of(&fs::read(fixture("badhash", file)).unwrap());
@@ -444,7 +448,13 @@ fn hash_mismatch_fails_and_writes_nothing() {
         fs::read_to_string(p.out("out/deployment.zip")).unwrap(),
         "previous build\n"
     );
-    assert!(!p.out("report.json").exists());
+    // The report records the failure and names the file.
+    let r = report(&p);
+    assert_eq!(r["outcome"], "unsatisfiable");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains(file),
+        "{r:#}"
+    );
     let (blobs, tmp) = cache_files(cache.path());
     assert!(
         blobs.iter().all(|b| !b.ends_with(&actual)),
@@ -454,10 +464,7 @@ fn hash_mismatch_fails_and_writes_nothing() {
 
     // A fresh OUT is not created either.
     let q = project("badhash\n");
-    failed_with(
-        &package(&q, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    failed_with(&package_312(&q, &s, cache.path()), 2);
     assert!(!q.out("out/deployment.zip").exists());
 }
 
@@ -468,32 +475,21 @@ fn hash_checking_mode_verifies_every_download() {
     let wheel = "six-1.17.0-py2.py3-none-any.whl";
     let good = sha256_of(&fs::read(fixture("six", wheel)).unwrap());
     let p = project(&format!("six==1.17.0 --hash=sha256:{good}\n"));
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     assert_eq!(package_entry(&p, "six")["file"], wheel);
 
     // A wrong pin fails even though the index's own hash matches the file.
     let bad = "0".repeat(64);
     let fresh = tempfile::tempdir().unwrap();
     let q = project(&format!("six==1.17.0 --hash=sha256:{bad}\n"));
-    let err = failed_with(
-        &package(&q, &s.url(), fresh.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&q, &s, fresh.path()), 2);
     assert!(err.contains(wheel) && err.contains(&bad), "{err}");
     assert!(!q.out("out/deployment.zip").exists());
     let (blobs, tmp) = cache_files(fresh.path());
     assert!(blobs.is_empty() && tmp.is_empty(), "{blobs:?} {tmp:?}");
 
     // The wrong pin also fails when the file is already in the cache.
-    let err = failed_with(
-        &package(&q, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&q, &s, cache.path()), 2);
     assert!(err.contains(&bad), "{err}");
 
     // Hash-checking mode: an unpinned dependency is refused.
@@ -507,10 +503,7 @@ fn hash_checking_mode_verifies_every_download() {
             .unwrap()
         )
     ));
-    let err = failed_with(
-        &package(&r, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&r, &s, cache.path()), 2);
     assert!(err.contains("six"), "{err}");
 }
 
@@ -521,10 +514,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
     let cache = tempfile::tempdir().unwrap();
     // alpaca-py needs numpy>=1.24.
     let p = project(&format!("{ALPACA}\nnumpy<1.24\n"));
-    let err = failed_with(
-        &package(&p, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&p, &s, cache.path()), 2);
     insta::assert_snapshot!("conflict_with_a_dependency", err);
     assert!(!p.out("out/deployment.zip").exists());
 
@@ -543,10 +533,7 @@ fn unsatisfiable_sets_explain_the_chain_and_the_target() {
 
     // A project the index does not have.
     let r = project("no-such-project\n");
-    let err = failed_with(
-        &package(&r, &s.url(), cache.path(), &["--python-version", "3.12"]),
-        2,
-    );
+    let err = failed_with(&package_312(&r, &s, cache.path()), 2);
     insta::assert_snapshot!("unknown_project", err);
 }
 
@@ -604,12 +591,7 @@ fn offline_runs_reuse_the_cache() {
     let p = project(&format!("{ALPACA}\nrequests[socks]\n"));
     let url = {
         let s = server(Mode::Json, false, true);
-        ok(&package(
-            &p,
-            &s.url(),
-            cache.path(),
-            &["--python-version", "3.12"],
-        ));
+        package_312_ok(&p, &s, cache.path());
         s.url()
     }; // the server is gone
     let first = zip_bytes(&p);
@@ -695,12 +677,7 @@ fn report_lists_each_package_with_its_origin() {
     let s = server(Mode::Json, true, true);
     let cache = tempfile::tempdir().unwrap();
     let p = project("requests[socks]==2.32.5\n");
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     let r = report(&p);
     let packages: Vec<(String, String, String, String, Value)> = r["packages"]
         .as_array()
@@ -770,12 +747,7 @@ fn direct_wheel_references_are_installed_from_their_url() {
         &["six>=1.5"],
     );
     let p = project(&format!("localpkg @ file://{}\n", local.display()));
-    ok(&package(
-        &p,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &s, cache.path());
     let e = package_entry(&p, "localpkg");
     assert_eq!(e["source"], "url");
     assert_eq!(e["file"], "localpkg-1.0-py3-none-any.whl");
@@ -795,23 +767,13 @@ fn direct_wheel_references_are_installed_from_their_url() {
         "requirements.txt",
         "./wheels/localpkg-1.0-py3-none-any.whl\n",
     );
-    ok(&package(
-        &q,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&q, &s, cache.path());
     assert_eq!(package_entry(&q, "localpkg")["source"], "url");
 
     // An https-style direct reference (here the loopback server's file URL).
     let six = "six-1.17.0-py2.py3-none-any.whl";
     let r = project(&format!("six @ {}/files/six/{six}\n", s.base()));
-    ok(&package(
-        &r,
-        &s.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&r, &s, cache.path());
     let e = package_entry(&r, "six");
     assert_eq!(e["file"], six);
     assert_eq!(e["source"], "url");
@@ -919,12 +881,7 @@ fn bytes_saved_are_known_with_pep658_metadata() {
         ".chalice/config.json",
         r#"{"version": "2.0", "app_name": "t", "runtime_provided": true}"#,
     );
-    ok(&package(
-        &p,
-        &server.url(),
-        cache.path(),
-        &["--python-version", "3.12"],
-    ));
+    package_312_ok(&p, &server, cache.path());
     let r = report(&p);
     let urllib3 = r["excluded"]
         .as_array()

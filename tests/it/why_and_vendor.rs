@@ -5,6 +5,7 @@
 //! `--cache-dir` and the `PIP_*` variables cleared.
 
 use std::fs;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -28,49 +29,24 @@ fn server() -> IndexServer {
 }
 
 /// One project, its index and its cache.
-struct World {
-    p: TestProject,
-    server: IndexServer,
-    cache: tempfile::TempDir,
+struct World(IndexedProject);
+
+impl Deref for World {
+    type Target = IndexedProject;
+    fn deref(&self) -> &IndexedProject {
+        &self.0
+    }
 }
 
 impl World {
     /// A project requiring `requirements`, with `config` merged over the
     /// minimal config.json.
     fn new(requirements: &str, config: Value) -> World {
-        let p = TestProject::new();
-        p.write("requirements.txt", requirements);
-        let mut c = json!({"version": "2.0", "app_name": "t", "stages": {"dev": {}}});
-        for (k, v) in config.as_object().unwrap() {
-            c[k] = v.clone();
-        }
-        p.write(
-            ".chalice/config.json",
-            &serde_json::to_string_pretty(&c).unwrap(),
-        );
-        World {
-            p,
-            server: server(),
-            cache: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// `grail <command> <first> --index-url … --cache-dir … --python python3
-    /// --python-version 3.12 <extra>` with the stand-in chalice.
-    fn grail(&self, command: &str, first: &str, extra: &[&str]) -> Output {
-        let mut cmd = self.p.grail();
-        without(&mut cmd, PROXY_ENV);
-        cmd.args([
-            command,
-            first,
-            "--index-url",
-            &self.server.url(),
-            "--cache-dir",
-        ])
-        .arg(self.cache.path())
-        .args(["--python", "python3", "--python-version", "3.12"])
-        .args(extra);
-        cmd.output().unwrap()
+        World(IndexedProject::new(
+            requirements,
+            config,
+            Server::Owned(server()),
+        ))
     }
 
     /// `grail why PACKAGE`; requires exit 0 and a quiet stderr; returns stdout's lines.
@@ -496,7 +472,7 @@ fn native_sdist_cannot_be_built_for_lambda() {
     );
     assert!(err.contains("vendor/"), "{err}");
     assert!(err.contains("--allow-missing"), "{err}");
-    assert!(!w.report_path_exists(), "report written on failure");
+    assert!(w.report_failed_with(2), "no failure report");
 
     // Chalice's behaviour on request: its warning on stdout, and go on.
     let out = w.package_ok(&["--allow-missing"]);
@@ -520,7 +496,8 @@ fn native_sdist_cannot_be_built_for_lambda() {
 }
 
 impl World {
-    fn report_path_exists(&self) -> bool {
-        self.p.out("report.json").exists()
+    /// The report exists and records exit `code`.
+    fn report_failed_with(&self, code: i32) -> bool {
+        self.p.out("report.json").exists() && self.report()["exit_code"] == code
     }
 }
