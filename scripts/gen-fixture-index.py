@@ -27,7 +27,9 @@ Keys of a project dict:
         requires_python Requires-Python specifier or None
         wheels          list of "python-abi-platform" tag triples (compressed sets ok)
         sdist           True to also build an sdist (setuptools pyproject, never built by
-                        the tests); "pure" or "native" for an sdist with an in-tree,
+                        the tests); "optional" for a "native" one whose backend builds the
+                        pure wheel when CC=/var/false (an optional C extension, as PyYAML's);
+                        "pure" or "native" for an sdist with an in-tree,
                         stdlib-only PEP 517 backend (see IN_TREE_BACKEND) that pip builds
                         offline, even with build isolation, into a py3-none-any wheel
                         ("pure") or a cp3X-cp3X-linux_<machine> wheel holding a dummy
@@ -156,6 +158,17 @@ PROJECTS = [
     {"name": "sdistonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "pure"}]},
     # --- only an sdist whose backend builds a cp3X-cp3X-linux_<machine> wheel with a dummy .so ---
     {"name": "nativeonly", "versions": [{"version": "0.1", "requires_python": ">=3.8", "sdist": "native"}]},
+    # --- exact pins of releases published only as sdists, while other releases have wheels
+    # (issue 15, class 2: twilio==6.45.3, pygeohash==1.2.0; PyYAML==5.3.1's optional C extension) ---
+    {"name": "pinsdist", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "sdist": "pure"},
+        {"version": "2.0", "requires_python": ">=3.8", "wheels": PURE}]},
+    {"name": "pinnative", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "sdist": "native"},
+        {"version": "2.0", "requires_python": ">=3.8", "wheels": PURE}]},
+    {"name": "optionalc", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "sdist": "optional"},
+        {"version": "2.0", "requires_python": ">=3.8", "wheels": PURE}]},
     # --- markers on the architecture: one helper per platform_machine ---
     {"name": "archpick", "versions": [
         {"version": "1.0", "wheels": PURE, "requires": [
@@ -165,6 +178,11 @@ PROJECTS = [
     # --- chalice's runtime files, for packaging with no Python: newest final
     # release is 1.34.0 (1.35.0b1 is a pre-release) ---
     {"name": "chalice", "versions": [
+        # An old pin as real requirements.txt files have it (issue 15, class 1): with its CLI
+        # package and dependencies, which Chalice ships except for the chalice/ directory.
+        {"version": "1.26.6", "requires_python": ">=3.9", "wheels": PURE,
+         "requires": ["click>=7", "six>=1.10.0"],
+         "files": CHALICE_FILES + [("chalice/cli/__init__.py", "# fixture chalice {version} CLI\n")]}] + [
         {"version": v, "requires_python": ">=3.9", "wheels": PURE, "files": CHALICE_FILES}
         for v in ("1.33.0", "1.34.0", "1.35.0b1")]},
 ]
@@ -409,15 +427,23 @@ def build_sdist(p, v):
                      f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n')
         extra = []
     else:
-        if kind not in ("pure", "native"):
-            raise ValueError(f"{p['name']}: sdist must be True, 'pure' or 'native', not {kind!r}")
+        if kind not in ("pure", "native", "optional"):
+            raise ValueError(f"{p['name']}: sdist must be True, 'pure', 'native' or 'optional', not {kind!r}")
         if mod != st:
             raise ValueError(f"{p['name']}: the in-tree backend installs the module as {st!r}")
         pyproject = ('[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
                      f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n'
                      + (f'requires-python = "{v["requires_python"]}"\n' if v.get("requires_python") else ""))
-        extra = [(f"{base}/backend.py", IN_TREE_BACKEND.encode())]
-        if kind == "native":
+        backend = IN_TREE_BACKEND
+        if kind == "optional":
+            # As setuptools does for an optional extension: no compiler, no extension.
+            backend = backend.replace(
+                'return os.path.exists(os.path.join(HERE, "native", "_native.so"))',
+                'return (os.path.exists(os.path.join(HERE, "native", "_native.so"))\n'
+                '            and os.environ.get("CC") != "/var/false")')
+            assert backend != IN_TREE_BACKEND
+        extra = [(f"{base}/backend.py", backend.encode())]
+        if kind in ("native", "optional"):
             with open(ELF_FIXTURE, "rb") as f:
                 extra.append((f"{base}/native/_native.so", f.read()))
     files = [(f"{base}/PKG-INFO", pkg_info.encode()), (f"{base}/pyproject.toml", pyproject.encode()),

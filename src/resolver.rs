@@ -132,6 +132,11 @@ pub struct Candidate {
     ///
     /// Ex) `only manylinux_2_28_x86_64 wheels (python3.11 has glibc 2.26)`
     pub incompatibility_note: Option<String>,
+    /// Usable only when no release in range has a wheel for the target: the
+    /// source builds it from its sdist (or, with `--allow-missing`, reports
+    /// it missing). Ex) `twilio==6.45.3`, published only as an sdist while
+    /// other releases have wheels.
+    pub last_resort: bool,
 }
 
 impl Candidate {
@@ -143,6 +148,7 @@ impl Candidate {
             requires_python: None,
             has_compatible_wheel: true,
             incompatibility_note: None,
+            last_resort: false,
         }
     }
 }

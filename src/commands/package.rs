@@ -14,7 +14,7 @@ use crate::commands::outcome;
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
-use crate::install::{add_wheel, audit_plan, Vendored};
+use crate::install::{add_dependency_wheel, add_wheel, audit_plan, Vendored};
 use crate::layers::{Catalogue, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
@@ -339,7 +339,10 @@ fn analyze_into(
                 allow_missing: b.allow_missing,
                 builder: Some(&builder),
             };
-            crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?
+            let mut deps =
+                crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?;
+            deps.warnings.extend(builder.warnings());
+            deps
         }
     };
     let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client)?;
@@ -707,7 +710,7 @@ pub(crate) fn plan_zips(a: &Analysis) -> Result<ZipPlans> {
     {
         let deps_plan = if managed { &mut layer_plan } else { &mut plan };
         for w in &a.deps.wheels {
-            add_wheel(deps_plan, &w.archive, false)?;
+            add_dependency_wheel(deps_plan, &w.archive)?;
         }
     }
     add_app_entries(&mut plan, &a.ctx, &a.chalice)?;

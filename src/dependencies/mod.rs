@@ -269,7 +269,78 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<Depende
     plan.wheels = open_wheels(client, jobs, &paths)?;
     plan.download_ms = download_started.elapsed().as_millis() as u64;
     add_excluded(&mut plan, input, client, &source, &resolution);
+    if let Some(w) = chalice_requirement_warning(&plan) {
+        plan.warnings.push(w);
+    }
     Ok(plan)
+}
+
+/// The packages shipped only because of `chalice`: chalice itself and what
+/// no other requirement needs (click, pyyaml, inquirer, blessed, …), by name.
+fn only_for_chalice(plan: &DependencyPlan) -> Vec<&ShippedWheel> {
+    const ROOT: &str = "<requirements.txt>";
+    let mut needed: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    loop {
+        let before = needed.len();
+        for w in plan.wheels.iter().filter(|w| w.name != "chalice") {
+            let parents = plan.required_by.get(&w.name).unwrap_or(&w.required_by);
+            if parents
+                .iter()
+                .any(|p| p == ROOT || (p != "chalice" && needed.contains(p.as_str())))
+            {
+                needed.insert(&w.name);
+            }
+        }
+        if needed.len() == before {
+            break;
+        }
+    }
+    plan.wheels
+        .iter()
+        .filter(|w| !needed.contains(w.name.as_str()))
+        .collect()
+}
+
+/// With `chalice` in requirements.txt, Chalice installs it and its
+/// dependencies, leaves its `chalice/` directory out and writes its own
+/// runtime files; grail does the same and says what that costs.
+fn chalice_requirement_warning(plan: &DependencyPlan) -> Option<String> {
+    let chalice = plan.wheels.iter().find(|w| w.name == "chalice")?;
+    let extra = only_for_chalice(plan);
+    let bytes: u64 = extra
+        .iter()
+        .flat_map(|w| w.archive.entries.iter())
+        .filter_map(|e| match &e.target {
+            crate::wheel::InstallAction::Install(t)
+                if !crate::install::is_chalice_package_file(t) =>
+            {
+                Some(e.uncompressed_size)
+            }
+            _ => None,
+        })
+        .sum();
+    let others: Vec<String> = extra
+        .iter()
+        .filter(|w| w.name != "chalice")
+        .map(|w| w.name.clone())
+        .collect();
+    let list = match others.len() {
+        0 => String::new(),
+        1 => format!(" and the package only it needs ({})", others[0]),
+        n => format!(
+            " and the {n} packages only it needs ({})",
+            others.join(", ")
+        ),
+    };
+    Some(format!(
+        "chalice {} is listed in requirements.txt: as `chalice package` does, its chalice/ \
+         directory is left out (the chalice runtime files are written instead), but its \
+         dist-info{list} are shipped, {} bytes ({}) unzipped; remove chalice from \
+         requirements.txt to save them (the deployed app does not need the chalice CLI)",
+        chalice.version,
+        crate::budget::group_digits(bytes),
+        crate::budget::human_size(bytes)
+    ))
 }
 
 /// What to download: every shipped index package with a wheel artifact.

@@ -14,6 +14,11 @@
 //!   runtime's, and (for a version-specific ABI) the runtime's Python minor.
 //!   It is accepted with the tags module's "locally built" warning.
 //!
+//! When the first build fails or is refused, [`PipBuilder`] builds again
+//! with the compiler disabled (`CC=/var/false`, Chalice's last pass) and
+//! keeps that wheel only if it holds no compiled file: the pure-Python
+//! fallback of packages whose C extension is optional (PyYAML 5.3.1).
+//!
 //! Everything else is "missing". Without `--allow-missing` the CLI exits 2
 //! with [`missing_dependencies_error`], listing every such package at once;
 //! with it, grail prints Chalice's warning, [`missing_dependencies_warning`],
@@ -74,6 +79,9 @@ const PACKAGING_DOCS: &str = "http://aws.github.io/chalice/topics/packaging.html
 
 /// 1980-01-01T00:00:00Z, the earliest time a zip entry can carry.
 const SOURCE_DATE_EPOCH: &str = "315532800";
+
+/// The `CC` of Chalice's last build pass: any compile fails at once.
+pub const NO_COMPILER: &str = "/var/false";
 
 /// Source-distribution extensions pip can build.
 const SDIST_EXTENSIONS: [&str; 6] = [".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip"];
@@ -282,6 +290,36 @@ pub fn build_wheel(
     pip_index_args: &[String],
     out_dir: &Path,
 ) -> Result<PathBuf, BuildError> {
+    build_wheel_with(
+        sdist,
+        sdist_filename,
+        python,
+        pip_index_args,
+        out_dir,
+        Compiler::Host,
+    )
+}
+
+/// Whether an sdist build may compile C code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compiler {
+    /// The host's compiler, as configured (`CC` inherited).
+    Host,
+    /// `CC=/var/false`, as Chalice's last pass: packages whose C extension is
+    /// optional (PyYAML, MarkupSafe, coverage) then build their pure-Python
+    /// fallback.
+    Disabled,
+}
+
+/// [`build_wheel`], choosing whether the C compiler may be used.
+pub fn build_wheel_with(
+    sdist: &Path,
+    sdist_filename: &str,
+    python: &Interpreter,
+    pip_index_args: &[String],
+    out_dir: &Path,
+    compiler: Compiler,
+) -> Result<PathBuf, BuildError> {
     let not_sdist = || BuildError::NotAnSdist {
         filename: sdist_filename.to_string(),
     };
@@ -306,7 +344,14 @@ pub fn build_wheel(
     let wheel_dir = work.path().join("wheels");
     std::fs::create_dir(&wheel_dir).map_err(|e| io(&wheel_dir, e))?;
 
-    run_pip_wheel(python, pip_index_args, sdist_filename, &src, &wheel_dir)?;
+    run_pip_wheel(
+        python,
+        pip_index_args,
+        sdist_filename,
+        &src,
+        &wheel_dir,
+        compiler,
+    )?;
     let dest = take_built_wheel(sdist_filename, &project, &wheel_dir, out_dir)?;
     tracing::debug!(sdist = sdist_filename, wheel = %dest.display(), "sdist built");
     Ok(dest)
@@ -320,8 +365,12 @@ fn run_pip_wheel(
     sdist_filename: &str,
     src: &Path,
     wheel_dir: &Path,
+    compiler: Compiler,
 ) -> Result<(), BuildError> {
     let mut pip = Command::new(&python.path);
+    if compiler == Compiler::Disabled {
+        pip.env("CC", NO_COMPILER);
+    }
     if std::env::var_os("SOURCE_DATE_EPOCH").is_none() {
         // Backends that honour it (wheel/setuptools, flit, hatchling) then
         // write fixed zip timestamps: the same sdist builds the same wheel.
@@ -696,6 +745,7 @@ pub struct PipBuilder<'a> {
     pip_args: Vec<String>,
     tags: &'a crate::target::tags::Tags,
     work: PathBuf,
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> PipBuilder<'a> {
@@ -732,30 +782,161 @@ impl<'a> PipBuilder<'a> {
             pip_args,
             tags,
             work,
+            warnings: std::sync::Mutex::new(Vec::new()),
         }
     }
 }
 
+impl PipBuilder<'_> {
+    /// Warnings from the builds so far (pure-Python fallbacks, locally built
+    /// wheels), to print with resolution's.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.lock().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    fn warn(&self, message: String) {
+        if let Ok(mut w) = self.warnings.lock() {
+            w.push(message);
+        }
+    }
+
+    /// One build, checked against the target: the wheel and the warning to
+    /// print, or why it cannot ship (with the built wheel's name, if any).
+    fn build_once(
+        &self,
+        python: &Interpreter,
+        file: &crate::index::DistFile,
+        sdist: &Path,
+        compiler: Compiler,
+    ) -> Result<(PathBuf, Option<String>), (String, Option<String>)> {
+        let out = match compiler {
+            Compiler::Host => self.work.clone(),
+            Compiler::Disabled => self.work.join("no-cc"),
+        };
+        let wheel = build_wheel_with(
+            sdist,
+            &file.filename,
+            python,
+            &self.pip_args,
+            &out,
+            compiler,
+        )
+        .map_err(|e| (e.to_string(), None))?;
+        let name = wheel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let wf: WheelFilename = name.parse().map_err(|e| (format!("{e}"), None))?;
+        if compiler == Compiler::Disabled {
+            // Accepted only if really pure: whatever its tags say, no
+            // compiled file may be inside.
+            let archive = crate::wheel::WheelArchive::open(&wheel)
+                .map_err(|e| (e.to_string(), Some(pin(&wf))))?;
+            if let Some(native) = archive.entries.iter().find(|e| is_native_file(&e.name)) {
+                return Err((
+                    format!("{wf} still holds compiled code ({})", native.name),
+                    Some(pin(&wf)),
+                ));
+            }
+            let warning = format!(
+                "{} {}: built from its sdist without a C compiler (CC={NO_COMPILER}, as \
+                 Chalice's last pass), so it ships its pure-Python fallback without the C \
+                 extension (slower, same API)",
+                wf.normalized_name(),
+                wf.version
+            );
+            return Ok((wheel, Some(warning)));
+        }
+        let host = self
+            .host
+            .get_or_init(|| HostInfo::probe(python).map_err(|e| e.to_string()))
+            .clone()
+            .map_err(|e| (e, Some(pin(&wf))))?;
+        match accept_built_wheel(&wf, self.tags, &host) {
+            Ok(warning) => Ok((wheel, warning)),
+            Err(refused) => Err((refused.to_string(), Some(pin(&wf)))),
+        }
+    }
+
+    /// How to build `wf` for the target by hand: in the runtime's build
+    /// image, into vendor/.
+    fn by_hand(&self, pin: &str) -> String {
+        let target = self.tags.target();
+        let tag = match target.arch {
+            crate::target::Arch::X86_64 => "latest-x86_64",
+            crate::target::Arch::Arm64 => "latest-arm64",
+        };
+        format!(
+            "to ship it, build it where {runtime} runs and put the wheel in vendor/, e.g. \
+             `docker run --rm -v \"$PWD/vendor\":/out public.ecr.aws/sam/build-{runtime}:{tag} \
+             pip wheel --no-deps --wheel-dir /out {pin}`",
+            runtime = target.runtime(),
+        )
+    }
+}
+
+/// `name==version` of a wheel. Ex) `pyyaml==5.3.1`
+fn pin(wf: &WheelFilename) -> String {
+    format!("{}=={}", wf.normalized_name(), wf.version)
+}
+
+/// Whether a wheel entry is compiled code. Ex) `yaml/_yaml.cpython-312-x86_64-linux-gnu.so`
+fn is_native_file(name: &str) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+    file.ends_with(".so")
+        || file.contains(".so.")
+        || file.ends_with(".pyd")
+        || file.ends_with(".dylib")
+        || file.ends_with(".dll")
+}
+
 impl crate::dependencies::wheel_source::SdistBuilder for PipBuilder<'_> {
+    /// Chalice's passes: build with the host's compiler; if that fails or the
+    /// wheel cannot run on the target, build again with `CC=/var/false` and
+    /// keep the result only if it is pure Python.
     fn build(&self, file: &crate::index::DistFile, sdist: &Path) -> Result<PathBuf, String> {
         let python = self
             .python
             .get()?
             .ok_or("no Python interpreter was found to build it (pass --python PATH)")?;
         std::fs::create_dir_all(&self.work).map_err(|e| format!("{}: {e}", self.work.display()))?;
-        let wheel = build_wheel(sdist, &file.filename, python, &self.pip_args, &self.work)
-            .map_err(|e| e.to_string())?;
-        let name = wheel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default();
-        let wf: crate::wheel::WheelFilename = name.parse().map_err(|e| format!("{e}"))?;
-        let host = self
-            .host
-            .get_or_init(|| HostInfo::probe(python).map_err(|e| e.to_string()))
-            .clone()?;
-        accept_built_wheel(&wf, self.tags, &host).map_err(|e| e.to_string())?;
-        Ok(wheel)
+        let (first, built) = match self.build_once(python, file, sdist, Compiler::Host) {
+            Ok((wheel, warning)) => {
+                self.warn_opt(warning);
+                return Ok(wheel);
+            }
+            Err(e) => e,
+        };
+        tracing::debug!(sdist = %file.filename, reason = %first, "rebuilding without a C compiler");
+        match self.build_once(python, file, sdist, Compiler::Disabled) {
+            Ok((wheel, warning)) => {
+                self.warn_opt(warning);
+                Ok(wheel)
+            }
+            Err((second, _)) => {
+                let mut why = format!(
+                    "{first}\nwithout a C compiler (CC={NO_COMPILER}, Chalice's last pass): {}",
+                    second
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .trim_end_matches("; last lines of pip's output:")
+                );
+                if let Some(pin) = built {
+                    why.push('\n');
+                    why.push_str(&self.by_hand(&pin));
+                }
+                Err(why)
+            }
+        }
+    }
+}
+
+impl PipBuilder<'_> {
+    fn warn_opt(&self, warning: Option<String>) {
+        if let Some(w) = warning {
+            self.warn(w);
+        }
     }
 }
 
@@ -960,6 +1141,21 @@ with tarfile.open(sys.argv[1], "w:gz") as tf:
             );
         }
         assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn compiled_files_are_recognised() {
+        for native in [
+            "yaml/_yaml.cpython-312-x86_64-linux-gnu.so",
+            "pkg.libs/libfoo.so.1.2",
+            "pkg/_x.PYD",
+            "pkg/lib.dylib",
+        ] {
+            assert!(is_native_file(native), "{native}");
+        }
+        for pure in ["yaml/__init__.py", "pkg/some.source", "pkg/so/readme.txt"] {
+            assert!(!is_native_file(pure), "{pure}");
+        }
     }
 
     #[test]

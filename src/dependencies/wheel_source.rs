@@ -8,10 +8,14 @@
 //! Metadata is read lazily (PEP 658 file, else HTTP Range into the wheel)
 //! and prefetched in parallel when the resolver announces what it will try.
 //!
-//! Projects with **no** compatible wheel in any version fall back to their
-//! sdists, which a [`SdistBuilder`] turns into wheels on demand; a build
-//! that fails is recorded in [`IndexSource::missing`] rather than aborting,
-//! so every such package can be listed at once.
+//! A version with no compatible wheel but an sdist is still a candidate: a
+//! *last resort* (see [`crate::resolver::Candidate::last_resort`]) when other
+//! versions have wheels, so the resolver takes it only when the range needs
+//! it (a pin such as `twilio==6.45.3`). A [`SdistBuilder`] turns it into a
+//! wheel on demand; a build that fails is recorded in
+//! [`IndexSource::missing`] rather than aborting, so every such package can
+//! be listed at once. With `--allow-missing`, versions with no usable file
+//! at all are last resorts too, reported missing if chosen.
 //!
 //! Direct references (`name @ https://…/x.whl`, local `.whl` paths) are
 //! offered as the single candidate under their name.
@@ -337,11 +341,15 @@ impl<'a> IndexSource<'a> {
                 }
                 // Without a builder too: `build_sdist` then records it as
                 // missing, so it is listed with Chalice's advice (or skipped
-                // with --allow-missing) instead of failing resolution.
-                (None, Some(s)) if !any_wheel => {
+                // with --allow-missing) instead of failing resolution. When
+                // other releases have wheels, this one is a last resort: the
+                // resolver takes it only when the range needs it (a pin such
+                // as `twilio==6.45.3`), as Chalice builds whatever pip chose.
+                (None, Some(s)) => {
+                    c.last_resort = any_wheel;
                     artifacts.insert(version, Artifact::Sdist(s));
                 }
-                (None, sdist) => {
+                (None, None) => {
                     c.has_compatible_wheel = false;
                     let note = best
                         .refused
@@ -349,21 +357,19 @@ impl<'a> IndexSource<'a> {
                         .filter_map(|w| w.compatibility(self.tags).err())
                         .map(|inc| inc.reason)
                         .min();
-                    c.incompatibility_note = Some(match (note, sdist) {
-                        (Some(n), _) => n.to_string(),
-                        (None, Some(_)) => "only an sdist".to_string(),
-                        (None, None) => "no usable file".to_string(),
+                    c.incompatibility_note = Some(match note {
+                        Some(n) => n.to_string(),
+                        None => "no usable file".to_string(),
                     });
+                    if self.allow_missing {
+                        // Chalice's behaviour on request: a release the range
+                        // needs is reported missing instead of failing.
+                        c.has_compatible_wheel = true;
+                        c.last_resort = true;
+                    }
                 }
             }
             candidates.push(c);
-        }
-        if self.allow_missing && !candidates.iter().any(|c| c.has_compatible_wheel) {
-            // Chalice's behaviour on request: resolve to the newest release
-            // and report it missing, instead of failing.
-            if let Some(c) = candidates.iter_mut().rfind(|c| !c.yanked) {
-                c.has_compatible_wheel = true;
-            }
         }
         (candidates, artifacts)
     }

@@ -111,6 +111,29 @@ pub fn add_wheel(
     wheel: &WheelArchive,
     vendored: bool,
 ) -> Result<(), InstallError> {
+    add_wheel_except(plan, wheel, vendored, |_| false)
+}
+
+/// [`add_wheel`] for a requirement's wheel: a top-level `chalice/` directory
+/// is left out, as Chalice's packager skips it when it walks the installed
+/// dependencies (its own runtime files take its place). Ex) `chalice==1.26.6`
+/// in requirements.txt ships `chalice-1.26.6.dist-info/` but not `chalice/cli/…`.
+pub fn add_dependency_wheel(plan: &mut ZipPlan, wheel: &WheelArchive) -> Result<(), InstallError> {
+    add_wheel_except(plan, wheel, false, is_chalice_package_file)
+}
+
+/// Whether an installed path is inside the top-level `chalice/` package.
+pub fn is_chalice_package_file(path: &str) -> bool {
+    path.starts_with("chalice/")
+}
+
+/// [`add_wheel`] without the installed paths `skip` matches.
+fn add_wheel_except(
+    plan: &mut ZipPlan,
+    wheel: &WheelArchive,
+    vendored: bool,
+    skip: impl Fn(&str) -> bool,
+) -> Result<(), InstallError> {
     let werr = |message: String| InstallError::Wheel {
         path: wheel.path.clone(),
         message,
@@ -128,6 +151,9 @@ pub fn add_wheel(
         let InstallAction::Install(target) = &e.target else {
             continue;
         };
+        if skip(target) {
+            continue;
+        }
         let raw = zip
             .by_index_raw(e.index)
             .map_err(|err| werr(err.to_string()))?;

@@ -271,15 +271,55 @@ impl<'a> Provider<'a> {
 
     /// The newest usable release of `name` in `range`: final releases
     /// first, pre-releases only when allowed or when nothing else fits.
+    /// Releases with a wheel come first; [`Candidate::last_resort`] ones
+    /// (sdists to build) only when none in range has one.
     fn pick<'c>(
         &self,
         name: &str,
         candidates: &'c [Candidate],
         range: &Ranges<Version>,
     ) -> Option<&'c Candidate> {
-        let mut usable = candidates
-            .iter()
-            .filter(|c| range.contains(&c.version) && self.skip_reason(c, range).is_none());
+        self.pick_tier(name, candidates, range, false)
+            .or_else(|| self.pick_tier(name, candidates, range, true))
+    }
+
+    /// Chalice (pip) would take the newest release and build its sdist;
+    /// grail takes the newest with a wheel. Say so when they differ.
+    fn warn_newer_sdist(
+        &self,
+        name: &str,
+        chosen: &Candidate,
+        candidates: &[Candidate],
+        range: &Ranges<Version>,
+    ) {
+        // An sdist release has no incompatibility note; a release with no
+        // usable file (a last resort under --allow-missing) has one.
+        let newer = self
+            .pick_tier(name, candidates, range, true)
+            .filter(|c| c.version > chosen.version && c.incompatibility_note.is_none());
+        if let Some(n) = newer {
+            self.warn(format!(
+                "{name}: shipping {}, the newest release with a wheel for the target; {} is \
+                 published only as an sdist (`chalice package` would build it; pin \
+                 {name}=={} to do the same)",
+                chosen.version, n.version, n.version
+            ));
+        }
+    }
+
+    /// [`Provider::pick`] among the candidates whose `last_resort` is `tier`.
+    fn pick_tier<'c>(
+        &self,
+        name: &str,
+        candidates: &'c [Candidate],
+        range: &Ranges<Version>,
+        tier: bool,
+    ) -> Option<&'c Candidate> {
+        let mut usable = candidates.iter().filter(|c| {
+            c.last_resort == tier
+                && range.contains(&c.version)
+                && self.skip_reason(c, range).is_none()
+        });
         if self.pre_allowed(name) {
             return usable.next();
         }
@@ -580,9 +620,11 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         let candidates = self.candidates(name)?;
-        let chosen = self
-            .pick(name, &candidates, range)
-            .map(|c| c.version.clone());
+        let picked = self.pick(name, &candidates, range);
+        if let Some(c) = picked.filter(|c| !c.last_resort) {
+            self.warn_newer_sdist(name, c, &candidates, range);
+        }
+        let chosen = picked.map(|c| c.version.clone());
         match &chosen {
             Some(v) => {
                 tracing::debug!(package = %name, version = %v, "chose the newest allowed version")

@@ -356,7 +356,8 @@ impl Formatter<'_, '_> {
                 notes.insert(reason, note);
             }
         }
-        render_skips(name, &want, target, &by_reason, &notes)
+        let pinned = range.as_singleton().is_some();
+        render_skips(name, &want, target, pinned, &by_reason, &notes)
     }
 
     fn dependency(&self, p: &Pkg, pr: &Ranges<Version>, d: &Pkg, dr: &Ranges<Version>) -> String {
@@ -393,20 +394,28 @@ fn render_skips(
     name: &str,
     want: &str,
     target: &impl std::fmt::Display,
+    pinned: bool,
     by_reason: &BTreeMap<Skip, Vec<&Version>>,
     notes: &BTreeMap<Skip, String>,
 ) -> String {
     if by_reason.len() == 1 && by_reason.contains_key(&Skip::NoWheel) {
-        let newest = by_reason[&Skip::NoWheel][0];
+        let versions = &by_reason[&Skip::NoWheel];
+        let newest = versions[0];
         let note = &notes[&Skip::NoWheel];
+        // A pin: name the release, not "newest".
+        let (label, sep) = if pinned {
+            (String::new(), ": ")
+        } else {
+            ("newest: ".to_string(), ", ")
+        };
         let note = if note.is_empty() {
             String::new()
         } else {
-            format!(", {note}")
+            format!("{sep}{note}")
         };
         return format!(
             "no version of {name}{want} has a wheel compatible with {target} \
-             (newest: {newest}{note})"
+             ({label}{newest}{note})"
         );
     }
     let mut parts = Vec::new();

@@ -858,3 +858,39 @@ fn layer_conflict_through_a_deeper_chain() {
         "{text}"
     );
 }
+
+/// A release published only as an sdist is taken only when the range needs
+/// it (a pin), never over a release with a wheel; a pin with no usable file
+/// is named as the pinned release, not "newest".
+#[test]
+fn last_resort_releases_only_when_the_range_needs_them() {
+    let mut m = Mem::default();
+    m.add("twilio", "6.45.3", &[]).candidate.last_resort = true;
+    m.add("twilio", "6.50.0", &[]);
+    m.add("twilio", "7.0.0", &[]).candidate.last_resort = true;
+    let res = resolve(&request((3, 12), Arch::X86_64, &["twilio"]), &m).unwrap();
+    assert_eq!(pins(&res), ["twilio==6.50.0"]);
+    assert!(
+        res.warnings.iter().any(|w| w.contains(
+            "twilio: shipping 6.50.0, the newest release with a wheel for the target; 7.0.0 is \
+             published only as an sdist"
+        )),
+        "{:?}",
+        res.warnings
+    );
+    assert!(!m.fetched("twilio==7.0.0"));
+    let res = resolve(&request((3, 12), Arch::X86_64, &["twilio==6.45.3"]), &m).unwrap();
+    assert_eq!(pins(&res), ["twilio==6.45.3"]);
+    let res = resolve(&request((3, 12), Arch::X86_64, &["twilio>6.50"]), &m).unwrap();
+    assert_eq!(pins(&res), ["twilio==7.0.0"]);
+
+    m.add("pyyaml", "5.3.1", &[]).no_wheel("Windows wheel");
+    m.add("pyyaml", "6.0.2", &[]);
+    let err = resolve(&request((3, 12), Arch::X86_64, &["pyyaml==5.3.1"]), &m).unwrap_err();
+    let text = explanation(err);
+    assert!(
+        text.contains("has a wheel compatible with python3.12 x86_64 (5.3.1: Windows wheel)"),
+        "{text}"
+    );
+    assert!(!text.contains("newest"), "{text}");
+}

@@ -11,6 +11,7 @@ mod support;
 
 mod cli_package;
 mod dropin;
+mod dropin_deps;
 mod help;
 mod hostile;
 mod hostile_messages;
