@@ -36,6 +36,7 @@ pub mod resolver;
 pub mod suggest;
 pub mod target;
 pub mod ui;
+pub mod verify;
 pub mod wheel;
 
 #[cfg(test)]

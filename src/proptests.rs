@@ -12,8 +12,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use crate::project::config::{Config, UserParams};
 use crate::metadata::CoreMetadata;
+use crate::project::config::{Config, UserParams};
 use crate::target::tags::{PlatformTag, Tag, Tags};
 use crate::target::{Arch, LambdaTarget, PythonVersion};
 use crate::wheel::{Record, WheelArchive, WheelFilename, WheelInfo};

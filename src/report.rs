@@ -122,6 +122,10 @@ pub struct Report {
     /// within 10% of the limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<serde_json::Value>,
+    /// What `--verify` found ([`crate::verify::Outcome`]): modules imported,
+    /// failures, not verified, interpreter used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<serde_json::Value>,
     /// Where the chalice runtime files came from. Ex) `{"version": "1.34.0", "source": "/venv/…"}`
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub chalice_runtime: BTreeMap<String, String>,
@@ -144,6 +148,7 @@ impl Report {
             timings_ms: Timings::default(),
             chalice_runtime: BTreeMap::new(),
             suggestions: None,
+            verify: None,
         }
     }
 

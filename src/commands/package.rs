@@ -419,7 +419,7 @@ fn report_dependency_warnings(ctx: &mut BuildContext, ui: &Ui, deps: &Dependency
 /// function has (what resolution may count as provided) and `exclude_packages`.
 /// Manifests: config `layer_manifests` (relative to .chalice/), then
 /// `--layer-manifest ARN=PATH` over them.
-fn load_layers(
+pub(crate) fn load_layers(
     ctx: &mut BuildContext,
     b: &BuildOptions,
     ui: &Ui,
@@ -550,6 +550,7 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
     let budget = check_budget(&mut a.ctx, ui, &staged.summary, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
     let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
+    let verified = verify_after_package(&a, args, &staged, &out_dir, &dest, ui)?;
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
         eprintln!(
@@ -566,13 +567,47 @@ pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result
         };
         let mut report = build_report(&a, &staged, &budget, timings);
         report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
+        report.verify = verified.as_ref().and_then(|o| serde_json::to_value(o).ok());
         let path = resolve_in_project(&a.ctx.project, report_path);
         report
             .write(&path)
             .kind(ExitKind::Usage)
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
-    Ok(())
+    verified.map_or(Ok(()), |o| o.check())
+}
+
+/// `--verify`: import what was just written (with `--single-file`, the
+/// staged zips). The outcome goes into the report before failures count.
+fn verify_after_package(
+    a: &Analysis,
+    args: &PackageOptions,
+    staged: &Staged,
+    out_dir: &Path,
+    dest: &Path,
+    ui: &Ui,
+) -> Result<Option<crate::verify::Outcome>> {
+    if !args.verify {
+        return Ok(None);
+    }
+    let (zip, layer) = if args.single_file {
+        (staged.zip.clone(), staged.layer.clone())
+    } else {
+        (dest.to_path_buf(), out_dir.join("layer-deployment.zip"))
+    };
+    let has_layer = staged.layer_summary.is_some();
+    let layer = has_layer.then_some(layer.as_path());
+    let outcome = crate::verify::verify_target(
+        a.ctx.target,
+        args.build.python.as_deref(),
+        &a.layers,
+        &zip,
+        layer,
+    )?;
+    if outcome.failures.is_empty() {
+        ui.status(outcome.render().trim_end());
+    }
+    Ok(Some(outcome))
 }
 
 /// The flags and OUT make sense together: Chalice's refusals, and OUT is a

@@ -1,0 +1,99 @@
+//! Running the bridge script under the target interpreter, in isolated mode
+//! and with only the variables Lambda sets, from `var/task`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::Deserialize;
+
+use super::interpreter::Found;
+use super::VerifyError;
+use crate::error::Result;
+use crate::target::PythonVersion;
+
+/// The bridge: ours, embedded, run with `-c`.
+const BRIDGE: &str = include_str!("bridge.py");
+
+/// Marks the bridge's JSON line (the app may print too).
+const MARKER: &str = "@@grail-verify@@";
+
+/// One failure as the bridge reports it.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawFailure {
+    /// Module, or `METHOD /path` for a handler.
+    pub module: String,
+    /// The distribution whose dist-info listed the module.
+    pub distribution: Option<String>,
+    /// `import` or `handler`.
+    #[serde(rename = "where")]
+    pub stage: String,
+    /// `Type: message`.
+    pub exception: String,
+    /// `ImportError.name`: the module that could not be found.
+    pub missing: Option<String>,
+}
+
+/// A route the bridge called.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawRoute {
+    /// `METHOD /path`.
+    pub route: String,
+    /// The status code the app returned.
+    pub status: Option<i64>,
+}
+
+/// The bridge's whole answer.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawOutcome {
+    /// Modules imported.
+    pub imported: Vec<String>,
+    /// Failures.
+    pub failures: Vec<RawFailure>,
+    /// Routes called.
+    pub routes: Vec<RawRoute>,
+}
+
+/// Run the bridge in `root` and parse what it printed.
+pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<RawOutcome> {
+    let task = root.join("var/task");
+    let out = Command::new(&py.executable)
+        .args(["-I", "-S", "-B", "-c", BRIDGE])
+        .arg(root)
+        .arg(version.to_string())
+        .current_dir(&task)
+        .env_clear()
+        .envs(lambda_env(&task, version))
+        .output()
+        .map_err(|e| VerifyError::Io(format!("cannot run {}: {e}", py.executable.display())))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let Some(json) = stdout.lines().rev().find_map(|l| l.strip_prefix(MARKER)) else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(VerifyError::Failed(format!(
+            "the interpreter {} exited ({}) before reporting: {}",
+            py.executable.display(),
+            out.status,
+            stderr.trim()
+        ))
+        .into());
+    };
+    serde_json::from_str(json)
+        .map_err(|e| VerifyError::Io(format!("unreadable bridge output: {e}")).into())
+}
+
+/// The variables Lambda sets for a Python function (nothing of the user's).
+fn lambda_env(task: &Path, version: PythonVersion) -> Vec<(String, String)> {
+    [
+        ("LAMBDA_TASK_ROOT", task.display().to_string()),
+        ("AWS_EXECUTION_ENV", format!("AWS_Lambda_python{version}")),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "grail-verify".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("LANG", "en_US.UTF-8".into()),
+        ("TZ", ":UTC".into()),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
