@@ -599,7 +599,10 @@ fn verify_after_package(
     let layer = has_layer.then_some(layer.as_path());
     let outcome = crate::verify::verify_target(
         a.ctx.target,
-        args.build.python.as_deref(),
+        crate::verify::interpreter::Search {
+            python: args.build.python.clone(),
+            only_python: false,
+        },
         &a.layers,
         &zip,
         layer,

@@ -8,6 +8,7 @@ use crate::commands::package::{load_layers, BuildContext};
 use crate::error::Result;
 use crate::options::VerifyOptions;
 use crate::ui::Ui;
+use crate::verify::interpreter::Search;
 use crate::verify::verify_target;
 
 /// `grail verify OUT`: the target from the same sources as `grail package`
@@ -24,7 +25,10 @@ pub fn run(project_dir: &Path, opts: &VerifyOptions, ui: &Ui) -> Result<()> {
     let layer = out.join("layer-deployment.zip");
     let outcome = verify_target(
         ctx.target,
-        opts.build.python.as_deref(),
+        Search {
+            python: opts.build.python.clone(),
+            only_python: true,
+        },
         &layers,
         &out.join("deployment.zip"),
         layer.is_file().then_some(layer.as_path()),

@@ -59,9 +59,32 @@ def from_record(path):
                 yield head
 
 
+MACHINES = {3: "i386", 62: "x86_64", 183: "aarch64", 40: "arm"}
+
+
+def elf_machine(path):
+    """The ELF e_machine of a binary the loader refused, by name."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(20)
+    except OSError:
+        return None
+    if head[:4] != b"\x7fELF":
+        return "not an ELF file"
+    order = "little" if head[5] == 1 else "big"
+    code = int.from_bytes(head[18:20], order)
+    return MACHINES.get(code, "machine %d" % code)
+
+
 def failure(module, dist, where, exc):
     missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    path = getattr(exc, "path", None) if isinstance(exc, ImportError) else None
+    binary = None
+    if path and not path.endswith(".py"):
+        binary = {"path": os.path.relpath(path, ROOT), "machine": elf_machine(path)}
+        missing = None
     return {
+        "binary": binary,
         "module": module,
         "distribution": dist,
         "where": where,

@@ -7,6 +7,7 @@ use super::interpreter::Found;
 use super::run::{RawFailure, RawOutcome};
 use super::{Outcome, VerifyFailure};
 use crate::layers::{LayerSet, RUNTIME_PACKAGES};
+use crate::target::Arch;
 
 /// What the attached layers and the runtime provide, by import name.
 #[derive(Clone, Debug, Default)]
@@ -14,13 +15,16 @@ pub struct Expectations {
     /// `(layer ARN, import roots it provides)`; an empty list means grail
     /// does not know the layer's contents.
     pub layers: Vec<(String, Vec<String>)>,
+    /// The target's machine. Ex) `x86_64`
+    pub machine: String,
 }
 
 impl Expectations {
     /// What each attached layer provides, by import root; a layer without
     /// a manifest provides "unknown" (an empty list).
-    pub fn from_layers(layers: &LayerSet) -> Expectations {
+    pub fn from_layers(layers: &LayerSet, arch: Arch) -> Expectations {
         Expectations {
+            machine: arch.machine().to_string(),
             layers: layers
                 .layers
                 .iter()
@@ -51,7 +55,7 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
         let (explanation, expected) = match (&root, provider) {
             (_, Some(p)) => (p, true),
             (Some(r), None) => (missing_explanation(&f, r, exp), false),
-            (None, None) => (own_explanation(&f), false),
+            (None, None) => (own_explanation(&f, exp), false),
         };
         let entry = VerifyFailure {
             module: f.module,
@@ -124,13 +128,22 @@ fn missing_explanation(f: &RawFailure, root: &str, exp: &Expectations) -> String
 
 /// A failure that is not a missing module: the package's own, or a
 /// binary built for another platform.
-fn own_explanation(f: &RawFailure) -> String {
+fn own_explanation(f: &RawFailure, exp: &Expectations) -> String {
     let e = &f.exception;
     let whose = f
         .distribution
         .as_deref()
         .map(|d| format!("in {d}: "))
         .unwrap_or_default();
+    if let Some(b) = &f.binary {
+        let machine = b.machine.as_deref().unwrap_or("an unknown machine");
+        if machine != exp.machine {
+            return format!(
+                "{whose}{} is built for {machine}, but the target runs {}",
+                b.path, exp.machine
+            );
+        }
+    }
     if e.contains("wrong ELF class")
         || e.contains("cannot open shared object") && e.contains("ELF")
         || e.contains("invalid ELF header")

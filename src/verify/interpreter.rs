@@ -24,26 +24,34 @@ pub struct Found {
 const PROBE: &str =
     "import sys, platform; print(sys.executable); print(sys.version.split()[0]); print(platform.machine())";
 
+/// Where to look for the interpreter.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// `--python`, tried first.
+    pub python: Option<PathBuf>,
+    /// Only `python` (`grail verify --python`); otherwise, when it is not
+    /// of the target version (`package --python` is the build's
+    /// interpreter), `PATH` and pyenv are searched too.
+    pub only_python: bool,
+}
+
 /// The interpreter to verify with, or a clear "cannot verify" naming what to install.
-pub fn find(python: Option<&Path>, version: PythonVersion, arch: Arch) -> Result<Found> {
+pub fn find(search: &Search, version: PythonVersion, arch: Arch) -> Result<Found> {
     let host = std::env::consts::ARCH;
     if host != arch.machine() {
         return Err(VerifyError::NoInterpreter(format!(
             "no python{version} for {arch} here: this machine is {host}, and verifying another \
-             architecture needs qemu-user-static and a {arch} sysroot, which grail does not \
+             architecture needs qemu-user-static and a sysroot for {arch}, which grail does not \
              support yet"
         ))
         .into());
     }
-    let candidates: Vec<PathBuf> = match python {
-        Some(p) => vec![p.to_path_buf()],
-        None => {
-            let name = format!("python{version}");
-            let mut c = on_path(&name);
-            c.extend(pyenv_versions(&name));
-            c
-        }
-    };
+    let mut candidates: Vec<PathBuf> = search.python.iter().cloned().collect();
+    if search.python.is_none() || !search.only_python {
+        let name = format!("python{version}");
+        candidates.extend(on_path(&name));
+        candidates.extend(pyenv_versions(&name));
+    }
     let mut tried = Vec::new();
     for c in &candidates {
         match probe(c) {
@@ -135,7 +143,7 @@ mod tests {
         } else {
             Arch::X86_64
         };
-        let e = find(None, "3.12".parse().unwrap(), other).unwrap_err();
+        let e = find(&Search::default(), "3.12".parse().unwrap(), other).unwrap_err();
         assert_eq!(e.kind.code(), 4);
         assert!(e.to_string().contains("qemu-user-static"), "{e}");
     }

@@ -17,10 +17,13 @@
 //! let req = Request {
 //!     app_zip: "out/deployment.zip".into(),
 //!     layer_zip: None,
-//!     python: None,
+//!     search: Default::default(),
 //!     version: "3.12".parse::<PythonVersion>().unwrap(),
 //!     arch: Arch::X86_64,
-//!     expectations: Expectations::default(),
+//!     expectations: Expectations {
+//!         layers: Vec::new(),
+//!         machine: "x86_64".into(),
+//!     },
 //! };
 //! let outcome = verify(&req).unwrap();
 //! assert!(outcome.failures.is_empty());
@@ -48,8 +51,8 @@ pub struct Request {
     pub app_zip: PathBuf,
     /// The managed layer (`OUT/layer-deployment.zip`), unpacked into `opt/`.
     pub layer_zip: Option<PathBuf>,
-    /// `--python`: the interpreter to use instead of searching `PATH`.
-    pub python: Option<PathBuf>,
+    /// Where to look for the interpreter.
+    pub search: interpreter::Search,
     /// The target runtime.
     pub version: PythonVersion,
     /// The target architecture.
@@ -162,7 +165,7 @@ impl Outcome {
 /// what `layers` (the attached layers, and the runtime) provide.
 pub fn verify_target(
     target: LambdaTarget,
-    python: Option<&Path>,
+    search: interpreter::Search,
     layers: &LayerSet,
     app_zip: &Path,
     layer_zip: Option<&Path>,
@@ -170,16 +173,16 @@ pub fn verify_target(
     verify(&Request {
         app_zip: app_zip.to_path_buf(),
         layer_zip: layer_zip.map(Path::to_path_buf),
-        python: python.map(Path::to_path_buf),
+        search,
         version: target.python,
         arch: target.arch,
-        expectations: Expectations::from_layers(layers),
+        expectations: Expectations::from_layers(layers, target.arch),
     })
 }
 
 /// Unpack, find the interpreter, run the bridge, explain.
 pub fn verify(req: &Request) -> Result<Outcome> {
-    let py = interpreter::find(req.python.as_deref(), req.version, req.arch)?;
+    let py = interpreter::find(&req.search, req.version, req.arch)?;
     let root = root::unpack(&req.app_zip, req.layer_zip.as_deref())?;
     let raw = run::run_bridge(&py, root.path(), req.version)?;
     Ok(explain::explain(raw, &py, &req.expectations))

@@ -31,6 +31,17 @@ pub struct RawFailure {
     pub exception: String,
     /// `ImportError.name`: the module that could not be found.
     pub missing: Option<String>,
+    /// The compiled extension the loader refused, if that is what failed.
+    pub binary: Option<RawBinary>,
+}
+
+/// A compiled extension the loader refused.
+#[derive(Clone, Debug, Deserialize)]
+pub struct RawBinary {
+    /// Relative to the root. Ex) `var/task/fast.so`
+    pub path: String,
+    /// Its ELF machine. Ex) `aarch64`
+    pub machine: Option<String>,
 }
 
 /// A route the bridge called.

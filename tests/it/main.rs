@@ -19,4 +19,5 @@ mod oracle_chalice;
 mod resolve_index;
 mod suggest_layers;
 mod vendor_wheels;
+mod verify;
 mod why_and_vendor;
