@@ -1,8 +1,10 @@
 //! Running the bridge script under the target interpreter, in isolated mode
 //! and with only the variables Lambda sets, from `var/task`.
 
+use std::fs::File;
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -67,28 +69,58 @@ pub struct RawOutcome {
 /// Run the bridge in `root` and parse what it printed.
 pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<RawOutcome> {
     let task = root.join("var/task");
-    let out = Command::new(&py.executable)
-        .args(["-I", "-S", "-B", "-c", BRIDGE])
+    let mut cmd = Command::new(&py.executable);
+    cmd.args(["-I", "-S", "-B", "-c", BRIDGE])
         .arg(root)
         .arg(version.to_string())
         .current_dir(&task)
         .env_clear()
-        .envs(lambda_env(&task, version))
-        .output()
-        .map_err(|e| VerifyError::Io(format!("cannot run {}: {e}", py.executable.display())))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .envs(lambda_env(&task, version));
+    let (status, stdout, stderr) = run_with_deadline(cmd, root, &py.executable)?;
     let Some(json) = stdout.lines().rev().find_map(|l| l.strip_prefix(MARKER)) else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(VerifyError::Failed(format!(
-            "the interpreter {} exited ({}) before reporting: {}",
+            "the interpreter {} exited ({status}) before reporting: {}",
             py.executable.display(),
-            out.status,
             stderr.trim()
         ))
         .into());
     };
     serde_json::from_str(json)
         .map_err(|e| VerifyError::Io(format!("unreadable bridge output: {e}")).into())
+}
+
+/// Lambda's own limit for one invocation: an import that takes longer
+/// would time out there too.
+const DEADLINE: Duration = Duration::from_secs(900);
+
+/// Run `cmd` with its output in files under `root` (no pipe to fill up),
+/// killing it after [`DEADLINE`]. Returns the status text, stdout, stderr.
+fn run_with_deadline(
+    mut cmd: Command,
+    root: &Path,
+    exe: &Path,
+) -> Result<(String, String, String)> {
+    let io = |e: std::io::Error| VerifyError::Io(format!("cannot run {}: {e}", exe.display()));
+    let (out_path, err_path) = (root.join("bridge.stdout"), root.join("bridge.stderr"));
+    cmd.stdout(File::create(&out_path).map_err(io)?)
+        .stderr(File::create(&err_path).map_err(io)?);
+    let mut child = cmd.spawn().map_err(io)?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().map_err(io)? {
+            break s.to_string();
+        }
+        if started.elapsed() > DEADLINE {
+            // Best effort: the child may have just exited.
+            let _ = child.kill();
+            let _ = child.wait();
+            break format!("killed after {} s", DEADLINE.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let read =
+        |p: &Path| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned();
+    Ok((status, read(&out_path), read(&err_path)))
 }
 
 /// The variables Lambda sets for a Python function (nothing of the user's).
