@@ -285,3 +285,47 @@ fn package_verify_fails_with_exit_5_when_the_app_does_not_import() {
     let r = p.report("r.json");
     assert_eq!(r["verify"]["failures"][0]["module"], "app", "{r}");
 }
+
+/// ORACLE (needs the chalice venv scripts/test creates): the bundled hello
+/// example, packaged with the real chalice runtime, verifies and its route
+/// answers 200 under the venv's interpreter.
+#[test]
+#[ignore]
+fn bundled_hello_example_verifies_with_real_chalice() {
+    let venv = std::path::PathBuf::from(
+        std::env::var_os("GRAIL_CHALICE_VENV")
+            .expect("GRAIL_CHALICE_VENV is not set: run scripts/test"),
+    );
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/hello");
+    for e in walkdir::WalkDir::new(&src) {
+        let e = e.unwrap();
+        let dest = t.path().join(e.path().strip_prefix(&src).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+        } else if e.file_type().is_file() {
+            fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let mut cmd = assert_cmd::Command::cargo_bin("grail").unwrap();
+    without(&mut cmd, GRAIL_ENV);
+    let o = cmd
+        .arg("--project-dir")
+        .arg(t.path())
+        .args([
+            "package", "out", "--verify", "--report", "r.json", "--python",
+        ])
+        .arg(venv.join("bin/python"))
+        .output()
+        .unwrap();
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(t.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(
+        r["verify"]["routes"],
+        serde_json::json!(["GET / -> 200"]),
+        "{r}"
+    );
+    assert_eq!(r["verify"]["failures"], serde_json::json!([]), "{r}");
+}
