@@ -42,6 +42,8 @@ pub enum ExitKind {
     Budget = 3,
     /// 4: app introspection failed (the user's app.py raised or chalice is missing).
     Introspection = 4,
+    /// 5: `grail verify` found a module or handler in the artifact that does not import.
+    Verify = 5,
 }
 
 impl ExitKind {

@@ -44,6 +44,7 @@ pub mod suggest;
 pub mod target;
 pub mod textfile;
 pub mod ui;
+pub mod verify;
 pub mod wheel;
 
 #[cfg(test)]

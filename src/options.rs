@@ -113,7 +113,18 @@ pub struct PackageOptions {
     pub report: Option<PathBuf>,
     /// Also write the zip(s) under `.chalice/deployments/` with Chalice's names.
     pub chalice_cache: bool,
+    /// Run `grail verify` on the result (exit 5 when it does not import).
+    pub verify: bool,
     /// Everything that decides what ships.
+    pub build: BuildOptions,
+}
+
+/// `grail verify` settings.
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// The directory `grail package` wrote; relative to the project dir.
+    pub out: PathBuf,
+    /// Everything that decides the target (runtime, architecture, layers).
     pub build: BuildOptions,
 }
 

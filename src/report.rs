@@ -146,6 +146,8 @@ pub enum Outcome {
     OverBudget,
     /// Exit 4: chalice missing or app introspection failed.
     IntrospectionFailed,
+    /// Exit 5: the artifact does not import (`--verify`).
+    VerifyFailed,
 }
 
 impl Outcome {
@@ -156,6 +158,7 @@ impl Outcome {
             ExitKind::Dependencies => Outcome::Unsatisfiable,
             ExitKind::Budget => Outcome::OverBudget,
             ExitKind::Introspection => Outcome::IntrospectionFailed,
+            ExitKind::Verify => Outcome::VerifyFailed,
         }
     }
 
@@ -167,6 +170,7 @@ impl Outcome {
             Outcome::Unsatisfiable => ExitKind::Dependencies.code(),
             Outcome::OverBudget => ExitKind::Budget.code(),
             Outcome::IntrospectionFailed => ExitKind::Introspection.code(),
+            Outcome::VerifyFailed => ExitKind::Verify.code(),
         }
     }
 }
@@ -260,6 +264,10 @@ pub struct Report {
     /// within 10% of the limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestions: Option<serde_json::Value>,
+    /// What `--verify` found ([`crate::verify::Outcome`]): modules imported,
+    /// failures, not verified, interpreter used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify: Option<serde_json::Value>,
     /// Where the chalice runtime files came from. Ex) `{"version": "1.34.0", "source": "/venv/…"}`
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub chalice_runtime: BTreeMap<String, String>,
@@ -294,6 +302,7 @@ impl Report {
             suggestions: None,
             requirements: Vec::new(),
             largest: Vec::new(),
+            verify: None,
         }
     }
 

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use grail::options::{BuildOptions, PackageOptions, ScanOptions, SuggestOptions, WhyOptions};
+use grail::options::{
+    BuildOptions, PackageOptions, ScanOptions, SuggestOptions, VerifyOptions, WhyOptions,
+};
 use grail::target::PythonVersion;
 
 /// grail: a fast, layer-aware, reproducible drop-in replacement for `chalice package`.
@@ -53,6 +55,8 @@ grail why pandas --stage prod --layer-manifest ARN=pandas-layer.json")]
 grail suggest-layers\n  \
 AWS_REGION=eu-west-1 grail suggest-layers --stage prod --python-version 3.12 --arch arm64")]
     SuggestLayers(SuggestArgs),
+    /// Import the packaged zip(s) under the target Python as Lambda will, and call each route.
+    Verify(VerifyArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]
     Layer(LayerCommand),
@@ -236,9 +240,33 @@ pub struct PackageArgs {
     /// Also write the zip(s) under `.chalice/deployments/` with Chalice's names.
     #[arg(long)]
     pub chalice_cache: bool,
+    /// Then import the zip(s) under the target Python, as `grail verify` does (exit 5 if they do not import).
+    #[arg(long)]
+    pub verify: bool,
     /// Everything that decides what ships.
     #[command(flatten)]
     pub build: BuildArgs,
+}
+
+/// `grail verify` options.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The directory `grail package` wrote; relative to the project dir.
+    #[arg(default_value = "out")]
+    pub out: PathBuf,
+    /// Everything that decides the target (runtime, architecture, layers).
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+impl VerifyArgs {
+    /// `grail verify`'s settings.
+    pub fn options(&self) -> VerifyOptions {
+        VerifyOptions {
+            out: self.out.clone(),
+            build: self.build.options(),
+        }
+    }
 }
 
 /// `grail why` options.
@@ -331,6 +359,7 @@ impl PackageArgs {
             single_file: self.single_file,
             report: self.report.clone(),
             chalice_cache: self.chalice_cache,
+            verify: self.verify,
             build: self.build.options(),
         }
     }

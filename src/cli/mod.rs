@@ -6,6 +6,7 @@
 //! grail [--project-dir DIR] [--debug] package OUT [options]
 //! grail [--project-dir DIR] why PACKAGE [options]
 //! grail [--project-dir DIR] suggest-layers [options]
+//! grail [--project-dir DIR] verify [OUT] [options]
 //! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
 //! grail completions bash|zsh|fish
 //! ```
@@ -189,6 +190,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let ui = ui(&args.build, cli.debug);
             init_tracing(ui.verbose && !ui.quiet, ui.debug);
             grail::commands::suggest_layers::run(&project_dir, &args.options(), &ui)?;
+        }
+        Command::Verify(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            grail::commands::verify::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Layer(LayerCommand::Scan(args)) => {
             init_tracing(false, cli.debug);

@@ -4,10 +4,12 @@
 //! - [`package`]: `grail package OUT`, the whole pipeline;
 //! - [`why`]: `grail why PACKAGE`, the same analysis, explained;
 //! - [`suggest_layers`]: `grail suggest-layers`, which public layer would help;
+//! - [`verify`]: `grail verify [OUT]`, import the artifact as Lambda will;
 //! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
 
 pub mod layer_scan;
 pub mod outcome;
 pub mod package;
 pub mod suggest_layers;
+pub mod verify;
 pub mod why;

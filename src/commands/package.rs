@@ -446,7 +446,7 @@ fn report_dependency_warnings(ctx: &mut BuildContext, ui: &Ui, deps: &Dependency
 /// function has (what resolution may count as provided) and `exclude_packages`.
 /// Manifests: config `layer_manifests` (relative to .chalice/), then
 /// `--layer-manifest ARN=PATH` over them.
-fn load_layers(
+pub(crate) fn load_layers(
     ctx: &mut BuildContext,
     b: &BuildOptions,
     ui: &Ui,
@@ -546,14 +546,9 @@ fn package(
     started: Instant,
 ) -> Result<()> {
     let out_dir = check_output(project_dir, args)?;
-    let rebuild = crate::rebuild::Rebuild::prepare(project_dir, &out_dir, args)
-        .inspect_err(|why| ui.debug(&format!("no no-op check: {why}")))
-        .ok();
-    if let Some(noop) = rebuild.as_ref().and_then(|r| r.unchanged()) {
-        noop.warnings.iter().for_each(|w| ui.warn(w));
-        ui.status(&noop.message);
+    let Some(rebuild) = rebuild_state(project_dir, &out_dir, args, ui) else {
         return Ok(());
-    }
+    };
     let mut a = analyze_into(
         project_dir,
         &args.build,
@@ -587,6 +582,7 @@ fn package(
     let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
     let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
+    let verified = verify_after_package(&a, args, &staged, &out_dir, &dest, ui)?;
     if ui.verbose || ui.debug {
         eprintln!("{}", budget.render_summary());
         eprintln!(
@@ -603,6 +599,12 @@ fn package(
         };
         fill_report(report, &a, &staged, &budget, timings);
         report.suggestions = suggestions.and_then(|s| serde_json::to_value(s).ok());
+        report.verify = verified.as_ref().and_then(|o| serde_json::to_value(o).ok());
+    }
+    // A zip that does not import is not recorded as up to date: the next
+    // run must build (and verify) again.
+    if let Some(o) = verified {
+        o.check()?;
     }
     if let Some(r) = rebuild {
         r.record(
@@ -612,6 +614,61 @@ fn package(
         );
     }
     Ok(())
+}
+
+/// `--verify`: import what was just written (with `--single-file`, the
+/// staged zips). The outcome goes into the report before failures count.
+fn verify_after_package(
+    a: &Analysis,
+    args: &PackageOptions,
+    staged: &Staged,
+    out_dir: &Path,
+    dest: &Path,
+    ui: &Ui,
+) -> Result<Option<crate::verify::Outcome>> {
+    if !args.verify {
+        return Ok(None);
+    }
+    let (zip, layer) = if args.single_file {
+        (staged.zip.clone(), staged.layer.clone())
+    } else {
+        (dest.to_path_buf(), out_dir.join("layer-deployment.zip"))
+    };
+    let has_layer = staged.layer_summary.is_some();
+    let layer = has_layer.then_some(layer.as_path());
+    let outcome = crate::verify::verify_target(
+        a.ctx.target,
+        crate::verify::interpreter::Search {
+            python: args.build.python.clone(),
+            only_python: false,
+        },
+        &a.layers,
+        &zip,
+        layer,
+    )?;
+    if outcome.failures.is_empty() {
+        ui.status(outcome.render().trim_end());
+    }
+    Ok(Some(outcome))
+}
+
+/// The no-op check. `None`: OUT is up to date (said in one line); else the
+/// state to record after the build (absent when no check was possible).
+fn rebuild_state(
+    project_dir: &Path,
+    out_dir: &Path,
+    args: &PackageOptions,
+    ui: &Ui,
+) -> Option<Option<crate::rebuild::Rebuild>> {
+    let rebuild = crate::rebuild::Rebuild::prepare(project_dir, out_dir, args)
+        .inspect_err(|why| ui.debug(&format!("no no-op check: {why}")))
+        .ok();
+    if let Some(noop) = rebuild.as_ref().and_then(|r| r.unchanged()) {
+        noop.warnings.iter().for_each(|w| ui.warn(w));
+        ui.status(&noop.message);
+        return None;
+    }
+    Some(rebuild)
 }
 
 /// The early budget check; over the limit, the error (and the report) say

@@ -9,6 +9,7 @@ const COMMANDS: &[&[&str]] = &[
     &["package"],
     &["why"],
     &["suggest-layers"],
+    &["verify"],
     &["layer"],
     &["layer", "scan"],
     &["completions"],

@@ -25,4 +25,5 @@ mod resolve_index;
 mod suggest_layers;
 mod upload_limit;
 mod vendor_wheels;
+mod verify;
 mod why_and_vendor;

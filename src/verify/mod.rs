@@ -1,0 +1,189 @@
+//! `grail verify`: import the artifact the way Lambda will, before it is
+//! deployed.
+//!
+//! [`root`] unpacks `deployment.zip` (and `layer-deployment.zip`) into a
+//! temporary root laid out as Lambda lays it out (`var/task`, `opt/python`);
+//! [`interpreter`] finds a CPython of the target version and architecture;
+//! [`run`] starts it in isolated mode (`-I -S`, Lambda's environment only)
+//! on an embedded bridge script that imports every shipped top-level module
+//! and `app`, and calls each Chalice route with a synthetic API Gateway
+//! event; [`explain`] says, for each failure, which distribution it belongs
+//! to and whether a layer or the runtime was expected to provide what is
+//! missing (then it is *not verified*, not a failure).
+//!
+//! ```no_run
+//! use grail::verify::{verify, Expectations, Request};
+//! use grail::target::{Arch, PythonVersion};
+//! let req = Request {
+//!     app_zip: "out/deployment.zip".into(),
+//!     layer_zip: None,
+//!     search: Default::default(),
+//!     version: "3.12".parse::<PythonVersion>().unwrap(),
+//!     arch: Arch::X86_64,
+//!     expectations: Expectations {
+//!         layers: Vec::new(),
+//!         machine: "x86_64".into(),
+//!     },
+//! };
+//! let outcome = verify(&req).unwrap();
+//! assert!(outcome.failures.is_empty());
+//! ```
+
+pub mod explain;
+pub mod interpreter;
+pub mod root;
+pub mod run;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{ExitKind, Result};
+use crate::layers::LayerSet;
+use crate::target::{Arch, LambdaTarget, PythonVersion};
+
+pub use explain::Expectations;
+
+/// What to verify and with what.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The app zip (`OUT/deployment.zip`), unpacked into `var/task`.
+    pub app_zip: PathBuf,
+    /// The managed layer (`OUT/layer-deployment.zip`), unpacked into `opt/`.
+    pub layer_zip: Option<PathBuf>,
+    /// Where to look for the interpreter.
+    pub search: interpreter::Search,
+    /// The target runtime.
+    pub version: PythonVersion,
+    /// The target architecture.
+    pub arch: Arch,
+    /// What the attached layers and the runtime are expected to provide.
+    pub expectations: Expectations,
+}
+
+/// Why verification could not run or did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// No interpreter of the target version and architecture here.
+    #[error("cannot verify: {0}")]
+    NoInterpreter(String),
+    /// The output directory has no `deployment.zip`.
+    #[error("cannot verify: {0} not found (run `grail package` first)")]
+    NoArtifact(PathBuf),
+    /// A zip could not be unpacked or the bridge could not run.
+    #[error("cannot verify: {0}")]
+    Io(String),
+    /// Something in the zip does not import.
+    #[error("verify failed: {0}")]
+    Failed(String),
+}
+
+impl crate::error::Classify for VerifyError {
+    /// A missing interpreter is an environment problem like a missing
+    /// chalice (4); a missing artifact is bad input (1); a zip that does not
+    /// import is 5.
+    fn exit_kind(&self) -> ExitKind {
+        match self {
+            VerifyError::NoInterpreter(_) | VerifyError::Io(_) => ExitKind::Introspection,
+            VerifyError::NoArtifact(_) => ExitKind::Usage,
+            VerifyError::Failed(_) => ExitKind::Verify,
+        }
+    }
+}
+
+/// One import or handler that failed, with grail's explanation.
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyFailure {
+    /// The module (or `METHOD /route` for a handler).
+    pub module: String,
+    /// The distribution that ships it, when known.
+    pub distribution: Option<String>,
+    /// `import` or `handler`.
+    pub stage: String,
+    /// The exception, `Type: message`.
+    pub exception: String,
+    /// grail's explanation.
+    pub explanation: String,
+}
+
+/// What `grail verify` found; the report's `verify` section.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// The interpreter used and its version. Ex) `/usr/bin/python3.12 (3.12.3)`
+    pub interpreter: String,
+    /// Modules imported.
+    pub imported: Vec<String>,
+    /// Routes called and their status codes. Ex) `GET / -> 200`
+    pub routes: Vec<String>,
+    /// Imports that failed.
+    pub failures: Vec<VerifyFailure>,
+    /// Imports that failed because a layer or the runtime would provide
+    /// the module, which grail cannot check here.
+    pub not_verified: Vec<VerifyFailure>,
+}
+
+impl Outcome {
+    /// The human summary, one finding a line.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "verify: {} modules imported, {} route(s) called, with {}\n",
+            self.imported.len(),
+            self.routes.len(),
+            self.interpreter
+        );
+        for f in &self.not_verified {
+            s.push_str(&format!(
+                "  not verified: {} ({}): {}\n",
+                f.module, f.exception, f.explanation
+            ));
+        }
+        for f in &self.failures {
+            s.push_str(&format!(
+                "  FAILED {} {}: {}\n    {}\n",
+                f.stage, f.module, f.exception, f.explanation
+            ));
+        }
+        s
+    }
+
+    /// `Err(VerifyError::Failed)` when anything failed.
+    pub fn check(&self) -> Result<()> {
+        if self.failures.is_empty() {
+            return Ok(());
+        }
+        Err(VerifyError::Failed(format!(
+            "{} of the artifact's imports or handlers fail under {}\n{}",
+            self.failures.len(),
+            self.interpreter,
+            self.render().trim_end()
+        ))
+        .into())
+    }
+}
+
+/// Verify `app_zip` (and the managed `layer_zip`) for `target`, expecting
+/// what `layers` (the attached layers, and the runtime) provide.
+pub fn verify_target(
+    target: LambdaTarget,
+    search: interpreter::Search,
+    layers: &LayerSet,
+    app_zip: &Path,
+    layer_zip: Option<&Path>,
+) -> Result<Outcome> {
+    verify(&Request {
+        app_zip: app_zip.to_path_buf(),
+        layer_zip: layer_zip.map(Path::to_path_buf),
+        search,
+        version: target.python,
+        arch: target.arch,
+        expectations: Expectations::from_layers(layers, target.arch),
+    })
+}
+
+/// Unpack, find the interpreter, run the bridge, explain.
+pub fn verify(req: &Request) -> Result<Outcome> {
+    let py = interpreter::find(&req.search, req.version, req.arch)?;
+    let root = root::unpack(&req.app_zip, req.layer_zip.as_deref())?;
+    let raw = run::run_bridge(&py, root.path(), req.version)?;
+    Ok(explain::explain(raw, &py, &req.expectations))
+}
