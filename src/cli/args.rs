@@ -56,6 +56,10 @@ grail suggest-layers\n  \
 AWS_REGION=eu-west-1 grail suggest-layers --stage prod --python-version 3.12 --arch arm64")]
     SuggestLayers(SuggestArgs),
     /// Import the packaged zip(s) under the target Python as Lambda will, and call each route.
+    #[command(after_help = "Examples:\n  \
+grail verify out/\n  \
+grail verify out/ --python ~/.pyenv/versions/3.12.8/bin/python3.12\n  \
+grail package out/ --verify --report out/report.json")]
     Verify(VerifyArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]
