@@ -27,6 +27,29 @@ pub fn shown(name: &str) -> String {
     format!("{head}… ({count} characters)")
 }
 
+/// A project name over [`MAX_NAME_CHARS`], from requirements.txt or an
+/// index's METADATA: one error, one message, wherever it is met.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the project name `{}` is too long; grail refuses names over {} characters",
+    shown(&self.0),
+    MAX_NAME_CHARS
+)]
+pub struct NameTooLong(pub String);
+
+/// `Err` when `name` is longer than grail accepts.
+///
+/// ```
+/// assert!(grail::names::check_length("six").is_ok());
+/// assert!(grail::names::check_length(&"a".repeat(300)).is_err());
+/// ```
+pub fn check_length(name: &str) -> Result<(), NameTooLong> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameTooLong(name.to_string()));
+    }
+    Ok(())
+}
+
 /// Lower-case, with every run of `-`, `_` and `.` replaced by one `-`.
 pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

@@ -125,11 +125,7 @@ impl IndexClient {
     /// know (404) contributes nothing; an empty result means "not found".
     /// Results are memoised for the life of the client.
     pub fn project(&self, name: &str) -> Result<Vec<DistFile>, IndexError> {
-        if name.chars().count() > crate::names::MAX_NAME_CHARS {
-            return Err(IndexError::NameTooLong {
-                name: name.to_string(),
-            });
-        }
+        crate::names::check_length(name)?;
         let norm = normalize(name);
         if let Some(files) = lock(&self.projects).get(&norm) {
             return Ok(files.clone());

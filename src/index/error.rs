@@ -105,15 +105,8 @@ pub enum IndexError {
     #[error(transparent)]
     Cache(#[from] CacheError),
     /// A project name too long to ask an index for (a hostile METADATA).
-    #[error(
-        "the project name `{}` is too long; grail refuses names over {} characters",
-        crate::names::shown(name),
-        crate::names::MAX_NAME_CHARS
-    )]
-    NameTooLong {
-        /// The name as given.
-        name: String,
-    },
+    #[error(transparent)]
+    NameTooLong(#[from] crate::names::NameTooLong),
     /// The HTTP client could not be built (TLS setup).
     #[error("cannot start the HTTP client: {0}")]
     Client(String),

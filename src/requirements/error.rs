@@ -138,15 +138,8 @@ pub enum RequirementsErrorKind {
         message: String,
     },
     /// A project name longer than [`crate::names::MAX_NAME_CHARS`].
-    #[error(
-        "the project name `{}` is too long; grail refuses names over {} characters",
-        crate::names::shown(name),
-        crate::names::MAX_NAME_CHARS
-    )]
-    NameTooLong {
-        /// The name as written.
-        name: String,
-    },
+    #[error(transparent)]
+    NameTooLong(#[from] crate::names::NameTooLong),
     /// A direct reference grail cannot install.
     #[error("`{text}` is {what}, which grail cannot install: {hint}")]
     UnsupportedReference {

@@ -184,10 +184,7 @@ impl<'a> Parser<'a> {
         let base = loc.file.parent().unwrap_or(Path::new(""));
         let (requirement, source, url_hash) = parse_requirement(args, base).map_err(err)?;
         let name = requirement.name.as_ref();
-        if name.chars().count() > crate::names::MAX_NAME_CHARS {
-            let name = name.to_string();
-            return Err(err(RequirementsErrorKind::NameTooLong { name }));
-        }
+        crate::names::check_length(name).map_err(|e| err(RequirementsErrorKind::NameTooLong(e)))?;
         if constraint && !requirement.extras.is_empty() {
             return Err(err(RequirementsErrorKind::ConstraintWithExtras {
                 text: args.to_string(),
