@@ -3,9 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+mod hook;
 use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
+    hook::install();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -3,6 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+mod hook;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -16,6 +18,7 @@ fn scratch() -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
+    hook::install();
     let path = scratch().join("layer.zip");
     std::fs::write(&path, data).expect("write scratch layer");
     let _ = grail::layers::scan_layer_zip(&path, None);

@@ -6,6 +6,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+mod hook;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -19,6 +21,7 @@ fn scratch() -> &'static PathBuf {
 }
 
 fuzz_target!(|data: &[u8]| {
+    hook::install();
     let Some(nl) = data.iter().position(|&b| b == b'\n') else {
         return;
     };

@@ -3,6 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+
+mod hook;
 use std::sync::OnceLock;
 
 use grail::target::tags::{PlatformTag, Tag, Tags};
@@ -17,6 +19,7 @@ fn tags() -> &'static Tags {
 }
 
 fuzz_target!(|data: &[u8]| {
+    hook::install();
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
