@@ -36,14 +36,6 @@ pub enum MetadataError {
         /// The parser's explanation.
         message: String,
     },
-    /// `Requires-Python:` is not a PEP 440 specifier set.
-    #[error("metadata Requires-Python {value:?} is invalid: {message}")]
-    BadRequiresPython {
-        /// The header value.
-        value: String,
-        /// The parser's explanation.
-        message: String,
-    },
 }
 
 /// The fields of core metadata that packaging decisions need.
@@ -90,15 +82,17 @@ impl CoreMetadata {
                 requires_dist.push(req);
             }
         }
+        // An invalid Requires-Python (old wheels wrote `>=3.5.*`) is ignored,
+        // as pip does ("has an invalid Requires-Python"), instead of making
+        // the release unusable.
         let requires_python = match get("Requires-Python") {
-            Some(v) if !v.trim().is_empty() => {
-                Some(crate::guard::specifiers(v.trim()).map_err(|message| {
-                    MetadataError::BadRequiresPython {
-                        value: v.clone(),
-                        message,
-                    }
-                })?)
-            }
+            Some(v) if !v.trim().is_empty() => match crate::guard::specifiers(v.trim()) {
+                Ok(spec) => Some(spec),
+                Err(message) => {
+                    tracing::warn!(value = %v, %message, "invalid Requires-Python ignored");
+                    None
+                }
+            },
             _ => None,
         };
         let provides_extra = headers
@@ -183,5 +177,8 @@ mod tests {
         .unwrap();
         assert!(m.requires_dist.is_empty());
         assert_eq!(m.requires_python.unwrap().to_string(), ">=3.8, <4");
+        // pip ignores an invalid Requires-Python (pylint 2.5.2 has `>=3.5.*`).
+        let m = CoreMetadata::parse(b"Name: a\nVersion: 1\nRequires-Python: >=3.5.*\n\n").unwrap();
+        assert!(m.requires_python.is_none());
     }
 }
