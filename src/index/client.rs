@@ -538,10 +538,58 @@ fn page_from_response(
     if !status.is_success() {
         return Err(Attempt::Fatal(http_error(url, status)));
     }
-    page.body = response
-        .text()
-        .map_err(|e| Attempt::Transient(e, url.clone()))?;
+    let body = capped_body(response, MAX_PAGE_BYTES, url, "an index page")?;
+    page.body = String::from_utf8_lossy(&body).into_owned();
     Ok(page)
+}
+
+/// The most grail reads of an index page. The largest honest pages (every
+/// file of every release of a big project, as JSON) are a few tens of MB.
+pub(super) const MAX_PAGE_BYTES: u64 = 64 << 20;
+
+/// The body of `response`, refused past `cap` bytes without holding more
+/// than `cap + 1` of them: a declared `Content-Length` over the cap is
+/// refused before reading, and an endless (chunked) body stops at the cap.
+/// A transport error mid-body stays retryable.
+pub(super) fn capped_body(
+    response: Response,
+    cap: u64,
+    url: &Url,
+    what: &'static str,
+) -> Result<Vec<u8>, Attempt> {
+    use std::io::Read;
+    let too_large = || {
+        Attempt::Fatal(IndexError::BodyTooLarge {
+            url: crate::secrets::redact_url(url),
+            what,
+            cap,
+        })
+    };
+    if response.content_length().is_some_and(|n| n > cap) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    if let Err(e) = response.take(cap + 1).read_to_end(&mut body) {
+        // reqwest's reader wraps its own error; unwrap it so the retry
+        // loop classifies it as it does for `bytes()`.
+        let message = e.to_string();
+        return Err(
+            match e
+                .into_inner()
+                .map(|inner| inner.downcast::<reqwest::Error>())
+            {
+                Some(Ok(re)) => Attempt::Transient(*re, url.clone()),
+                _ => Attempt::Fatal(IndexError::BodyRead {
+                    url: crate::secrets::redact_url(url),
+                    message,
+                }),
+            },
+        );
+    }
+    if body.len() as u64 > cap {
+        return Err(too_large());
+    }
+    Ok(body)
 }
 
 /// The outcome of handling one response inside [`IndexClient::retrying`].

@@ -50,6 +50,27 @@ pub enum IndexError {
         /// What was needed. Ex) `the index page https://pypi.org/simple/six/`
         what: String,
     },
+    /// A response body could not be read (not a transport error reqwest
+    /// names, so not retried).
+    #[error("cannot read the response from {url}: {message}")]
+    BodyRead {
+        /// The URL, credentials redacted.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A response body larger than grail reads for its kind (an index page,
+    /// a `.metadata` file): a hostile or broken index cannot make grail hold
+    /// an endless body.
+    #[error("{url} sent more than {cap} bytes for {what}; grail reads at most that much (is this a package index?)")]
+    BodyTooLarge {
+        /// The URL, credentials redacted.
+        url: String,
+        /// What was being read.
+        what: &'static str,
+        /// The cap in bytes.
+        cap: u64,
+    },
     /// A downloaded file does not match its expected hash; nothing was stored.
     #[error("hash mismatch for {filename} from {url}: expected {expected}, got {actual}; the file was not stored (the index or the --hash pins are wrong, or the download was tampered with)")]
     HashMismatch {

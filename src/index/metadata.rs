@@ -7,11 +7,19 @@ use reqwest::StatusCode;
 
 use crate::cache::{sha256_hex, FinishedBlob};
 
-use super::client::{content_range_total, Attempt, IndexClient};
+use super::client::{capped_body, content_range_total, Attempt, IndexClient};
 use super::dist::{DistFile, RemoteMetadata};
 use super::error::{http_error, IndexError};
 use super::remote_zip::{read_local_wheel, read_wheel_metadata, Sparse, ZipFailure};
 use super::TAIL_BYTES;
+
+/// The most grail reads of a PEP 658 `.metadata` file: as much as of a
+/// METADATA inside a wheel.
+const MAX_METADATA_BYTES: u64 = crate::wheel::MAX_TEXT_ENTRY_BYTES;
+
+/// The most grail reads of one Range reply: the zip tail, or one METADATA
+/// member with its local header (both far smaller than this).
+const MAX_RANGE_BYTES: u64 = crate::wheel::MAX_TEXT_ENTRY_BYTES + 4 * TAIL_BYTES;
 
 impl IndexClient {
     pub(super) fn fetch_metadata(&self, file: &DistFile) -> Result<RemoteMetadata, IndexError> {
@@ -63,10 +71,8 @@ impl IndexClient {
             if !status.is_success() {
                 return Err(Attempt::Fatal(http_error(&url, status)));
             }
-            let bytes = response
-                .bytes()
-                .map_err(|e| Attempt::Transient(e, url.clone()))?;
-            Ok(Some(bytes.to_vec()))
+            let bytes = capped_body(response, MAX_METADATA_BYTES, &url, "a .metadata file")?;
+            Ok(Some(bytes))
         })?;
         let Some(body) = body else { return Ok(None) };
         if let Some(expected) = sha256 {
@@ -103,11 +109,9 @@ impl IndexClient {
                         .get(header::CONTENT_RANGE)
                         .and_then(|v| v.to_str().ok())
                         .and_then(content_range_total);
-                    let bytes = response
-                        .bytes()
-                        .map_err(|e| Attempt::Transient(e, url.clone()))?;
+                    let bytes = capped_body(response, MAX_RANGE_BYTES, url, "a Range reply")?;
                     Ok(match total {
-                        Some(total) => Tail::Partial(total, bytes.to_vec()),
+                        Some(total) => Tail::Partial(total, bytes),
                         None => Tail::Unusable,
                     })
                 }
@@ -134,10 +138,7 @@ impl IndexClient {
                     if response.status() != StatusCode::PARTIAL_CONTENT {
                         return Err(Attempt::Fatal(http_error(url, response.status())));
                     }
-                    let bytes = response
-                        .bytes()
-                        .map_err(|e| Attempt::Transient(e, url.clone()))?;
-                    Ok(bytes.to_vec())
+                    capped_body(response, MAX_RANGE_BYTES, url, "a Range reply")
                 },
                 |request| request.header(header::RANGE, format!("bytes={start}-{}", end - 1)),
             )

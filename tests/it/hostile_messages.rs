@@ -481,3 +481,62 @@ fn a_huge_project_name_is_refused_not_fetched() {
     assert!(err.len() < 200 && err.contains("too long"), "{err}");
     assert_eq!(server.requests().len(), 0, "the name was sent");
 }
+
+/// An index that answers every request with a page that never ends
+/// (chunked, bounded at 256 MiB so the test always stops), or that declares
+/// a 1 TB `Content-Length` and sends nothing.
+fn endless_index(declare_huge: bool) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        // At most a few connections: the client gives up on the first.
+        for stream in listener.incoming().take(4) {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            if declare_huge {
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000000000000\r\n\r\n<html>",
+                );
+                continue;
+            }
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n",
+            );
+            let chunk = format!("{:x}\r\n{}\r\n", 1 << 16, "a".repeat(1 << 16));
+            for _ in 0..(256 << 20) / (1 << 16) {
+                if s.write_all(chunk.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_endless_index_page_is_refused_at_the_cap() {
+    use grail::index::{ClientSettings, IndexClient};
+    use std::time::{Duration, Instant};
+    for declare_huge in [false, true] {
+        let addr = endless_index(declare_huge);
+        let index = url::Url::parse(&format!("http://{addr}/simple/")).unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let settings = ClientSettings {
+            index_urls: vec![index],
+            timeout: Duration::from_secs(10),
+            attempts: 1,
+            ..ClientSettings::default()
+        };
+        let client =
+            IndexClient::new(settings, grail::cache::Cache::new(cache.path()).unwrap()).unwrap();
+        let started = Instant::now();
+        let err = client.project("six").unwrap_err().to_string();
+        assert!(
+            err.contains("sent more than 67108864 bytes for an index page"),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30), "{err}");
+    }
+}
