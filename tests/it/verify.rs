@@ -223,13 +223,9 @@ fn no_interpreter_of_the_version_is_exit_4_never_a_pass() {
     );
 }
 
-#[test]
-fn package_verify_puts_the_outcome_in_the_report() {
-    let Some(v) = runtime_here() else { return };
-    let p = TestProject::new();
-    // The stand-in chalice's `Chalice` takes no arguments.
-    p.write("app.py", "from chalice import Chalice\napp = Chalice()\n");
-    let o = p.package(
+/// `grail package out --python-version V --verify --report r.json`.
+fn package_verified(p: &TestProject, v: &impl std::fmt::Display) -> std::process::Output {
+    p.package(
         "out",
         &[
             "--python-version",
@@ -238,7 +234,16 @@ fn package_verify_puts_the_outcome_in_the_report() {
             "--report",
             "r.json",
         ],
-    );
+    )
+}
+
+#[test]
+fn package_verify_puts_the_outcome_in_the_report() {
+    let Some(v) = runtime_here() else { return };
+    let p = TestProject::new();
+    // The stand-in chalice's `Chalice` takes no arguments.
+    p.write("app.py", "from chalice import Chalice\napp = Chalice()\n");
+    let o = package_verified(&p, &v);
     let text = run_text(&o);
     assert_eq!(o.status.code(), Some(0), "{text}");
     let r = p.report("r.json");
@@ -266,16 +271,7 @@ fn package_verify_fails_with_exit_5_when_the_app_does_not_import() {
     let Some(v) = runtime_here() else { return };
     let p = TestProject::new();
     p.write("app.py", "import notshipped\napp = None\n");
-    let o = p.package(
-        "out",
-        &[
-            "--python-version",
-            &v.to_string(),
-            "--verify",
-            "--report",
-            "r.json",
-        ],
-    );
+    let o = package_verified(&p, &v);
     let text = run_text(&o);
     assert_eq!(o.status.code(), Some(5), "{text}");
     assert!(
