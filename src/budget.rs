@@ -332,8 +332,12 @@ fn signed(b: u64) -> i64 {
 
 const MIB: f64 = 1_048_576.0;
 
-/// `12.34 MiB` (the table's fixed format).
-fn mb(b: u64) -> String {
+/// `12.34 MiB`: the budget table's fixed format (also the HTML report's).
+///
+/// ```
+/// assert_eq!(grail::budget::mb(262_144_000), "250.00 MiB");
+/// ```
+pub fn mb(b: u64) -> String {
     format!("{:.2} MiB", b as f64 / MIB)
 }
 

@@ -37,6 +37,7 @@ pub mod project;
 pub mod python;
 pub mod rebuild;
 pub mod report;
+pub mod report_html;
 pub mod requirements;
 pub mod resolver;
 pub mod secrets;

@@ -111,12 +111,22 @@ pub struct PackageOptions {
     pub single_file: bool,
     /// Where to write the JSON report.
     pub report: Option<PathBuf>,
+    /// Where to write the HTML report (written whenever the JSON one would be).
+    pub report_html: Option<PathBuf>,
     /// Also write the zip(s) under `.chalice/deployments/` with Chalice's names.
     pub chalice_cache: bool,
     /// Run `grail verify` on the result (exit 5 when it does not import).
     pub verify: bool,
     /// Everything that decides what ships.
     pub build: BuildOptions,
+}
+
+impl PackageOptions {
+    /// Whether a report (JSON or HTML) is asked for: the run then fills one
+    /// in whatever the outcome, and is never skipped as up to date.
+    pub fn wants_report(&self) -> bool {
+        self.report.is_some() || self.report_html.is_some()
+    }
 }
 
 /// `grail verify` settings.

@@ -221,6 +221,39 @@ pub struct RankedEntry {
     pub location: String,
 }
 
+/// One zip's contents by unzipped size (what `--report-html` draws as a
+/// treemap): package buckets, each split by top-level name.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ZipContents {
+    /// The zip. Ex) `deployment.zip`
+    pub zip: String,
+    /// Package buckets, largest first: a package name, `<app>`,
+    /// `<vendor>` or `<chalice-runtime>`.
+    pub packages: Vec<ContentGroup>,
+}
+
+/// One package bucket of a zip and its top-level names.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ContentGroup {
+    /// Ex) `numpy` or `<app>`
+    pub name: String,
+    /// Unzipped bytes of the whole bucket.
+    pub unzipped_bytes: u64,
+    /// Its top-level names in the zip (in a managed layer, under
+    /// `python/lib/pythonX.Y/site-packages/`), largest first.
+    /// Ex) `numpy`, `numpy.libs`, `numpy-2.2.6.dist-info`
+    pub modules: Vec<ContentItem>,
+}
+
+/// One top-level name of a package bucket.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ContentItem {
+    /// Ex) `numpy.libs`
+    pub name: String,
+    /// Unzipped bytes under it.
+    pub unzipped_bytes: u64,
+}
+
 /// The whole report.
 ///
 /// A report is written for every outcome: a failed run fills in what it
@@ -278,6 +311,10 @@ pub struct Report {
     /// were planned: on success and when over the budget).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub largest: Vec<RankedEntry>,
+    /// Each planned zip's contents by package and top-level name (present
+    /// once the zips were planned).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contents: Vec<ZipContents>,
 }
 
 impl Report {
@@ -303,6 +340,7 @@ impl Report {
             requirements: Vec::new(),
             largest: Vec::new(),
             verify: None,
+            contents: Vec::new(),
         }
     }
 

@@ -43,6 +43,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
 grail package out/\n  \
 grail package out/ --python-version 3.12 --arch arm64 --report out/report.json\n  \
+grail package out/ --report-html out/report.html   # see the 250 MiB budget in a browser\n  \
 grail --project-dir app/ package out/ --stage prod --pkg-format terraform")]
     Package(PackageArgs),
     /// Explain why a package is (or is not) in the deployment package.
@@ -241,6 +242,9 @@ pub struct PackageArgs {
     /// Write the JSON report (grail-report/1) to PATH.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Write the report as one self-contained HTML page to PATH (budget bar, treemap, kept-out table).
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
     /// Also write the zip(s) under `.chalice/deployments/` with Chalice's names.
     #[arg(long)]
     pub chalice_cache: bool,
@@ -362,6 +366,7 @@ impl PackageArgs {
             merge_template: self.merge_template.clone(),
             single_file: self.single_file,
             report: self.report.clone(),
+            report_html: self.report_html.clone(),
             chalice_cache: self.chalice_cache,
             verify: self.verify,
             build: self.build.options(),

@@ -20,7 +20,9 @@ use std::time::Instant;
 use crate::assemble::ZipPlan;
 use crate::budget::SizeItem;
 use crate::error::{Context, ExitKind, Kind, Result};
-use crate::report::{RankedEntry, Report, RequirementEntry};
+use crate::report::{
+    ContentGroup, ContentItem, RankedEntry, Report, RequirementEntry, ZipContents,
+};
 use crate::requirements::RequirementsFile;
 use crate::ui::Ui;
 
@@ -52,6 +54,63 @@ pub fn bucket_bytes(plan: &ZipPlan) -> BTreeMap<String, u64> {
     buckets
 }
 
+/// Each planned zip's contents: bucket → top-level name → unzipped bytes,
+/// largest first (ties by name). `layer` is the managed layer's plan.
+pub fn zip_contents(app: &ZipPlan, layer: Option<&ZipPlan>) -> Vec<ZipContents> {
+    let mut out = vec![contents_of("deployment.zip", app)];
+    out.extend(layer.map(|l| contents_of("layer-deployment.zip", l)));
+    out
+}
+
+fn contents_of(zip: &str, plan: &ZipPlan) -> ZipContents {
+    let mut tree: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for e in plan.entries() {
+        *tree
+            .entry(e.origin.bucket())
+            .or_default()
+            .entry(top_level(&e.name).to_string())
+            .or_default() += e.unzipped_size();
+    }
+    let mut packages: Vec<ContentGroup> = tree
+        .into_iter()
+        .map(|(name, modules)| {
+            let mut modules: Vec<ContentItem> = modules
+                .into_iter()
+                .map(|(name, unzipped_bytes)| ContentItem {
+                    name,
+                    unzipped_bytes,
+                })
+                .collect();
+            modules.sort_by_key(|m| std::cmp::Reverse(m.unzipped_bytes));
+            let unzipped_bytes = modules
+                .iter()
+                .fold(0u64, |t, m| t.saturating_add(m.unzipped_bytes));
+            ContentGroup {
+                name,
+                unzipped_bytes,
+                modules,
+            }
+        })
+        .collect();
+    // Stable sorts on name-ordered input: ties stay in name order.
+    packages.sort_by_key(|p| std::cmp::Reverse(p.unzipped_bytes));
+    ZipContents {
+        zip: zip.to_string(),
+        packages,
+    }
+}
+
+/// The top-level name of a zip entry: its first component, or the first
+/// one under a layer's `python/lib/pythonX.Y/site-packages/`.
+fn top_level(entry: &str) -> &str {
+    let parts: Vec<&str> = entry.splitn(6, '/').collect();
+    match parts.as_slice() {
+        ["python", "lib", _, "site-packages", name, ..] => name,
+        [first, ..] => first,
+        [] => entry,
+    }
+}
+
 /// The size items, largest first (ties by name), as report entries.
 pub fn ranked(items: &[SizeItem]) -> Vec<RankedEntry> {
     let mut out: Vec<RankedEntry> = items
@@ -70,38 +129,53 @@ pub fn ranked(items: &[SizeItem]) -> Vec<RankedEntry> {
     out
 }
 
-/// Stamp the outcome of `result` on `report` and write it to `path`
-/// (relative to the project dir). A report that cannot be written fails a
-/// successful run (exit 1); after a failure it is only a warning, and the
-/// run's own error is returned.
+/// Where the report goes: `--report` (JSON) and `--report-html`, as given
+/// (relative to the project dir).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportPaths<'a> {
+    /// The JSON report.
+    pub json: Option<&'a Path>,
+    /// The HTML page ([`crate::report_html`]).
+    pub html: Option<&'a Path>,
+}
+
+/// Stamp the outcome of `result` on `report` and write it to each of
+/// `paths` (relative to the project dir). A report that cannot be written
+/// fails a successful run (exit 1); after a failure it is only a warning,
+/// and the run's own error is returned.
 pub fn finish(
     mut report: Report,
     result: Result<()>,
     project_dir: &Path,
-    path: &Path,
+    paths: ReportPaths,
     started: Instant,
     ui: &Ui,
 ) -> Result<()> {
-    let path = if path.is_absolute() {
-        path.to_path_buf()
-    } else if project_dir.is_dir() {
-        project_dir.join(path)
-    } else {
+    let resolve = |path: &Path| {
+        if path.is_absolute() {
+            Some(path.to_path_buf())
+        } else {
+            project_dir.is_dir().then(|| project_dir.join(path))
+        }
+    };
+    let (json, html) = (paths.json.map(resolve), paths.html.map(resolve));
+    if json.iter().chain(&html).any(Option::is_none) {
         // A mistyped --project-dir must not be created just to hold a report.
         ui.warn(&format!(
             "the report was not written: the project directory {} does not exist",
             project_dir.display()
         ));
         return result;
-    };
+    }
     if let Err(e) = &result {
         report.fail(e.kind, &e.to_string());
         report.timings_ms.total = started.elapsed().as_millis() as u64;
     }
-    let written = report
-        .write(&path)
-        .kind(ExitKind::Usage)
-        .with_context(|| format!("cannot write the report to {}", path.display()));
+    let written = write_all(
+        &report,
+        json.flatten().as_deref(),
+        html.flatten().as_deref(),
+    );
     match (result, written) {
         (Ok(()), written) => written,
         (Err(e), Ok(())) => Err(e),
@@ -110,4 +184,20 @@ pub fn finish(
             Err(e)
         }
     }
+}
+
+/// Write the JSON report and the HTML page (those asked for).
+fn write_all(report: &Report, json: Option<&Path>, html: Option<&Path>) -> Result<()> {
+    if let Some(path) = json {
+        report
+            .write(path)
+            .kind(ExitKind::Usage)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if let Some(path) = html {
+        crate::report_html::write(report, path)
+            .kind(ExitKind::Usage)
+            .with_context(|| format!("cannot write the HTML report to {}", path.display()))?;
+    }
+    Ok(())
 }

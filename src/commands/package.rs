@@ -525,16 +525,20 @@ fn index_args(b: &BuildOptions) -> IndexArgs {
 /// `grail package OUT`: check the output, analyse, plan the zips, audit,
 /// check the budget, stage, publish, report.
 ///
-/// With `--report`, the report is written whatever the outcome: a failed
-/// run records what it knew when it stopped.
+/// With `--report` (or `--report-html`), the report is written whatever the
+/// outcome: a failed run records what it knew when it stopped.
 pub fn run_package(project_dir: &Path, args: &PackageOptions, ui: &Ui) -> Result<()> {
     let started = Instant::now();
     let mut report = Report::new(&args.build.stage, "", "");
     let result = package(project_dir, args, ui, &mut report, started);
-    match &args.report {
-        Some(path) => outcome::finish(report, result, project_dir, path, started, ui),
-        None => result,
+    if !args.wants_report() {
+        return result;
     }
+    let paths = outcome::ReportPaths {
+        json: args.report.as_deref(),
+        html: args.report_html.as_deref(),
+    };
+    outcome::finish(report, result, project_dir, paths, started, ui)
 }
 
 /// The pipeline behind [`run_package`]; `report` is filled in as it goes.
@@ -590,7 +594,7 @@ fn package(
             breakdown(&zips.app, zips.layer.as_ref(), &a.layers)
         );
     }
-    if args.report.is_some() {
+    if args.wants_report() {
         let timings = Timings {
             resolve: a.deps.resolve_ms,
             download: a.deps.download_ms,
@@ -1098,6 +1102,7 @@ fn note_plan(report: &mut Report, a: &Analysis, zips: &ZipPlans) {
     report.packages = package_entries(a, deps_zip, &buckets);
     report.excluded = a.deps.excluded.clone();
     report.warnings = a.ctx.warnings.clone();
+    report.contents = outcome::zip_contents(&zips.app, zips.layer.as_ref());
 }
 
 /// The report's packages: the shipped wheels and what vendor/ provides,

@@ -101,8 +101,8 @@ pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<String, 
     if args.build.refresh {
         return Err("--refresh re-resolves".into());
     }
-    if args.report.is_some() || args.chalice_cache {
-        return Err("--report and --chalice-cache always run".into());
+    if args.wants_report() || args.chalice_cache {
+        return Err("--report, --report-html and --chalice-cache always run".into());
     }
     let mut r = Records::default();
     r.add("grail", env!("CARGO_PKG_VERSION"), "");

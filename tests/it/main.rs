@@ -20,6 +20,7 @@ mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
 mod rebuild;
+mod report_html;
 mod report_outcomes;
 mod resolve_index;
 mod suggest_layers;
