@@ -201,3 +201,21 @@ fn write_all(report: &Report, json: Option<&Path>, html: Option<&Path>) -> Resul
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::top_level;
+
+    #[test]
+    fn top_level_names_skip_a_layers_site_packages() {
+        assert_eq!(top_level("numpy/core/_multiarray.so"), "numpy");
+        assert_eq!(top_level("six.py"), "six.py");
+        assert_eq!(
+            top_level("python/lib/python3.12/site-packages/numpy.libs/libx.so"),
+            "numpy.libs"
+        );
+        // Not the site dir: the first component, as in the function zip.
+        assert_eq!(top_level("python/other/file.py"), "python");
+        assert_eq!(top_level(""), "");
+    }
+}
