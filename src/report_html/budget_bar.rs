@@ -132,6 +132,8 @@ fn bar(b: &Budget, parts: &[Part]) -> Markup {
 
 fn segment(p: &Part, bytes: u64, start: u64, scale: u64) -> Markup {
     let (x0, x1) = (x_of(start, scale), x_of(start.saturating_add(bytes), scale));
+    // A part of a few KiB stays visible (a sliver over its neighbour).
+    let x1 = if bytes > 0 { x1.max(x0 + 2.0) } else { x1 };
     let text = format!("{} {}", p.label, mb(bytes));
     let fits = x1 - x0 >= text.chars().count() as f64 * CHAR_W + 10.0;
     html! {
@@ -201,9 +203,73 @@ fn legend(b: &Budget, parts: &[Part]) -> Markup {
                 @if b.headroom_bytes >= 0 {
                     tr.room { td { span.swatch.free {} } td { "headroom" } td.num #headroom { (bytes_and_mib(b.headroom_bytes.unsigned_abs())) } }
                 } @else {
-                    tr.over { td { span.swatch.hatch {} } td { "over by" } td.num #headroom { (bytes_and_mib(b.headroom_bytes.unsigned_abs())) } }
+                    tr.over { td { span.swatch.hatch {} } td { "over by" } td.num #over-by { (bytes_and_mib(b.headroom_bytes.unsigned_abs())) } }
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::LayerUsage;
+
+    fn layer(arn: &str, bytes: Option<u64>, approximate: bool) -> LayerUsage {
+        LayerUsage {
+            arn: arn.into(),
+            unzipped_bytes: bytes,
+            approximate,
+        }
+    }
+
+    #[test]
+    fn within_the_limit_the_headroom_fills_up_to_the_line() {
+        let b = Budget::compute(
+            131_072_000,
+            0,
+            &[
+                layer(
+                    "arn:aws:lambda:us-east-1:1:layer:big:2",
+                    Some(65_536_000),
+                    true,
+                ),
+                layer("arn:aws:lambda:us-east-1:1:layer:mystery:1", None, false),
+            ],
+        );
+        let svg = render(&b).into_string();
+        // Half the limit, then a quarter: the layer starts at the middle.
+        assert!(
+            svg.contains(r#"<rect x="500.0" y="34.0" width="245.0""#),
+            "{svg}"
+        );
+        assert!(svg.contains("big:2 62.50 MiB"), "{svg}");
+        assert!(
+            svg.contains("65,536,000 bytes (62.50 MiB) (approximate)"),
+            "{svg}"
+        );
+        assert!(svg.contains("headroom 62.50 MiB"), "{svg}");
+        assert!(svg.contains("unknown (not counted)"), "{svg}");
+        assert!(!svg.contains("over by"), "{svg}");
+    }
+
+    #[test]
+    fn over_the_limit_the_overflow_is_hatched_past_the_line() {
+        // 327,680,000 bytes: the scale is the total, the limit at 80%.
+        let b = Budget::compute(327_680_000, 0, &[]);
+        let svg = render(&b).into_string();
+        let limit_x = LEFT + BAR_W * 0.8;
+        assert!(
+            svg.contains(&format!(
+                r#"<rect x="{limit_x:.1}" y="30.0" width="{:.1}" height="62.0" fill="url(#over-hatch)""#,
+                BAR_W * 0.2
+            )),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("over by 65,536,000 bytes (62.50 MiB)"),
+            "{svg}"
+        );
+        assert!(!svg.contains("headroom"), "{svg}");
     }
 }

@@ -30,7 +30,9 @@ use crate::budget::mb;
 use crate::report::{ContentGroup, ZipContents};
 
 const WIDTH: f64 = 1000.0;
-const HEIGHT: f64 = 560.0;
+/// The tallest drawing; one with few packages is shorter (a zip of two
+/// small files needs no full-page picture).
+const MAX_HEIGHT: f64 = 560.0;
 /// The package name band at the top of a package's rectangle.
 const HEADER: f64 = 18.0;
 /// Width of one character of the 12px labels, to decide what fits.
@@ -48,11 +50,12 @@ pub fn section(zip: &ZipContents) -> Markup {
         .packages
         .iter()
         .fold(0u64, |t, p| t.saturating_add(p.unzipped_bytes));
+    let height = (120.0 + 45.0 * zip.packages.len() as f64).clamp(160.0, MAX_HEIGHT);
     let area = Rect {
         x: 0.0,
         y: 0.0,
         w: WIDTH,
-        h: HEIGHT,
+        h: height,
     };
     let values: Vec<f64> = zip
         .packages
@@ -67,7 +70,7 @@ pub fn section(zip: &ZipContents) -> Markup {
                 (bytes_and_mib(total)) " unzipped in " (zip.packages.len())
                 " packages; area is unzipped size (hover for names and bytes)."
             }
-            svg.treemap viewBox={ "0 0 " (n(WIDTH)) " " (n(HEIGHT)) } role="img" aria-label={ "contents of " (zip.zip) } {
+            svg.treemap viewBox={ "0 0 " (n(WIDTH)) " " (n(height)) } role="img" aria-label={ "contents of " (zip.zip) } {
                 @for (i, (p, r)) in zip.packages.iter().zip(&rects).enumerate() {
                     @if r.w > 0.0 && r.h > 0.0 {
                         (package(p, *r, COLOURS[i % COLOURS.len()]))

@@ -247,3 +247,46 @@ fn warnings(list: &[String]) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ExitKind;
+
+    #[test]
+    fn a_run_that_stopped_early_says_what_is_not_known() {
+        let mut r = Report::new("prod", "", "");
+        r.fail(ExitKind::Usage, "config.json: bad\n  line 3");
+        let page = render(&r);
+        assert!(page.contains("Bad input (exit 1)"), "{page}");
+        assert!(
+            page.contains(r#"<p class="error">config.json: bad</p>"#),
+            "{page}"
+        );
+        assert!(
+            page.contains("<pre>config.json: bad\n  line 3</pre>"),
+            "{page}"
+        );
+        assert!(page.contains("Not known: the run stopped"), "{page}");
+        assert!(page.contains("<dd>unknown</dd>"), "{page}");
+        assert!(!page.contains("What is in"), "{page}");
+    }
+
+    #[test]
+    fn kept_out_packages_are_ranked_by_bytes_saved() {
+        let mut r = Report::new("dev", "python3.12", "x86_64");
+        for (name, saved) in [("aaa", 1), ("zzz", 2_000_000)] {
+            r.excluded.push(ExcludedEntry {
+                name: name.into(),
+                version: None,
+                reason: crate::resolver::ExcludeReason::Runtime,
+                provided_by: Some("runtime".into()),
+                saved_bytes: saved,
+            });
+        }
+        let page = render(&r);
+        let (zzz, aaa) = (page.find("<td>zzz</td>"), page.find("<td>aaa</td>"));
+        assert!(zzz.is_some() && zzz < aaa, "{page}");
+        assert!(page.contains("2,000,001 bytes (1.91 MiB)"), "{page}");
+    }
+}
