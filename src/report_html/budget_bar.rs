@@ -27,7 +27,7 @@ const LEFT: f64 = 10.0;
 const BAR_W: f64 = 980.0;
 const BAR_Y: f64 = 34.0;
 const BAR_H: f64 = 54.0;
-/// One MiB-ish character of the 13px labels, to decide what fits.
+/// The width of one character of the 13px labels, to decide what fits.
 const CHAR_W: f64 = 7.2;
 
 /// Part colours: the function, then the layers in turn.
