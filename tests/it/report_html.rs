@@ -170,7 +170,12 @@ fn the_pandas_layer_example_renders_with_its_figures() {
         assert!(!html.contains(external), "{external} in the page");
     }
     let Some(bin) = chromium() else { return };
-    let dom = render(&bin, &page);
+    assert_example_page(&r, &render(&bin, &page));
+}
+
+/// The rendered page of the pandas-layer example holds the figures of its
+/// report: the zip's size, the budget, pandas kept out, a treemap tooltip.
+fn assert_example_page(r: &Value, dom: &str) {
     let zip = &r["artifacts"][0];
     assert_eq!(zip["path"], "deployment.zip");
     let budget = &r["budget"];
@@ -202,7 +207,7 @@ fn the_pandas_layer_example_renders_with_its_figures() {
         // A treemap rectangle's tooltip.
         format!(
             "<title>alpaca-py › alpaca: {} bytes",
-            grouped(package_module_bytes(&r, "alpaca-py", "alpaca"))
+            grouped(package_module_bytes(r, "alpaca-py", "alpaca"))
         ),
     ] {
         assert!(
@@ -210,6 +215,29 @@ fn the_pandas_layer_example_renders_with_its_figures() {
             "{needle} is not in the rendered page"
         );
     }
+}
+
+/// NETWORK: the example itself (its alpaca-py==0.21.1 pin) from PyPI, as the
+/// README's screenshot shows it.
+#[test]
+#[ignore = "network: needs PyPI; run scripts/test"]
+fn the_pandas_layer_example_from_pypi_renders_with_its_figures() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/pandas-layer");
+    let p = TestProject::new();
+    for file in ["app.py", "requirements.txt", ".chalice/config.json"] {
+        p.write(file, &fs::read_to_string(example.join(file)).unwrap());
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = p.grail();
+    cmd.env_remove("PYTHONPATH")
+        .args(["package", "out", "--report", "report.json"])
+        .args(["--report-html", "report.html", "--cache-dir"])
+        .arg(cache.path());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", run_text(&out));
+    let r = p.report("report.json");
+    let Some(bin) = chromium() else { return };
+    assert_example_page(&r, &render(&bin, &p.out("report.html")));
 }
 
 /// The unzipped bytes of `module` of `package` in deployment.zip, per the report.
