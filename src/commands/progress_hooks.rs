@@ -32,7 +32,11 @@ impl SdistBuilder for ReportingBuilder<'_> {
         let name = file.filename.as_str();
         self.progress.event(&Event::BuildStart { name });
         let built = self.inner.build(file, sdist);
-        self.progress.event(&Event::BuildDone { name });
+        let built_ok = built.is_ok();
+        self.progress.event(&Event::BuildDone {
+            name,
+            built: built_ok,
+        });
         built
     }
 }
@@ -64,4 +68,46 @@ pub(crate) fn finished(ui: &Ui, packages: usize, zipped_bytes: u64, started: Ins
         zipped_bytes,
         elapsed: started.elapsed(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::Plain;
+    use std::sync::OnceLock;
+
+    /// Fails every build, the way a broken sdist does.
+    struct Failing;
+
+    impl SdistBuilder for Failing {
+        fn build(&self, _: &DistFile, _: &Path) -> Result<PathBuf, String> {
+            Err("no".into())
+        }
+    }
+
+    #[test]
+    fn a_build_is_reported_even_when_it_fails() {
+        static LINES: OnceLock<Plain<Vec<u8>>> = OnceLock::new();
+        let progress = Progress::new(LINES.get_or_init(|| Plain::new(Vec::new())));
+        let file = DistFile {
+            filename: "pkg-1.0.tar.gz".into(),
+            url: url::Url::parse("file:///pkg-1.0.tar.gz").unwrap(),
+            hashes: Default::default(),
+            requires_python: None,
+            yanked: None,
+            core_metadata: None,
+            size: None,
+            origin: crate::index::DistOrigin::FindLinks(".".into()),
+        };
+        let builder = ReportingBuilder::new(&Failing, progress);
+        assert!(builder.build(&file, Path::new("x")).is_err());
+        let text = LINES.get().unwrap().text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0], "Building pkg-1.0.tar.gz");
+        assert!(
+            lines[1].starts_with("Building pkg-1.0.tar.gz failed after "),
+            "{text}"
+        );
+    }
 }

@@ -230,7 +230,7 @@ impl Sink for Bars {
             }
             Event::Downloaded { .. } => Bars::downloaded(&mut state),
             Event::BuildStart { name } => self.build_start(&mut state, name),
-            Event::BuildDone { name } => {
+            Event::BuildDone { name, .. } => {
                 if let Some(i) = state.builds.iter().position(|(n, _)| n == name) {
                     state.builds.remove(i).1.finish_and_clear();
                 }
@@ -335,7 +335,10 @@ mod tests {
         let bars = hidden();
         bars.event(&Event::BuildStart { name: "one" });
         bars.event(&Event::BuildStart { name: "two" });
-        bars.event(&Event::BuildDone { name: "one" });
+        bars.event(&Event::BuildDone {
+            name: "one",
+            built: false,
+        });
         {
             let state = lock(&bars.state);
             let names: Vec<&str> = state.builds.iter().map(|(n, _)| n.as_str()).collect();

@@ -80,10 +80,12 @@ pub enum Event<'a> {
         /// The sdist's file name. Ex) `sdistonly-1.0.tar.gz`
         name: &'a str,
     },
-    /// That build is over (built or not).
+    /// That build is over.
     BuildDone {
         /// The sdist's file name.
         name: &'a str,
+        /// Whether it gave a wheel.
+        built: bool,
     },
     /// A zip is being written.
     ZipStart {

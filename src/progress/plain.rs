@@ -120,9 +120,12 @@ impl<W: Write + Send> Plain<W> {
                 state.builds.insert(name.to_string(), Instant::now());
                 Some(format!("Building {name}"))
             }
-            Event::BuildDone { name } => {
-                let took = state.builds.remove(name)?.elapsed();
-                Some(format!("Built {name} in {}", seconds(took)))
+            Event::BuildDone { name, built } => {
+                let took = seconds(state.builds.remove(name)?.elapsed());
+                Some(match built {
+                    true => format!("Built {name} in {took}"),
+                    false => format!("Building {name} failed after {took}"),
+                })
             }
             // The "Wrote …" status lines already say it.
             Event::ZipStart { .. } | Event::ZipDone { .. } => None,
@@ -182,6 +185,7 @@ mod tests {
             },
             Event::BuildDone {
                 name: "sdistonly-1.0.tar.gz",
+                built: true,
             },
             Event::Resolved { packages: 3 },
             Event::DownloadStart {

@@ -138,3 +138,49 @@ fn without_a_terminal_there_are_no_escape_codes() {
     assert_eq!(stderr_of(&out), "");
     assert_eq!(stdout_of(&out), "");
 }
+
+#[test]
+fn an_sdist_build_is_reported() {
+    let p = IndexedProject::new(
+        "sdistonly\n",
+        json!({}),
+        Server::Owned(IndexServer::start(IndexServerOptions::default())),
+    );
+    let out = p.grail("package", "out", &["-v"]);
+    assert_eq!(out.status.code(), Some(0), "{}", run_text(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.lines().any(|l| l == "Building sdistonly-0.1.tar.gz"),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("Built sdistonly-0.1.tar.gz in ")),
+        "{err}"
+    );
+
+    // On a terminal: its spinner, then gone.
+    let run = run_in_pty(&p.command("package", "out2", &["--refresh"]));
+    assert_eq!(run.code, 0, "{}", run.text());
+    let text = run.screen().join("\n");
+    assert!(!text.contains("Building"), "{text}");
+}
+
+#[test]
+fn a_failed_run_leaves_its_error_and_no_bar() {
+    let p = project(Some(Duration::from_millis(30)));
+    p.p.write("requirements.txt", "alpaca-py\nno-such-project\n");
+    let run = run_in_pty(&p.command("package", "out", &[]));
+    assert_eq!(run.code, 2, "{}", run.text());
+    assert!(
+        run.text().contains("Resolving"),
+        "no spinner drawn: {:?}",
+        run.text()
+    );
+    let screen = run.screen();
+    let text = screen.join("\n");
+    assert!(text.contains("error: "), "{text}");
+    for gone in ["Resolving", "Downloading", "Packaged"] {
+        assert!(!text.contains(gone), "{gone:?} on screen:\n{text}");
+    }
+}
