@@ -33,6 +33,7 @@ pub mod layers;
 pub mod metadata;
 pub mod names;
 pub mod options;
+pub mod progress;
 pub mod project;
 pub mod python;
 pub mod rebuild;

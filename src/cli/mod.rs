@@ -19,15 +19,22 @@ pub mod args;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
 use grail::error::{ExitKind, Failure};
+use grail::progress::{Bars, Plain, Progress};
 use grail::secrets::redact_text;
 use grail::ui::Ui;
 
-/// The output settings `-q`, `-v`, `--debug` and `--color` ask for.
+/// The run's progress sink, once chosen: taken down before the error line
+/// or a panic message is printed.
+static PROGRESS: OnceLock<Progress> = OnceLock::new();
+
+/// The output settings `-q`, `-v`, `--debug`, `--color` and
+/// `--no-progress` ask for.
 fn ui(b: &BuildArgs, debug: bool) -> Ui {
     let color = match b.color {
         ColorChoice::Always => true,
@@ -36,11 +43,38 @@ fn ui(b: &BuildArgs, debug: bool) -> Ui {
             std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
         }
     };
+    let progress = *PROGRESS.get_or_init(|| progress(b, debug, color));
     Ui {
         quiet: b.quiet,
+        errors_only: b.quiet,
         verbose: b.verbose,
         debug,
         color,
+        progress,
+    }
+}
+
+/// Bars on a terminal (unless `--no-progress`, or `TERM=dumb`, which cannot
+/// move the cursor); else milestone lines with `-v`/`--debug`; else, and
+/// always with `-q`, nothing. The sink lives for the rest of the process.
+fn progress(b: &BuildArgs, debug: bool, color: bool) -> Progress {
+    let terminal =
+        std::io::stderr().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+    if b.quiet {
+        Progress::default()
+    } else if terminal && !b.no_progress {
+        Progress::new(Box::leak(Box::new(Bars::stderr(color))))
+    } else if b.verbose || debug {
+        Progress::new(Box::leak(Box::new(Plain::stderr())))
+    } else {
+        Progress::default()
+    }
+}
+
+/// Take the bars down (the run is over, or is about to print its error).
+fn clear_progress() {
+    if let Some(p) = PROGRESS.get() {
+        p.clear();
     }
 }
 
@@ -61,7 +95,9 @@ pub fn main() -> i32 {
         }
     };
     install_panic_hook(cli.debug);
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli)));
+    clear_progress();
+    match outcome {
         Ok(Ok(())) => 0,
         Ok(Err(err)) => {
             eprintln!("error: {}", redact_text(&render_error(&err)));
@@ -81,6 +117,7 @@ fn install_panic_hook(debug: bool) {
         if grail::guard::is_quiet() {
             return;
         }
+        clear_progress();
         let message = grail::guard::panic_message(info.payload());
         let at = info
             .location()
@@ -113,7 +150,7 @@ fn render_error(err: &anyhow::Error) -> String {
 /// grail's debug events (others' info), `--debug` grail's trace events
 /// (others' debug, but HTTP/2 and hyper's per-frame chatter only from info
 /// up: it buries grail's own events); without either, nothing.
-fn init_tracing(verbose: bool, debug: bool) {
+fn init_tracing(verbose: bool, debug: bool, progress: Progress) {
     use tracing::level_filters::LevelFilter;
     let (grail, others) = match (verbose, debug) {
         (_, true) => (LevelFilter::TRACE, LevelFilter::DEBUG),
@@ -131,7 +168,7 @@ fn init_tracing(verbose: bool, debug: bool) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(|| RedactingStderr(Vec::new()))
+                .with_writer(move || RedactingStderr(Vec::new(), progress))
                 .without_time(),
         )
         .with(filter)
@@ -139,8 +176,9 @@ fn init_tracing(verbose: bool, debug: bool) {
 }
 
 /// One tracing event, buffered and written to stderr with credentials
-/// redacted when the event is complete (a field may quote a URL).
-struct RedactingStderr(Vec<u8>);
+/// redacted when the event is complete (a field may quote a URL), above any
+/// progress bars.
+struct RedactingStderr(Vec<u8>, Progress);
 
 impl std::io::Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -155,8 +193,8 @@ impl std::io::Write for RedactingStderr {
 
 impl Drop for RedactingStderr {
     fn drop(&mut self) {
-        let text = String::from_utf8_lossy(&self.0);
-        eprint!("{}", redact_text(&text));
+        let text = redact_text(&String::from_utf8_lossy(&self.0));
+        self.1.suspend(&mut || eprint!("{text}"));
     }
 }
 
@@ -178,26 +216,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Package(args) => {
             let ui = ui(&args.build, cli.debug);
-            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
             grail::commands::package::run_package(&project_dir, &args.options(), &ui)?;
         }
         Command::Why(args) => {
             let ui = ui(&args.build, cli.debug);
-            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
             grail::commands::why::run(&project_dir, &args.options(), &ui)?;
         }
         Command::SuggestLayers(args) => {
             let ui = ui(&args.build, cli.debug);
-            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
             grail::commands::suggest_layers::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Verify(args) => {
             let ui = ui(&args.build, cli.debug);
-            init_tracing(ui.verbose && !ui.quiet, ui.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
             grail::commands::verify::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Layer(LayerCommand::Scan(args)) => {
-            init_tracing(false, cli.debug);
+            init_tracing(false, cli.debug, Progress::default());
             grail::commands::layer_scan::run(&args.options())?;
         }
         Command::Completions(args) => completions(args.shell.into()),

@@ -10,6 +10,7 @@
 pub mod layer_scan;
 pub mod outcome;
 pub mod package;
+mod progress_hooks;
 pub mod suggest_layers;
 pub mod verify;
 pub mod why;

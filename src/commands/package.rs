@@ -11,6 +11,7 @@ use std::time::Instant;
 use crate::assemble::{Entry, Origin, ZipPlan, ZipSummary};
 use crate::budget::{direct_upload_warning, render_breakdown, Budget, LayerUsage, SizeItem};
 use crate::commands::outcome;
+use crate::commands::progress_hooks::{self, ReportingBuilder};
 use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPlan};
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
@@ -311,6 +312,7 @@ fn analyze_into(
     let make_client = || {
         let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
         crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
+            .map(|c| c.with_progress(ui.pipeline_progress()))
     };
     let mut client = if requirements.requirements.is_empty() {
         None
@@ -326,6 +328,7 @@ fn analyze_into(
                 &tags,
                 client.cache().root().join("builds"),
             );
+            let reporting = ReportingBuilder::new(&builder, ui.pipeline_progress());
             let input = DependencyInput {
                 target: ctx.target,
                 tags: &tags,
@@ -337,7 +340,7 @@ fn analyze_into(
                 pre: settings.pre,
                 allow_shadow: b.allow_shadow,
                 allow_missing: b.allow_missing,
-                builder: Some(&builder),
+                builder: Some(&reporting),
             };
             let mut deps =
                 crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?;
@@ -610,6 +613,7 @@ fn package(
     if let Some(o) = verified {
         o.check()?;
     }
+    progress_hooks::finished(ui, a.deps.wheels.len(), staged.zipped(), started);
     if let Some(r) = rebuild {
         r.record(
             &outputs,
@@ -853,6 +857,14 @@ struct Staged {
     layer_summary: Option<ZipSummary>,
 }
 
+impl Staged {
+    /// Bytes of every zip written.
+    fn zipped(&self) -> u64 {
+        let layer = self.layer_summary.as_ref().map_or(0, |l| l.zipped_bytes);
+        self.summary.zipped_bytes + layer
+    }
+}
+
 /// Write the zips and the templates into a staging directory beside OUT, so
 /// a failure (a bad merge template, say) leaves OUT as it was.
 fn stage(
@@ -876,10 +888,11 @@ fn stage(
         .kind(ExitKind::Usage)
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
     let zip = dir.path().join("deployment.zip");
-    let summary = zips.app.write(&zip)?;
+    let progress = ui.pipeline_progress();
+    let summary = progress_hooks::write_zip(&zips.app, &zip, progress)?;
     let layer = dir.path().join("layer-deployment.zip");
     let layer_summary = match &zips.layer {
-        Some(lp) => Some(lp.write(&layer)?),
+        Some(lp) => Some(progress_hooks::write_zip(lp, &layer, progress)?),
         None => None,
     };
     for w in zips

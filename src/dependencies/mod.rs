@@ -246,6 +246,10 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<Depende
         source = source.with_direct(&name, d);
     }
     let resolution = resolve_only(input, &source)?;
+    let packages = resolution.packages.len();
+    client
+        .progress()
+        .event(&crate::progress::Event::Resolved { packages });
     let mut plan = DependencyPlan {
         warnings: resolution.warnings.clone(),
         resolve_ms: started.elapsed().as_millis() as u64,

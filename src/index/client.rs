@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::cache::{Cache, CachedMetadata, CachedPage, FinishedBlob};
 use crate::names::normalize;
+use crate::progress::{Event, Progress};
 
 use super::credentials::{remember_credentials, strip_credentials, Credential};
 use super::dist::{DistFile, DistOrigin, RemoteMetadata};
@@ -44,6 +45,7 @@ pub struct IndexClient {
     projects: Mutex<HashMap<String, Vec<DistFile>>>,
     pages: Mutex<HashMap<String, Vec<DistFile>>>,
     failures: Failures,
+    progress: Progress,
 }
 
 impl fmt::Debug for IndexClient {
@@ -112,7 +114,19 @@ impl IndexClient {
             projects: Mutex::new(HashMap::new()),
             pages: Mutex::new(HashMap::new()),
             failures: Failures::default(),
+            progress: Progress::default(),
         })
+    }
+
+    /// Report listings and downloads to `progress` (silent by default).
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Where this client reports progress.
+    pub fn progress(&self) -> Progress {
+        self.progress
     }
 
     /// The cache this client reads and writes.
@@ -157,6 +171,7 @@ impl IndexClient {
                     .filter(|f| filename_project(&f.filename).as_deref() == Some(norm.as_str())),
             );
         }
+        self.progress.event(&Event::Listed { name: &norm });
         lock(&self.projects).insert(norm, files.clone());
         Ok(files)
     }
@@ -238,6 +253,7 @@ impl IndexClient {
             .or_else(|| self.cache.url_sha256(file.url.as_str()));
         if let Some(path) = known.as_deref().and_then(|sha| self.cache.blob(sha)) {
             tracing::debug!(file = %file.filename, "download: cache hit");
+            self.progress.event(&Event::Cached { bytes: file.size });
             check_cached(file, &path, required)?;
             return Ok(path);
         }
@@ -272,8 +288,16 @@ impl IndexClient {
         &self,
         files: &[(DistFile, Vec<String>)],
     ) -> Vec<Result<PathBuf, IndexError>> {
+        let sizes: Option<u64> = files.iter().map(|(f, _)| f.size).sum();
+        self.progress.event(&Event::DownloadStart {
+            files: files.len(),
+            bytes: sizes,
+        });
         self.parallel(files, |(file, required)| {
-            self.download_verified(file, required)
+            let result = self.download_verified(file, required);
+            let filename = &file.filename;
+            self.progress.event(&Event::Downloaded { filename });
+            result
         })
     }
 
@@ -447,6 +471,7 @@ impl IndexClient {
         let mut sink = BlobSink {
             writer,
             failed: None,
+            progress: self.progress,
         };
         if let Err(e) = response.copy_to(&mut sink) {
             // A write that failed is the disk's problem: not retried, not
@@ -622,12 +647,16 @@ fn now() -> u64 {
 struct BlobSink {
     writer: crate::cache::BlobWriter,
     failed: Option<crate::cache::CacheError>,
+    progress: Progress,
 }
 
 impl std::io::Write for BlobSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self.writer.append(buf) {
-            Ok(()) => Ok(buf.len()),
+            Ok(()) => {
+                self.progress.event(&Event::Bytes(buf.len() as u64));
+                Ok(buf.len())
+            }
             Err(e) => {
                 let io = std::io::Error::new(e.source.kind(), e.source.to_string());
                 self.failed = Some(e);

@@ -19,6 +19,7 @@ mod index_client;
 mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
+mod progress;
 mod rebuild;
 mod report_html;
 mod report_outcomes;

@@ -4,6 +4,7 @@
 use std::ops::Deref;
 use std::process::Output;
 
+use assert_cmd::Command;
 use serde_json::{json, Value};
 
 use super::index_server::IndexServer;
@@ -67,6 +68,11 @@ impl IndexedProject {
     /// `grail <command> <first> --index-url … --cache-dir … --python python3
     /// --python-version 3.12 <extra>` with the stand-in chalice.
     pub fn grail(&self, command: &str, first: &str, extra: &[&str]) -> Output {
+        self.command(command, first, extra).output().unwrap()
+    }
+
+    /// The command [`IndexedProject::grail`] runs, not yet run.
+    pub fn command(&self, command: &str, first: &str, extra: &[&str]) -> Command {
         let mut cmd = self.p.grail();
         without(&mut cmd, PROXY_ENV);
         cmd.args([
@@ -79,6 +85,6 @@ impl IndexedProject {
         .arg(self.cache.path())
         .args(["--python", "python3", "--python-version", "3.12"])
         .args(extra);
-        cmd.output().unwrap()
+        cmd
     }
 }
