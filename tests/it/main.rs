@@ -22,6 +22,7 @@ mod oracle_chalice;
 mod rebuild;
 mod report_outcomes;
 mod resolve_index;
+mod sdist_choice;
 mod suggest_layers;
 mod upload_limit;
 mod vendor_wheels;
