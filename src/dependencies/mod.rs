@@ -195,6 +195,7 @@ fn resolve_rounds(
             Vec::new()
         };
         if fresh.is_empty() {
+            failed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
             let not_built = failed
                 .into_iter()
                 .filter_map(|(name, version, reason)| {
