@@ -33,7 +33,9 @@ Keys of a project dict:
                         stdlib-only PEP 517 backend (see IN_TREE_BACKEND) that pip builds
                         offline, even with build isolation, into a py3-none-any wheel
                         ("pure") or a cp3X-cp3X-linux_<machine> wheel holding a dummy
-                        extension module copied from vendor-fixtures/elf/ ("native")
+                        extension module copied from vendor-fixtures/elf/ ("native");
+                        "broken" for one whose backend fails to build a wheel (its
+                        metadata still prepares, as a failing compile does)
         yanked          reason string (or True) to mark every file of this version yanked
         bad_hash        True to list a wrong sha256 for every file of this version
         stored          True to store (not deflate) wheel entries
@@ -169,6 +171,25 @@ PROJECTS = [
     {"name": "optionalc", "versions": [
         {"version": "1.0", "requires_python": ">=3.8", "sdist": "optional"},
         {"version": "2.0", "requires_python": ">=3.8", "wheels": PURE}]},
+    # --- the newest release is published only as an sdist (lambdabot's atomicwrites 1.4.1 over
+    # 1.4.0): pip chooses it and Chalice builds it; one that cannot be built (a build error, or a
+    # native wheel this host cannot vouch for) leaves the release with a wheel ---
+    {"name": "newsdist", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "wheels": PURE},
+        {"version": "1.1", "requires_python": ">=3.8", "sdist": "pure"}]},
+    {"name": "brokensdist", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "wheels": PURE},
+        {"version": "1.1", "requires_python": ">=3.8", "sdist": "broken"}]},
+    {"name": "newnative", "versions": [
+        {"version": "1.0", "requires_python": ">=3.8", "wheels": PURE},
+        {"version": "1.1", "requires_python": ">=3.8", "sdist": "native"}]},
+    # --- metadata pip tolerates: an invalid Requires-Python is ignored (pylint 2.5.2's ">=3.5.*"),
+    # a release with an invalid Requires-Dist is skipped (chalice 1.15.0's
+    # "pyyaml (<6.0.0wheel,>=5.3.1)") ---
+    {"name": "badmeta", "versions": [
+        {"version": "1.0", "requires_python": ">=3.5.*", "wheels": PURE},
+        {"version": "1.1", "requires_python": ">=3.8", "wheels": PURE,
+         "requires": ["six (<6.0.0wheel,>=1.0)"]}]},
     # --- markers on the architecture: one helper per platform_machine ---
     {"name": "archpick", "versions": [
         {"version": "1.0", "wheels": PURE, "requires": [
@@ -427,8 +448,9 @@ def build_sdist(p, v):
                      f'[project]\nname = "{p["name"]}"\nversion = "{v["version"]}"\n')
         extra = []
     else:
-        if kind not in ("pure", "native", "optional"):
-            raise ValueError(f"{p['name']}: sdist must be True, 'pure', 'native' or 'optional', not {kind!r}")
+        if kind not in ("pure", "native", "optional", "broken"):
+            raise ValueError(f"{p['name']}: sdist must be True, 'pure', 'native', 'optional' or 'broken', "
+                             f"not {kind!r}")
         if mod != st:
             raise ValueError(f"{p['name']}: the in-tree backend installs the module as {st!r}")
         pyproject = ('[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n\n'
@@ -441,6 +463,10 @@ def build_sdist(p, v):
                 'return os.path.exists(os.path.join(HERE, "native", "_native.so"))',
                 'return (os.path.exists(os.path.join(HERE, "native", "_native.so"))\n'
                 '            and os.environ.get("CC") != "/var/false")')
+            assert backend != IN_TREE_BACKEND
+        if kind == "broken":
+            signature = "def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n"
+            backend = backend.replace(signature, signature + '    raise RuntimeError("fixture: this sdist never builds")\n')
             assert backend != IN_TREE_BACKEND
         extra = [(f"{base}/backend.py", backend.encode())]
         if kind in ("native", "optional"):

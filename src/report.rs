@@ -315,6 +315,24 @@ pub struct Report {
     /// once the zips were planned).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub contents: Vec<ZipContents>,
+    /// Sdist-only releases resolution chose first (the newest allowed, as
+    /// pip chooses) that could not be built for the target, each with the
+    /// version shipped instead (present only when there are some).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_built: Vec<NotBuiltEntry>,
+}
+
+/// A release that could not be built from its sdist, and the fallback.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct NotBuiltEntry {
+    /// Normalised name. Ex) `atomicwrites`
+    pub name: String,
+    /// The release that could not be built. Ex) `1.4.1`
+    pub version: String,
+    /// The version shipped instead. Ex) `1.4.0`
+    pub shipped: String,
+    /// Why the build failed or its wheel cannot run on the target.
+    pub reason: String,
 }
 
 impl Report {
@@ -341,6 +359,7 @@ impl Report {
             largest: Vec::new(),
             verify: None,
             contents: Vec::new(),
+            not_built: Vec::new(),
         }
     }
 

@@ -7,6 +7,16 @@
 //! wheel for the target are considered, so python3.11 gets numpy 2.2.6 rather
 //! than a numpy it would have to compile.
 //!
+//! A release published only as an sdist ([`Candidate::sdist_only`]) is built
+//! by the source. When the source can build
+//! ([`PackageSource::builds_sdists`]), such a release competes with wheel
+//! releases on version alone, as pip's choice does (`atomicwrites` 1.4.1 over
+//! 1.4.0); otherwise it is a last resort, taken only when no release in range
+//! has a wheel, and a warning names the newer release that was passed over.
+//! A release whose build failed in an earlier round
+//! ([`ResolveRequest::unbuildable`]) is a last resort again, so the caller can
+//! resolve once more and fall back to the newest release with a wheel.
+//!
 //! Packages that are already present at run time are **fixed inputs**
 //! ([`FixedPackage`]): `vendor/` copies, layer contents, the runtime's own
 //! packages and the names in `exclude_packages`. A pinned layer version that
@@ -113,6 +123,16 @@ pub trait PackageSource {
 
     /// Releases whose metadata will probably be asked for soon.
     fn prefetch_metadata(&self, _items: &[(String, Version)]) {}
+
+    /// Whether [`Candidate::sdist_only`] releases can be built here (an
+    /// interpreter is available). When `true` they compete with wheel
+    /// releases on version alone, as pip's do; when `false` (the default)
+    /// they are last resorts. Asked only when it matters (an sdist-only
+    /// release in range is newer than the best one with a wheel), so an
+    /// implementation may wait for a slow probe here.
+    fn builds_sdists(&self) -> bool {
+        false
+    }
 }
 
 /// One release of a project as the index lists it, already judged against
@@ -135,8 +155,14 @@ pub struct Candidate {
     /// Usable only when no release in range has a wheel for the target: the
     /// source builds it from its sdist (or, with `--allow-missing`, reports
     /// it missing). Ex) `twilio==6.45.3`, published only as an sdist while
-    /// other releases have wheels.
+    /// other releases have wheels. For an [`Candidate::sdist_only`] release
+    /// this holds only while the source cannot build
+    /// ([`PackageSource::builds_sdists`]) or the release is in
+    /// [`ResolveRequest::unbuildable`].
     pub last_resort: bool,
+    /// The release has no wheel for the target, only an sdist the source
+    /// would build. Ex) `atomicwrites` 1.4.1
+    pub sdist_only: bool,
 }
 
 impl Candidate {
@@ -149,6 +175,7 @@ impl Candidate {
             has_compatible_wheel: true,
             incompatibility_note: None,
             last_resort: false,
+            sdist_only: false,
         }
     }
 }
@@ -179,6 +206,15 @@ impl SourceError {
     /// Wrap any error.
     pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         SourceError(error.into())
+    }
+
+    /// Whether the release's metadata was fetched but is invalid (a
+    /// [`crate::metadata::MetadataError`]): the resolver then skips that
+    /// version, as pip does, instead of failing.
+    pub fn is_invalid_metadata(&self) -> bool {
+        self.0
+            .downcast_ref::<crate::metadata::MetadataError>()
+            .is_some()
     }
 }
 
@@ -267,6 +303,10 @@ pub struct ResolveRequest {
     /// what only the excluded packages need (`only-needed-by-excluded`).
     /// Costs extra metadata fetches; on by default.
     pub what_if: bool,
+    /// Sdist-only releases (normalised name, version) whose build failed in
+    /// an earlier round: last resorts again, taken only when no release in
+    /// range has a wheel. Ex) `("atomicwrites", 1.4.1)`
+    pub unbuildable: Vec<(String, Version)>,
 }
 
 impl ResolveRequest {
@@ -287,6 +327,7 @@ impl ResolveRequest {
             fixed: Vec::new(),
             allow_shadow: false,
             what_if: true,
+            unbuildable: Vec::new(),
         }
     }
 }
@@ -441,7 +482,7 @@ pub fn resolve(
     request: &ResolveRequest,
     source: &dyn PackageSource,
 ) -> Result<Resolution, ResolveError> {
-    let main = solve(request, source)?;
+    let main = solve(request, source, true)?;
     let mut resolution = Resolution {
         warnings: main.warnings.clone(),
         ..Resolution::default()
@@ -484,11 +525,17 @@ pub fn resolve(
 }
 
 /// Run pubgrub for `request`; a conflict becomes the explanation a person reads.
+/// Without `sdist_builds`, sdist-only releases stay last resorts (the "what
+/// if" pass sizes what is kept out and builds nothing it can avoid).
 fn solve(
     request: &ResolveRequest,
     source: &dyn PackageSource,
+    sdist_builds: bool,
 ) -> Result<provider::Solved, ResolveError> {
-    let provider = provider::Provider::new(request, source);
+    let mut provider = provider::Provider::new(request, source);
+    if !sdist_builds {
+        provider = provider.without_sdist_builds();
+    }
     match pubgrub::resolve(&provider, provider::Pkg::Root, provider::root_version()) {
         Ok(selection) => Ok(provider.solved(selection.into_iter().collect())),
         Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution {
@@ -548,7 +595,7 @@ fn solve_unpinned(
     let mut unpinned = request.clone();
     unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
     unpinned.allow_shadow = false;
-    let attempt = solve(&unpinned, source);
+    let attempt = solve(&unpinned, source, false);
     if attempt.is_ok() {
         return attempt;
     }
@@ -570,7 +617,7 @@ fn solve_unpinned(
         return attempt;
     }
     unpinned.fixed.extend(keep);
-    solve(&unpinned, source)
+    solve(&unpinned, source, false)
 }
 
 /// The packages the unpinned resolution `full` reaches that the real one

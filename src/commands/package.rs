@@ -341,6 +341,7 @@ fn analyze_into(
                 allow_shadow: b.allow_shadow,
                 allow_missing: b.allow_missing,
                 builder: Some(&reporting),
+                prefer_binary: settings.prefer_binary,
             };
             let mut deps =
                 crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?;
@@ -1113,6 +1114,7 @@ fn note_plan(report: &mut Report, a: &Analysis, zips: &ZipPlans) {
     };
     let buckets = outcome::bucket_bytes(deps_plan);
     report.packages = package_entries(a, deps_zip, &buckets);
+    report.not_built = a.deps.not_built.iter().map(|n| n.entry()).collect();
     report.excluded = a.deps.excluded.clone();
     report.warnings = a.ctx.warnings.clone();
     report.contents = outcome::zip_contents(&zips.app, zips.layer.as_ref());
@@ -1476,6 +1478,7 @@ pub(crate) fn layer_suggestions(
             allow_shadow: false,
             allow_missing: b.allow_missing,
             builder: None,
+            prefer_binary: a.inputs.settings.prefer_binary,
         };
         crate::dependencies::resolve_for(&dep, client)
     };

@@ -44,8 +44,18 @@ fn explain(a: &Analysis, name: &str) -> String {
         "deployment.zip"
     };
     if let Some(w) = a.deps.wheels.iter().find(|w| w.name == name) {
+        let chosen = match a.deps.not_built.iter().find(|n| n.name == name) {
+            Some(n) => format!(
+                "the newest version that could be installed: {}",
+                n.explanation(&target.to_string())
+            ),
+            None if w.source == crate::report::WheelSource::SdistBuild => format!(
+                "the newest version allowed by every requirement; it has no wheel for {target}, so it was built from its sdist, as pip does"
+            ),
+            None => format!("the newest version allowed by every requirement that has a wheel for {target}"),
+        };
         format!(
-            "{name} {}: shipped in {zip} ({} bytes unzipped)\n  from: {} ({})\n  chosen: the newest version allowed by every requirement that has a wheel for {target}\n",
+            "{name} {}: shipped in {zip} ({} bytes unzipped)\n  from: {} ({})\n  chosen: {chosen}\n",
             w.version,
             group_digits(w.archive.unzipped_bytes()),
             w.archive.filename,

@@ -6,6 +6,15 @@
 //! RequirementsFile + LayerSet + vendor ──resolve──▶ Resolution
 //!     ──download_all_verified──▶ cache blobs ──WheelArchive::open/verify──▶ ShippedWheel
 //! ```
+//!
+//! Resolution chooses versions as pip does when an interpreter can build
+//! sdists: the newest allowed release wins, whether it has a wheel or only an
+//! sdist (built during resolution). When such an sdist-only release cannot
+//! be built for the target, `chalice package` would leave the project out
+//! ("Could not install dependencies"); grail resolves again with that release
+//! as a last resort ([`crate::resolver::ResolveRequest::unbuildable`]), at
+//! most [`MAX_ROUNDS`] times, ships the newest release that works instead and
+//! says so ([`NotBuilt`]).
 
 pub mod sdist;
 pub mod wheel_source;
@@ -65,6 +74,64 @@ pub struct DependencyPlan {
     pub download_ms: u64,
     /// `required_by` per resolved name (for `grail why`).
     pub required_by: BTreeMap<String, Vec<String>>,
+    /// Sdist-only releases chosen first that could not be built, each with
+    /// the version shipped instead (for the report and `grail why`).
+    pub not_built: Vec<NotBuilt>,
+}
+
+/// How many times resolution runs at most: each round after the first
+/// excludes the sdist-only releases whose build failed in the one before.
+pub const MAX_ROUNDS: usize = 6;
+
+/// An sdist-only release that resolution chose (the newest allowed, as pip
+/// chooses) but that could not be built for the target, and what shipped
+/// instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotBuilt {
+    /// Normalised name. Ex) `atomicwrites`
+    pub name: String,
+    /// The release that could not be built. Ex) `1.4.1`
+    pub version: Version,
+    /// Why, as the builder said (may span lines).
+    pub reason: String,
+    /// The version shipped instead. Ex) `1.4.0`
+    pub instead: Version,
+}
+
+impl NotBuilt {
+    /// The report's entry.
+    pub fn entry(&self) -> crate::report::NotBuiltEntry {
+        crate::report::NotBuiltEntry {
+            name: self.name.clone(),
+            version: self.version.to_string(),
+            shipped: self.instead.to_string(),
+            reason: self.reason.clone(),
+        }
+    }
+
+    /// The warning printed and put in the report.
+    /// Ex) `atomicwrites: shipping 1.4.0; the newer 1.4.1 is published only as an sdist …`
+    pub fn warning(&self, target: &str) -> String {
+        format!(
+            "{}: shipping {}; {}",
+            self.name,
+            self.instead,
+            self.explanation(target)
+        )
+    }
+
+    /// Why the newer release is not shipped, and what Chalice would do.
+    pub fn explanation(&self, target: &str) -> String {
+        let first = self.reason.lines().next().unwrap_or_default();
+        let why = first.trim_end_matches("; last lines of pip's output:");
+        format!(
+            "the newer {version} is published only as an sdist and could not be built for \
+             {target} ({why}). `chalice package` would list {name}=={version} under \"Could not \
+             install dependencies\" and ship no {name} at all",
+            name = self.name,
+            version = self.version,
+        )
+    }
 }
 
 /// What dependency planning needs.
@@ -91,15 +158,127 @@ pub struct DependencyInput<'a> {
     pub allow_missing: bool,
     /// Builds sdist-only projects, when an interpreter is available.
     pub builder: Option<&'a dyn SdistBuilder>,
+    /// `--prefer-binary` is in effect: a release with a wheel wins over a
+    /// newer sdist-only one, as pip then chooses.
+    pub prefer_binary: bool,
+}
+
+/// The index source for `input`: its builder, direct references and flags.
+fn source_for<'a>(input: &DependencyInput<'a>, client: &'a IndexClient) -> IndexSource<'a> {
+    let mut source = IndexSource::new(client, input.tags)
+        .allow_missing(input.allow_missing)
+        .prefer_binary(input.prefer_binary);
+    if let Some(b) = input.builder {
+        source = source.with_builder(b);
+    }
+    for (name, d) in direct_wheels(input.requirements) {
+        source = source.with_direct(&name, d);
+    }
+    source
 }
 
 /// Resolve (without downloading); `source` remembers which artifact each
-/// version maps to.
-fn resolve_only<'a>(
-    input: &DependencyInput<'a>,
-    source: &IndexSource<'a>,
-) -> Result<crate::resolver::Resolution> {
-    Ok(resolve(&request_for(input), source)?)
+/// version maps to. An sdist-only release that was chosen but could not be
+/// built is excluded and resolution runs again (see the module docs).
+fn resolve_rounds(
+    input: &DependencyInput<'_>,
+    source: &IndexSource<'_>,
+) -> Result<(crate::resolver::Resolution, Vec<NotBuilt>)> {
+    let mut request = request_for(input);
+    let mut failed: Vec<(String, Version, String)> = Vec::new();
+    let mut round = 1;
+    loop {
+        let resolution = resolve(&request, source)?;
+        let fresh = if round < MAX_ROUNDS {
+            unbuilt_choices(&resolution, source, &request)
+        } else {
+            Vec::new()
+        };
+        if fresh.is_empty() {
+            failed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+            let not_built = failed
+                .into_iter()
+                .filter_map(|(name, version, reason)| {
+                    let instead = chosen_version(&resolution, &name)?.clone();
+                    (instead != version).then_some(NotBuilt {
+                        name,
+                        version,
+                        reason,
+                        instead,
+                    })
+                })
+                .collect();
+            return Ok((resolution, not_built));
+        }
+        for (name, version, reason) in fresh {
+            tracing::debug!(round, package = %name, %version, "resolving again without an sdist that did not build");
+            request.unbuildable.push((name.clone(), version.clone()));
+            failed.push((name, version, reason));
+        }
+        round += 1;
+    }
+}
+
+/// The version of `name` that `resolution` ships, if any.
+fn chosen_version<'r>(
+    resolution: &'r crate::resolver::Resolution,
+    name: &str,
+) -> Option<&'r Version> {
+    resolution
+        .packages
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.version.as_ref())
+}
+
+/// `name==version` of a [`Missing`] identifier.
+fn split_identifier(identifier: &str) -> Option<(String, Version)> {
+    let (name, version) = identifier.split_once("==")?;
+    Some((name.to_string(), crate::guard::version(version).ok()?))
+}
+
+/// The sdist-only releases `resolution` chose, that did not build, and that
+/// another release (with a wheel) might replace: only when the source could
+/// build, so they were chosen on version rather than as a last resort.
+fn unbuilt_choices(
+    resolution: &crate::resolver::Resolution,
+    source: &IndexSource<'_>,
+    request: &ResolveRequest,
+) -> Vec<(String, Version, String)> {
+    let out: Vec<(String, Version, String)> = source
+        .missing()
+        .into_iter()
+        .filter_map(|m| {
+            let (name, version) = split_identifier(&m.identifier)?;
+            let chosen = chosen_version(resolution, &name) == Some(&version);
+            let known = request
+                .unbuildable
+                .iter()
+                .any(|(n, v)| *n == name && *v == version);
+            (chosen && !known && source.sdist_only_among_wheels(&name, &version))
+                .then_some((name, version, m.reason))
+        })
+        .collect();
+    if out.is_empty() || !crate::resolver::PackageSource::builds_sdists(source) {
+        return Vec::new();
+    }
+    out
+}
+
+/// The failures of the packages `resolution` ships: a release tried and
+/// then dropped (an earlier round, the "what if" pass) is not missing.
+fn chosen_missing(
+    source: &IndexSource<'_>,
+    resolution: &crate::resolver::Resolution,
+) -> Vec<Missing> {
+    source
+        .missing()
+        .into_iter()
+        .filter(|m| {
+            split_identifier(&m.identifier)
+                .is_some_and(|(n, v)| chosen_version(resolution, &n) == Some(&v))
+        })
+        .collect()
 }
 
 /// Resolve only (no downloads, no "what if" pass): what would ship with
@@ -110,13 +289,7 @@ pub fn resolve_for(
     input: &DependencyInput<'_>,
     client: &IndexClient,
 ) -> std::result::Result<crate::resolver::Resolution, crate::resolver::ResolveError> {
-    let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
-    if let Some(b) = input.builder {
-        source = source.with_builder(b);
-    }
-    for (name, d) in direct_wheels(input.requirements) {
-        source = source.with_direct(&name, d);
-    }
+    let source = source_for(input, client);
     let mut request = request_for(input);
     request.what_if = false;
     resolve(&request, &source)
@@ -238,14 +411,8 @@ struct Job {
 /// Resolve, download, verify: the full dependency plan.
 pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<DependencyPlan> {
     let started = Instant::now();
-    let mut source = IndexSource::new(client, input.tags).allow_missing(input.allow_missing);
-    if let Some(b) = input.builder {
-        source = source.with_builder(b);
-    }
-    for (name, d) in direct_wheels(input.requirements) {
-        source = source.with_direct(&name, d);
-    }
-    let resolution = resolve_only(input, &source)?;
+    let source = source_for(input, client);
+    let (resolution, not_built) = resolve_rounds(input, &source)?;
     let packages = resolution.packages.len();
     client
         .progress()
@@ -255,11 +422,15 @@ pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<Depende
         resolve_ms: started.elapsed().as_millis() as u64,
         ..Default::default()
     };
+    let target = format!("{} {}", input.target.runtime(), input.target.arch.machine());
+    plan.warnings
+        .extend(not_built.iter().map(|n| n.warning(&target)));
+    plan.not_built = not_built;
     for p in &resolution.packages {
         plan.required_by
             .insert(p.name.clone(), p.required_by.clone());
     }
-    plan.missing = source.missing();
+    plan.missing = chosen_missing(&source, &resolution);
     if !plan.missing.is_empty() && !input.allow_missing {
         return Err(Failure::msg(
             ExitKind::Dependencies,

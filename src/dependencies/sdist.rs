@@ -891,6 +891,11 @@ fn is_native_file(name: &str) -> bool {
 }
 
 impl crate::dependencies::wheel_source::SdistBuilder for PipBuilder<'_> {
+    /// An interpreter was found (waits for the background probe).
+    fn available(&self) -> bool {
+        matches!(self.python.get(), Ok(Some(_)))
+    }
+
     /// Chalice's passes: build with the host's compiler; if that fails or the
     /// wheel cannot run on the target, build again with `CC=/var/false` and
     /// keep the result only if it is pure Python.

@@ -8,14 +8,18 @@
 //! Metadata is read lazily (PEP 658 file, else HTTP Range into the wheel)
 //! and prefetched in parallel when the resolver announces what it will try.
 //!
-//! A version with no compatible wheel but an sdist is still a candidate: a
-//! *last resort* (see [`crate::resolver::Candidate::last_resort`]) when other
-//! versions have wheels, so the resolver takes it only when the range needs
-//! it (a pin such as `twilio==6.45.3`). A [`SdistBuilder`] turns it into a
-//! wheel on demand; a build that fails is recorded in
-//! [`IndexSource::missing`] rather than aborting, so every such package can
-//! be listed at once. With `--allow-missing`, versions with no usable file
-//! at all are last resorts too, reported missing if chosen.
+//! A version with no compatible wheel but an sdist is still a candidate
+//! ([`crate::resolver::Candidate::sdist_only`]). When a [`SdistBuilder`] is
+//! available (an interpreter was found) and requirements.txt does not say
+//! `--prefer-binary`, it competes with the wheel releases on version alone, as
+//! pip's choice does ([`IndexSource::builds_sdists`]); otherwise it is a *last
+//! resort* (see [`crate::resolver::Candidate::last_resort`]) when other
+//! versions have wheels, taken only when the range needs it (a pin such as
+//! `twilio==6.45.3`). The builder turns it into a wheel on demand; a build
+//! that fails is recorded in [`IndexSource::missing`] rather than aborting,
+//! so the caller can resolve again without that release, or list every such
+//! package at once. With `--allow-missing`, versions with no usable file at
+//! all are last resorts too, reported missing if chosen.
 //!
 //! Direct references (`name @ https://…/x.whl`, local `.whl` paths) are
 //! offered as the single candidate under their name.
@@ -39,6 +43,12 @@ use crate::wheel::{WheelArchive, WheelFilename};
 pub trait SdistBuilder: Sync {
     /// Build `sdist` (a file on disk whose real name is `file.filename`).
     fn build(&self, file: &DistFile, sdist: &std::path::Path) -> Result<PathBuf, String>;
+
+    /// Whether builds can run at all (an interpreter was found). May wait
+    /// for a probe; asked only when an sdist-only release could be chosen.
+    fn available(&self) -> bool {
+        true
+    }
 }
 
 /// What the chosen artifact for one version is.
@@ -113,6 +123,7 @@ pub struct IndexSource<'a> {
     builder: Option<&'a dyn SdistBuilder>,
     direct: HashMap<String, DirectWheel>,
     allow_missing: bool,
+    prefer_binary: bool,
     versions: Mutex<HashMap<String, BTreeMap<Version, Artifact>>>,
     metadata: Mutex<HashMap<(String, Version), MetadataEntry>>,
     missing: Mutex<Vec<Missing>>,
@@ -141,6 +152,7 @@ impl<'a> IndexSource<'a> {
             builder: None,
             direct: HashMap::new(),
             allow_missing: false,
+            prefer_binary: false,
             versions: Mutex::new(HashMap::new()),
             metadata: Mutex::new(HashMap::new()),
             missing: Mutex::new(Vec::new()),
@@ -164,6 +176,31 @@ impl<'a> IndexSource<'a> {
     pub fn allow_missing(mut self, yes: bool) -> Self {
         self.allow_missing = yes;
         self
+    }
+
+    /// `--prefer-binary` (requirements.txt or `PIP_PREFER_BINARY`): as pip
+    /// then does, an older release with a wheel wins over a newer sdist-only
+    /// one even when it could be built.
+    pub fn prefer_binary(mut self, yes: bool) -> Self {
+        self.prefer_binary = yes;
+        self
+    }
+
+    /// Whether `name==version` is a release published only as an sdist while
+    /// other releases of `name` have a wheel for the target: a build failure
+    /// there can fall back to one of those.
+    pub fn sdist_only_among_wheels(&self, name: &str, version: &Version) -> bool {
+        let Ok(versions) = self.versions.lock() else {
+            return false;
+        };
+        let Some(map) = versions.get(&normalize(name)) else {
+            return false;
+        };
+        let sdist = matches!(
+            map.get(version),
+            Some(Artifact::Sdist(_) | Artifact::Built { .. })
+        );
+        sdist && map.values().any(|a| matches!(a, Artifact::Wheel(_)))
     }
 
     /// The artifact chosen for `name==version`, once resolution has asked for it.
@@ -342,11 +379,12 @@ impl<'a> IndexSource<'a> {
                 // Without a builder too: `build_sdist` then records it as
                 // missing, so it is listed with Chalice's advice (or skipped
                 // with --allow-missing) instead of failing resolution. When
-                // other releases have wheels, this one is a last resort: the
-                // resolver takes it only when the range needs it (a pin such
-                // as `twilio==6.45.3`), as Chalice builds whatever pip chose.
+                // other releases have wheels, this one is a last resort unless
+                // the source can build (see `builds_sdists`): then it competes
+                // on version, as pip chooses and Chalice builds.
                 (None, Some(s)) => {
                     c.last_resort = any_wheel;
+                    c.sdist_only = true;
                     artifacts.insert(version, Artifact::Sdist(s));
                 }
                 (None, None) => {
@@ -474,7 +512,15 @@ impl PackageSource for IndexSource<'_> {
         let files = self.client.project(&name).map_err(SourceError::new)?;
         let (candidates, artifacts) = self.rank(&name, files);
         if let Ok(mut v) = self.versions.lock() {
-            v.insert(name, artifacts);
+            // Asked again by a later resolution (another round, the "what
+            // if" pass): a wheel built in an earlier one stays chosen, its
+            // metadata having been read from it.
+            let known = v.entry(name).or_default();
+            for (version, artifact) in artifacts {
+                if !matches!(known.get(&version), Some(Artifact::Built { .. })) {
+                    known.insert(version, artifact);
+                }
+            }
         }
         Ok(candidates)
     }
@@ -482,6 +528,12 @@ impl PackageSource for IndexSource<'_> {
     fn metadata(&self, name: &str, version: &Version) -> Result<CoreMetadata, SourceError> {
         self.load_metadata(&normalize(name), version)
             .map(|(m, _)| m)
+    }
+
+    /// A builder is there, it can run (an interpreter was found), and
+    /// `--prefer-binary` is not in effect.
+    fn builds_sdists(&self) -> bool {
+        !self.prefer_binary && self.builder.is_some_and(|b| b.available())
     }
 
     fn prefetch_candidates(&self, names: &[String]) {

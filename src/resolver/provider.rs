@@ -1,7 +1,7 @@
 //! The pubgrub [`DependencyProvider`]: candidate filtering, lazy metadata,
 //! extras as virtual packages, fixed (vendor/layer/runtime/excluded) pins.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -140,6 +140,11 @@ pub(crate) struct Provider<'a> {
     explicit_pre: RefCell<HashSet<String>>,
     order: RefCell<HashMap<Pkg, u32>>,
     warnings: RefCell<Vec<String>>,
+    /// Whether sdist-only releases compete on version (see
+    /// [`Provider::builds`]); `false` keeps them last resorts.
+    promote_sdists: bool,
+    /// The source's [`PackageSource::builds_sdists`], asked once, lazily.
+    builds: OnceCell<bool>,
 }
 
 impl<'a> Provider<'a> {
@@ -179,7 +184,42 @@ impl<'a> Provider<'a> {
             explicit_pre: RefCell::new(explicit_pre),
             order: RefCell::default(),
             warnings: RefCell::default(),
+            promote_sdists: true,
+            builds: OnceCell::new(),
         }
+    }
+
+    /// Keep sdist-only releases last resorts even when the source can build
+    /// them (the "what if" pass only sizes what is kept out: no builds).
+    pub(crate) fn without_sdist_builds(mut self) -> Self {
+        self.promote_sdists = false;
+        self
+    }
+
+    /// Whether sdist-only releases compete with wheel releases on version.
+    fn builds(&self) -> bool {
+        self.promote_sdists && *self.builds.get_or_init(|| self.source.builds_sdists())
+    }
+
+    /// Whether `name==version` failed to build in an earlier round.
+    fn unbuildable(&self, name: &str, version: &Version) -> bool {
+        self.req
+            .unbuildable
+            .iter()
+            .any(|(n, v)| v == version && normalize(n) == name)
+    }
+
+    /// Whether `c` waits until no release in range has a wheel: a release
+    /// with no usable file, or an sdist-only one that cannot be built here
+    /// (no interpreter) or whose build failed before.
+    fn deferred(&self, name: &str, c: &Candidate) -> bool {
+        if !c.last_resort {
+            return false;
+        }
+        if !c.sdist_only {
+            return true;
+        }
+        self.unbuildable(name, &c.version) || !self.builds()
     }
 
     /// The version a fixed package is pinned at, if it takes part in
@@ -248,6 +288,29 @@ impl<'a> Provider<'a> {
         Ok(m)
     }
 
+    /// The metadata of `name==version`, or why that release is skipped.
+    /// Invalid metadata (chalice 1.15.0's `Requires-Dist: pyyaml
+    /// (<6.0.0wheel,>=5.3.1)`) makes pip (24.1 and later) ignore the version
+    /// with a warning and try another; so does grail. Any other failure
+    /// (network, cache) stops resolution.
+    fn usable_metadata(
+        &self,
+        name: &str,
+        version: &Version,
+    ) -> Result<Result<Rc<CoreMetadata>, String>, ResolveError> {
+        match self.metadata(name, version) {
+            Ok(md) => Ok(Ok(md)),
+            Err(ResolveError::Source { error, .. }) if error.is_invalid_metadata() => {
+                self.warn(format!(
+                    "ignoring {name} {version}: its metadata is invalid ({error}); another \
+                     version is used instead, as pip does"
+                ));
+                Ok(Err(format!("has invalid metadata ({error})")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Why `c` may not be picked from `range` (`None`: usable). The
     /// pre-release rule is checked separately (it has a fallback).
     pub(crate) fn skip_reason(&self, c: &Candidate, range: &Ranges<Version>) -> Option<Skip> {
@@ -271,8 +334,7 @@ impl<'a> Provider<'a> {
 
     /// The newest usable release of `name` in `range`: final releases
     /// first, pre-releases only when allowed or when nothing else fits.
-    /// Releases with a wheel come first; [`Candidate::last_resort`] ones
-    /// (sdists to build) only when none in range has one.
+    /// [`Provider::deferred`] releases only when no other in range fits.
     fn pick<'c>(
         &self,
         name: &str,
@@ -284,7 +346,9 @@ impl<'a> Provider<'a> {
     }
 
     /// Chalice (pip) would take the newest release and build its sdist;
-    /// grail takes the newest with a wheel. Say so when they differ.
+    /// without an interpreter grail takes the newest with a wheel. Say so
+    /// when they differ. (A release whose build failed is reported by the
+    /// caller that resolved again without it.)
     fn warn_newer_sdist(
         &self,
         name: &str,
@@ -292,11 +356,9 @@ impl<'a> Provider<'a> {
         candidates: &[Candidate],
         range: &Ranges<Version>,
     ) {
-        // An sdist release has no incompatibility note; a release with no
-        // usable file (a last resort under --allow-missing) has one.
-        let newer = self
-            .pick_tier(name, candidates, range, true)
-            .filter(|c| c.version > chosen.version && c.incompatibility_note.is_none());
+        let newer = self.pick_tier(name, candidates, range, true).filter(|c| {
+            c.version > chosen.version && c.sdist_only && !self.unbuildable(name, &c.version)
+        });
         if let Some(n) = newer {
             self.warn(format!(
                 "{name}: shipping {}, the newest release with a wheel for the target; {} is \
@@ -307,7 +369,8 @@ impl<'a> Provider<'a> {
         }
     }
 
-    /// [`Provider::pick`] among the candidates whose `last_resort` is `tier`.
+    /// [`Provider::pick`] among the candidates that are [`Provider::deferred`]
+    /// (`tier`) or not.
     fn pick_tier<'c>(
         &self,
         name: &str,
@@ -315,10 +378,11 @@ impl<'a> Provider<'a> {
         range: &Ranges<Version>,
         tier: bool,
     ) -> Option<&'c Candidate> {
+        // Deferral last: it may ask the source whether it can build.
         let mut usable = candidates.iter().filter(|c| {
-            c.last_resort == tier
-                && range.contains(&c.version)
+            range.contains(&c.version)
                 && self.skip_reason(c, range).is_none()
+                && self.deferred(name, c) == tier
         });
         if self.pre_allowed(name) {
             return usable.next();
@@ -387,7 +451,10 @@ impl<'a> Provider<'a> {
                     // Provided as installed; its own dependencies come with it.
                     return Ok(Ok((Vec::new(), Vec::new())));
                 }
-                let md = self.metadata(name, version)?;
+                let md = match self.usable_metadata(name, version)? {
+                    Ok(md) => md,
+                    Err(reason) => return Ok(Err(reason)),
+                };
                 if let Some(rp) = &md.requires_python {
                     if !rp.contains(&self.req.python) {
                         return Ok(Err(format!(
@@ -439,7 +506,10 @@ impl<'a> Provider<'a> {
                     }
                 }
             }
-            _ => self.metadata(name, version)?,
+            _ => match self.usable_metadata(name, version)? {
+                Ok(md) => md,
+                Err(reason) => return Ok(Err(reason)),
+            },
         };
         let Ok(extra_name) = ExtraName::new(extra.to_string()) else {
             return Ok(Ok((Vec::new(), same)));
@@ -621,7 +691,7 @@ impl DependencyProvider for Provider<'_> {
         }
         let candidates = self.candidates(name)?;
         let picked = self.pick(name, &candidates, range);
-        if let Some(c) = picked.filter(|c| !c.last_resort) {
+        if let Some(c) = picked.filter(|c| !self.deferred(name, c)) {
             self.warn_newer_sdist(name, c, &candidates, range);
         }
         let chosen = picked.map(|c| c.version.clone());

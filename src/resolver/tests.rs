@@ -39,6 +39,12 @@ impl Release {
         self.metadata_requires_python = Some(spec.to_string());
         self
     }
+    /// Published only as an sdist while other releases have wheels.
+    fn sdist_only(&mut self) -> &mut Self {
+        self.candidate.last_resort = true;
+        self.candidate.sdist_only = true;
+        self
+    }
     fn extra(&mut self, extra: &str, requires: &[&str]) -> &mut Self {
         self.extras.push(extra.to_string());
         for r in requires {
@@ -55,6 +61,10 @@ struct Mem {
     metadata_calls: RefCell<Vec<String>>,
     prefetched: RefCell<Vec<String>>,
     failing: Option<String>,
+    /// What `builds_sdists` answers.
+    builds: bool,
+    /// How often `builds_sdists` was asked.
+    builds_asked: std::cell::Cell<u32>,
 }
 
 impl Mem {
@@ -119,6 +129,11 @@ impl PackageSource for Mem {
     fn prefetch_metadata(&self, items: &[(String, Version)]) {
         let mut p = self.prefetched.borrow_mut();
         p.extend(items.iter().map(|(n, v)| format!("metadata {n}=={v}")));
+    }
+
+    fn builds_sdists(&self) -> bool {
+        self.builds_asked.set(self.builds_asked.get() + 1);
+        self.builds
     }
 }
 
@@ -865,9 +880,9 @@ fn layer_conflict_through_a_deeper_chain() {
 #[test]
 fn last_resort_releases_only_when_the_range_needs_them() {
     let mut m = Mem::default();
-    m.add("twilio", "6.45.3", &[]).candidate.last_resort = true;
+    m.add("twilio", "6.45.3", &[]).sdist_only();
     m.add("twilio", "6.50.0", &[]);
-    m.add("twilio", "7.0.0", &[]).candidate.last_resort = true;
+    m.add("twilio", "7.0.0", &[]).sdist_only();
     let res = resolve(&request((3, 12), Arch::X86_64, &["twilio"]), &m).unwrap();
     assert_eq!(pins(&res), ["twilio==6.50.0"]);
     assert!(
@@ -893,4 +908,97 @@ fn last_resort_releases_only_when_the_range_needs_them() {
         "{text}"
     );
     assert!(!text.contains("newest"), "{text}");
+}
+
+/// When the source can build sdists (an interpreter is there), an sdist-only
+/// release competes on version alone, as pip chooses (lambdabot's
+/// `atomicwrites` 1.4.1 over 1.4.0), under the same Requires-Python, yanked
+/// and pre-release rules; one that failed to build before is a last resort
+/// again, with no "published only as an sdist" advice (the caller explains).
+#[test]
+fn newest_sdist_only_release_wins_when_the_source_builds() {
+    let mut m = Mem {
+        builds: true,
+        ..Mem::default()
+    };
+    m.add("atomicwrites", "1.3.0", &[]).sdist_only();
+    m.add("atomicwrites", "1.4.0", &[]);
+    m.add("atomicwrites", "1.4.1", &["six"]).sdist_only();
+    m.add("atomicwrites", "1.5.0rc1", &[]).sdist_only();
+    m.add("atomicwrites", "1.6.0", &[]).sdist_only().yanked();
+    m.add("atomicwrites", "1.7.0", &[])
+        .sdist_only()
+        .requires_python(">=3.13");
+    m.add("six", "1.17.0", &[]);
+    let res = resolve(&req312(&["atomicwrites"]), &m).unwrap();
+    assert_eq!(pins(&res), ["atomicwrites==1.4.1", "six==1.17.0"]);
+    assert!(res.warnings.is_empty(), "{:?}", res.warnings);
+
+    let mut req = req312(&["atomicwrites"]);
+    req.unbuildable
+        .push(("atomicwrites".to_string(), v("1.4.1")));
+    let res = resolve(&req, &m).unwrap();
+    assert_eq!(pins(&res), ["atomicwrites==1.4.0"]);
+    assert!(res.warnings.is_empty(), "{:?}", res.warnings);
+    // Still taken when the range needs exactly that release.
+    req.requirements = req312(&["atomicwrites==1.4.1"]).requirements;
+    let res = resolve(&req, &m).unwrap();
+    assert_eq!(pins(&res), ["atomicwrites==1.4.1", "six==1.17.0"]);
+
+    // Without a builder: the release with a wheel, and the advice.
+    m.builds = false;
+    let res = resolve(&req312(&["atomicwrites"]), &m).unwrap();
+    assert_eq!(pins(&res), ["atomicwrites==1.4.0"]);
+    assert!(
+        res.warnings.iter().any(|w| w.contains(
+            "atomicwrites: shipping 1.4.0, the newest release with a wheel for the target; \
+             1.4.1 is published only as an sdist"
+        )),
+        "{:?}",
+        res.warnings
+    );
+}
+
+/// Whether the source can build is asked only when an sdist-only release
+/// could be chosen: a slow interpreter probe stays off the common path.
+#[test]
+fn builds_sdists_is_asked_only_when_it_matters() {
+    let mut m = requests_index();
+    m.builds = true;
+    resolve(&req312(&["requests"]), &m).unwrap();
+    assert_eq!(m.builds_asked.get(), 0);
+    m.add("idna", "4.0", &[]).sdist_only();
+    let res = resolve(&req312(&["requests", "idna>=3"]), &m).unwrap();
+    assert!(m.builds_asked.get() >= 1);
+    assert!(
+        pins(&res).contains(&"idna==3.10".to_string()),
+        "{:?}",
+        pins(&res)
+    );
+}
+
+/// A release whose metadata is invalid (chalice 1.15.0 says
+/// `Requires-Dist: pyyaml (<6.0.0wheel,>=5.3.1)`) is skipped with a warning
+/// and an older one is used, as pip 24.1 and later do; a pin to exactly that
+/// release cannot be met, and the explanation says why.
+#[test]
+fn a_release_with_invalid_metadata_is_skipped() {
+    let mut m = Mem::default();
+    m.add("chalice", "1.14.1", &["six"]);
+    m.add("chalice", "1.15.0", &["pyyaml (<6.0.0wheel,>=5.3.1)"]);
+    m.add("six", "1.17.0", &[]);
+    let res = resolve(&req312(&["chalice"]), &m).unwrap();
+    assert_eq!(pins(&res), ["chalice==1.14.1", "six==1.17.0"]);
+    assert!(
+        res.warnings.iter().any(|w| w
+            .starts_with("ignoring chalice 1.15.0: its metadata is invalid")
+            && w.contains("pyyaml (<6.0.0wheel,>=5.3.1)")),
+        "{:?}",
+        res.warnings
+    );
+    let text = explanation(resolve(&req312(&["chalice==1.15.0"]), &m).unwrap_err());
+    assert!(text.contains("invalid metadata"), "{text}");
+    // An extra of the broken release is skipped the same way.
+    let res = resolve(&req312(&["chalice[event-file-poller]"]), &m).unwrap();
+    assert_eq!(pins(&res), ["chalice==1.14.1", "six==1.17.0"]);
 }

@@ -24,6 +24,7 @@ mod rebuild;
 mod report_html;
 mod report_outcomes;
 mod resolve_index;
+mod sdist_choice;
 mod suggest_layers;
 mod upload_limit;
 mod vendor_wheels;
