@@ -31,6 +31,8 @@ struct World {
     server: Option<IndexServer>,
     cache: tempfile::TempDir,
     index_url: String,
+    /// `--python`.
+    python: String,
 }
 
 impl World {
@@ -47,6 +49,7 @@ impl World {
             server: Some(server),
             cache: tempfile::tempdir().unwrap(),
             index_url,
+            python: "python3".into(),
         }
     }
 
@@ -54,7 +57,11 @@ impl World {
     fn package(&self, out: &str, cache: &Path, extra: &[&str]) -> Output {
         let mut cmd = self.p.grail();
         without(&mut cmd, PROXY_ENV);
-        cmd.args(["package", out, "--python", "python3", "--index-url"])
+        if self.python != "python3" {
+            // A real chalice: not the stand-in on PYTHONPATH.
+            cmd.env_remove("PYTHONPATH");
+        }
+        cmd.args(["package", out, "--python", &self.python, "--index-url"])
             .arg(&self.index_url)
             .arg("--cache-dir")
             .arg(cache)
@@ -98,7 +105,16 @@ impl World {
         let clean_cache = tempfile::tempdir().unwrap();
         let clean = format!("clean-{}", what.replace(' ', "-"));
         self.package(&clean, clean_cache.path(), extra);
-        assert_eq!(self.files("out"), self.files(&clean), "{what}");
+        let (got, want) = (self.files("out"), self.files(&clean));
+        if got != want {
+            // Names and sizes, not megabytes of bytes.
+            let sizes = |m: &BTreeMap<String, Vec<u8>>| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.len()))
+                    .collect::<Vec<_>>()
+            };
+            panic!("{what}: OUT {:?} != clean {:?}", sizes(&got), sizes(&want));
+        }
         // And the same inputs again are a no-op.
         assert!(self.build(extra).contains(NOTHING_CHANGED), "{what}");
     }
@@ -355,4 +371,45 @@ fn a_new_wheel_in_a_find_links_directory_gives_a_clean_build() {
         zip_map(&w.p.out("out/deployment.zip"))["tiny.py"],
         b"V = 2\n"
     );
+}
+
+/// ORACLE: with the real chalice writing the templates, an app.py edit
+/// (a new route) is incremental, and its zip and templates (sam.json, and
+/// Terraform's chalice.tf.json) equal a clean build's in a fresh OUT.
+#[test]
+#[ignore = "needs the chalice venv (scripts/test sets GRAIL_CHALICE_VENV)"]
+fn templates_of_an_incremental_build_equal_a_clean_build() {
+    let venv = std::env::var_os("GRAIL_CHALICE_VENV")
+        .expect("GRAIL_CHALICE_VENV is not set: run scripts/test, which creates the chalice venv");
+    let mut w = World::new("six\n");
+    w.python = PathBuf::from(venv).join("bin/python").display().to_string();
+    let app = |routes: &[&str]| {
+        let mut text = String::from("from chalice import Chalice\napp = Chalice(app_name='t')\n");
+        for r in routes {
+            text.push_str(&format!(
+                "\n@app.route('/{r}')\ndef {r}():\n    return {{'{r}': 1}}\n"
+            ));
+        }
+        w.p.write("app.py", &text);
+    };
+    for format in ["cloudformation", "terraform"] {
+        let args = ["--python-version", "3.12", "--pkg-format", format];
+        // Another format's template would stay in OUT (as with Chalice).
+        let _ = fs::remove_dir_all(w.p.out("out"));
+        app(&["first"]);
+        w.build(&args);
+        app(&["first", "second"]);
+        let stdout = w.build(&args);
+        w.assert_kind(&stdout, &args, format, Kind::Incremental);
+        let template = if format == "terraform" {
+            "chalice.tf.json"
+        } else {
+            "sam.json"
+        };
+        let text = String::from_utf8(w.files("out")[template].clone()).unwrap();
+        assert!(
+            text.contains("second"),
+            "{format}: the new route is in {template}"
+        );
+    }
 }
