@@ -379,6 +379,7 @@ impl ZipPlan {
         let file = fail_once::FailOnce::new(BufWriter::with_capacity(1 << 20, file));
         let mut zip = ZipWriter::new(file);
         let mut sources = Sources::default();
+        let mut old = previous.map(PreviousZip::open).transpose()?;
         let mut unzipped = 0u64;
         let mut by_bucket: BTreeMap<String, u64> = BTreeMap::new();
         let mut entry_keys = Vec::with_capacity(entries.len());
@@ -396,10 +397,10 @@ impl ZipPlan {
                 }
                 Action::Reuse(index) => {
                     reused += 1;
-                    let path = previous.map(|p| p.path.clone()).unwrap_or_default();
-                    let path = Arc::new(path);
-                    let archive = sources.open(&path)?;
-                    copy_raw(&mut zip, archive, &path, index, entry.mode, dest)?
+                    let (Some(archive), Some(p)) = (old.as_mut(), previous) else {
+                        unreachable!("only entries of a previous zip are reused")
+                    };
+                    copy_raw(&mut zip, archive, &p.path, index, entry.mode, dest)?
                 }
             };
             unzipped += size;

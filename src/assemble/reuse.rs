@@ -41,12 +41,15 @@
 //! ```
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+use zip::ZipArchive;
 
-use super::{Entry, EntrySource};
+use super::{AssembleError, Entry, EntrySource};
 
 /// A zip written by [`ZipPlan::write`](super::ZipPlan::write), with the
 /// entry keys it returned: the entries a new write may raw-copy.
@@ -54,6 +57,9 @@ use super::{Entry, EntrySource};
 pub struct PreviousZip {
     /// The zip file.
     pub path: PathBuf,
+    /// The file as opened when it was checked: another run replacing
+    /// `path` meanwhile cannot change what is copied.
+    file: Option<File>,
     /// Entry name → (index in the zip, key).
     by_name: HashMap<String, (usize, String)>,
 }
@@ -66,7 +72,35 @@ impl PreviousZip {
             .enumerate()
             .map(|(i, (name, key))| (name.clone(), (i, key.clone())))
             .collect();
-        PreviousZip { path, by_name }
+        PreviousZip {
+            path,
+            file: None,
+            by_name,
+        }
+    }
+
+    /// [`PreviousZip::new`] for a zip already open (and checked) as `file`.
+    pub fn opened(file: File, path: PathBuf, entry_keys: &[(String, String)]) -> PreviousZip {
+        PreviousZip {
+            file: Some(file),
+            ..PreviousZip::new(path, entry_keys)
+        }
+    }
+
+    /// The zip, read from the handle it was checked through when there is one.
+    pub(crate) fn open(&self) -> Result<ZipArchive<BufReader<File>>, AssembleError> {
+        let file = match &self.file {
+            Some(f) => f.try_clone(),
+            None => File::open(&self.path),
+        }
+        .map_err(|source| AssembleError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        ZipArchive::new(BufReader::new(file)).map_err(|e| AssembleError::Wheel {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
     }
 
     /// The index of the previous entry `name` when it had this `key`.

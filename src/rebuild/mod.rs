@@ -378,8 +378,28 @@ impl Rebuild {
 impl Output {
     /// Whether the file still has the recorded size and sha256.
     fn intact(&self) -> bool {
-        crate::assemble::hash_file(&self.path)
-            .is_ok_and(|(size, sha256)| size == self.size && sha256 == self.sha256)
+        self.open_intact().is_some()
+    }
+
+    /// The file, opened, when it still has the recorded size and sha256
+    /// (what is read later through this handle is what was checked).
+    fn open_intact(&self) -> Option<std::fs::File> {
+        use std::io::{Read, Seek};
+        let mut f = std::fs::File::open(&self.path).ok()?;
+        if f.metadata().ok()?.len() != self.size {
+            return None;
+        }
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf).ok()?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        f.rewind().ok()?;
+        (hex::encode(h.finalize()) == self.sha256).then_some(f)
     }
 }
 

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::dependencies::{DependencyPlan, ShippedWheel};
@@ -43,6 +44,28 @@ struct SavedExcluded {
     reason: String,
     provided_by: Option<String>,
     saved_bytes: u64,
+}
+
+impl SavedWheel {
+    /// The shipped wheel again, from the same unchanged file.
+    fn reopen(self) -> Result<ShippedWheel, String> {
+        if super::inputs::stamp(&self.path) != self.stamp {
+            return Err(format!("{} changed", self.path.display()));
+        }
+        let archive =
+            WheelArchive::open_named(&self.path, &self.filename).map_err(|e| e.to_string())?;
+        let source = SOURCES
+            .into_iter()
+            .find(|s| s.as_str() == self.source)
+            .ok_or_else(|| format!("unknown source {:?}", self.source))?;
+        Ok(ShippedWheel {
+            version: crate::guard::version(&self.version)?,
+            name: self.name,
+            archive,
+            source,
+            required_by: self.required_by,
+        })
+    }
 }
 
 const SOURCES: [WheelSource; 6] = [
@@ -96,25 +119,12 @@ impl SavedDeps {
     /// The plan again, its wheels reopened (not re-verified: they passed
     /// when first installed and have not changed since). `Err` says why not.
     pub(crate) fn restore(self) -> Result<DependencyPlan, String> {
-        let mut wheels = Vec::with_capacity(self.wheels.len());
-        for w in self.wheels {
-            if super::inputs::stamp(&w.path) != w.stamp {
-                return Err(format!("{} changed", w.path.display()));
-            }
-            let archive =
-                WheelArchive::open_named(&w.path, &w.filename).map_err(|e| e.to_string())?;
-            let source = SOURCES
-                .into_iter()
-                .find(|s| s.as_str() == w.source)
-                .ok_or_else(|| format!("unknown source {:?}", w.source))?;
-            wheels.push(ShippedWheel {
-                version: crate::guard::version(&w.version)?,
-                name: w.name,
-                archive,
-                source,
-                required_by: w.required_by,
-            });
-        }
+        // Reading central directories and dist-info: on all cores.
+        let wheels = self
+            .wheels
+            .into_par_iter()
+            .map(SavedWheel::reopen)
+            .collect::<Result<Vec<_>, String>>()?;
         let mut excluded = Vec::with_capacity(self.excluded.len());
         for e in self.excluded {
             excluded.push(ExcludedEntry {
