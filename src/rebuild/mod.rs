@@ -178,6 +178,10 @@ impl Reuse {
             part.push_str(&format!(", {} reused", count(s.reused, "entry")));
             parts.push(part);
         }
+        if parts.is_empty() {
+            // --single-file: one zip holding everything, written anew.
+            parts.push("the package from the previous resolution".to_string());
+        }
         format!(
             "Rebuilt {} ({seconds:.2}s; dependencies as resolved before, --refresh re-resolves).",
             parts.join("; ")

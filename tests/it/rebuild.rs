@@ -412,4 +412,16 @@ fn templates_of_an_incremental_build_equal_a_clean_build() {
             "{format}: the new route is in {template}"
         );
     }
+    // --single-file: OUT is one zip (holding the zip and the template).
+    let args = ["--python-version", "3.12", "--single-file"];
+    w.package("single.zip", w.cache.path(), &args);
+    app(&["first", "second", "third"]);
+    let again = stdout_of(&w.package("single.zip", w.cache.path(), &args));
+    assert!(again.contains("Rebuilt the package"), "{again}");
+    let clean_cache = tempfile::tempdir().unwrap();
+    w.package("clean-single.zip", clean_cache.path(), &args);
+    assert_eq!(
+        zip_map(&w.p.out("single.zip")),
+        zip_map(&w.p.out("clean-single.zip"))
+    );
 }
