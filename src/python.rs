@@ -323,6 +323,15 @@ impl LazyInterpreter {
         }
     }
 
+    /// An answer already known (an incremental build replays the previous
+    /// build's probe of the same, unchanged interpreter).
+    pub fn known(interpreter: Option<Interpreter>) -> LazyInterpreter {
+        LazyInterpreter {
+            pending: std::sync::Mutex::new(None),
+            done: std::sync::OnceLock::from(Ok(interpreter)),
+        }
+    }
+
     /// The probe's answer (waiting for it if needed). The error is the
     /// probe's message.
     pub fn get(&self) -> Result<Option<&Interpreter>, String> {

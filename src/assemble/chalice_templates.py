@@ -4,7 +4,10 @@ grail builds the deployment zip itself; the templates (sam.json, sam.yaml,
 chalice.tf.json, --merge-template, --single-file) come from the project's
 installed chalice, exactly as `chalice package` writes them. Two things are
 swapped in: the deployment packager returns grail's zip instead of running
-pip, and the runtime/architecture are grail's target.
+pip, and the runtime/architecture are grail's target. Chalice's copy of
+the zips into the output directory is skipped unless --single-file needs
+it (grail puts its zips in place itself), so the templates never read the
+zips and can be generated while grail writes them.
 
 Reads one JSON request on stdin; prints one JSON line on stdout:
 {"ok": true, "region_defaulted": bool} or {"ok": false, "kind": ..., "message": ..., "traceback": ...}.
@@ -31,7 +34,7 @@ def main():
         from chalice.cli.factory import CLIFactory
         from chalice.config import Config
         from chalice.deploy import packager as chalice_packager
-        from chalice.utils import create_zip_file
+        from chalice.utils import OSUtils, create_zip_file
     except Exception as e:
         emit({"ok": False, "kind": "chalice-missing", "message": "%s: %s" % (type(e).__name__, e),
               "traceback": traceback.format_exc()}, 3)
@@ -63,6 +66,16 @@ def main():
         if not layer_zip:
             raise chalice_packager.EmptyPackageError(project_dir)
         return layer_zip
+
+    if not req.get("single_file"):
+        grails = {os.path.abspath(p) for p in (zip_path, layer_zip) if p}
+        copy = OSUtils.copy
+
+        def copy_unless_grails_zip(self, source, destination):
+            if os.path.abspath(source) not in grails:
+                copy(self, source, destination)
+
+        OSUtils.copy = copy_unless_grails_zip
 
     chalice_packager.LambdaDeploymentPackager.create_deployment_package = use_grails_zip
     chalice_packager.AppOnlyDeploymentPackager.create_deployment_package = use_grails_zip

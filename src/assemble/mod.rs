@@ -28,7 +28,10 @@
 
 pub mod chalice_cache;
 mod fail_once;
+pub mod reuse;
 pub mod templates;
+
+pub use reuse::PreviousZip;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -232,6 +235,8 @@ impl Classify for AssembleError {
 pub struct ZipPlan {
     entries: BTreeMap<String, Entry>,
     warnings: Vec<String>,
+    /// A previous zip to raw-copy unchanged entries from ([`reuse`]).
+    previous: Option<PreviousZip>,
 }
 
 /// What was written.
@@ -249,6 +254,11 @@ pub struct ZipSummary {
     pub sha256: String,
     /// Unzipped bytes per [`Origin::bucket`].
     pub bytes_by_bucket: BTreeMap<String, u64>,
+    /// `(name, key)` of every entry, in zip order (see [`reuse`]): what a
+    /// later write needs to raw-copy from this zip.
+    pub entry_keys: Vec<(String, String)>,
+    /// Entries raw-copied from the [`PreviousZip`] (0 without one).
+    pub reused: usize,
 }
 
 impl ZipPlan {
@@ -306,7 +316,14 @@ impl ZipPlan {
         ZipPlan {
             entries,
             warnings: self.warnings,
+            previous: self.previous,
         }
+    }
+
+    /// Raw-copy every entry whose name and key match one of `previous`'s
+    /// (see [`reuse`]); the output is the same as without it.
+    pub fn reuse(&mut self, previous: PreviousZip) {
+        self.previous = Some(previous);
     }
 
     /// Warnings produced by collisions so far.
@@ -345,12 +362,15 @@ impl ZipPlan {
         let dir = dest.parent().unwrap_or(Path::new("."));
         let tmp = artifact_tempfile(dir, ".grail-", ".zip.tmp").map_err(|e| werr(e.to_string()))?;
 
-        // Compress everything that is not a raw copy on all cores, in plan
-        // order (an ordered collect keeps the output deterministic).
+        // Decide each entry (reuse, raw wheel copy, or compress) on all
+        // cores, in plan order (an ordered collect keeps the output
+        // deterministic).
         let entries: Vec<&Entry> = self.entries.values().collect();
-        let prepared: Vec<Option<PreparedZipFile>> = entries
+        let stamps = reuse::wheel_stamps(&entries);
+        let previous = self.previous.as_ref();
+        let planned: Vec<(Action, String)> = entries
             .par_iter()
-            .map(|e| prepare(e))
+            .map(|e| plan_entry(e, previous, &stamps))
             .collect::<Result<_, _>>()?;
 
         let file = tmp.as_file().try_clone().map_err(|e| werr(e.to_string()))?;
@@ -358,41 +378,34 @@ impl ZipPlan {
         // zip writer's drop.
         let file = fail_once::FailOnce::new(BufWriter::with_capacity(1 << 20, file));
         let mut zip = ZipWriter::new(file);
-        let mut wheels: HashMap<Arc<PathBuf>, ZipArchive<BufReader<File>>> = HashMap::new();
+        let mut sources = Sources::default();
+        let mut old = previous.map(PreviousZip::open).transpose()?;
         let mut unzipped = 0u64;
         let mut by_bucket: BTreeMap<String, u64> = BTreeMap::new();
-        for (entry, prepared) in entries.iter().zip(prepared) {
-            let size = match prepared {
-                Some(p) => {
+        let mut entry_keys = Vec::with_capacity(entries.len());
+        let mut reused = 0;
+        for (entry, (action, key)) in entries.iter().zip(planned) {
+            let size = match action {
+                Action::Prepared(p) => {
                     let size = p.uncompressed_size();
                     zip.add_prepared_file(p).map_err(|e| werr(e.to_string()))?;
                     size
                 }
-                None => {
-                    let EntrySource::WheelEntry { wheel, index, .. } = &entry.source else {
-                        unreachable!("only unrenamed wheel entries are raw-copied")
+                Action::RawWheel { wheel, index } => {
+                    let archive = sources.open(&wheel)?;
+                    copy_raw(&mut zip, archive, &wheel, index, entry.mode, dest)?
+                }
+                Action::Reuse(index) => {
+                    reused += 1;
+                    let (Some(archive), Some(p)) = (old.as_mut(), previous) else {
+                        unreachable!("only entries of a previous zip are reused")
                     };
-                    let archive = match wheels.get_mut(wheel) {
-                        Some(a) => a,
-                        None => {
-                            let a = open_wheel(wheel)?;
-                            wheels.entry(wheel.clone()).or_insert(a)
-                        }
-                    };
-                    let f = archive
-                        .by_index_raw(*index)
-                        .map_err(|e| AssembleError::Wheel {
-                            path: wheel.to_path_buf(),
-                            message: e.to_string(),
-                        })?;
-                    let size = f.size();
-                    zip.raw_copy_file_touch(f, DateTime::DEFAULT, Some(entry.mode))
-                        .map_err(|e| werr(e.to_string()))?;
-                    size
+                    copy_raw(&mut zip, archive, &p.path, index, entry.mode, dest)?
                 }
             };
             unzipped += size;
             *by_bucket.entry(entry.origin.bucket()).or_default() += size;
+            entry_keys.push((entry.name.clone(), key));
         }
         let mut w = zip.finish().map_err(|e| werr(e.to_string()))?;
         w.flush().map_err(|e| werr(e.to_string()))?;
@@ -409,7 +422,101 @@ impl ZipPlan {
             entries: entries.len(),
             sha256,
             bytes_by_bucket: by_bucket,
+            entry_keys,
+            reused,
         })
+    }
+}
+
+/// How one entry gets into the zip.
+enum Action {
+    /// Compressed here (in memory, on any core).
+    Prepared(PreparedZipFile),
+    /// Raw-copied from its wheel.
+    RawWheel {
+        /// The wheel.
+        wheel: Arc<PathBuf>,
+        /// Its index there.
+        index: usize,
+    },
+    /// Raw-copied from the previous zip (its index there).
+    Reuse(usize),
+}
+
+/// The zips entries are raw-copied from, each opened once.
+#[derive(Default)]
+struct Sources(HashMap<Arc<PathBuf>, ZipArchive<BufReader<File>>>);
+
+impl Sources {
+    fn open(
+        &mut self,
+        path: &Arc<PathBuf>,
+    ) -> Result<&mut ZipArchive<BufReader<File>>, AssembleError> {
+        if !self.0.contains_key(path) {
+            let a = open_wheel(path)?;
+            self.0.insert(path.clone(), a);
+        }
+        self.0.get_mut(path).ok_or_else(|| AssembleError::Wheel {
+            path: path.to_path_buf(),
+            message: "internal: not opened".into(),
+        })
+    }
+}
+
+/// Raw-copy entry `index` of `archive` with the fixed time and `mode`;
+/// returns its uncompressed size.
+fn copy_raw<W: Write + Seek>(
+    zip: &mut ZipWriter<W>,
+    archive: &mut ZipArchive<BufReader<File>>,
+    from: &Path,
+    index: usize,
+    mode: u32,
+    dest: &Path,
+) -> Result<u64, AssembleError> {
+    let f = archive
+        .by_index_raw(index)
+        .map_err(|e| AssembleError::Wheel {
+            path: from.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let size = f.size();
+    zip.raw_copy_file_touch(f, DateTime::DEFAULT, Some(mode))
+        .map_err(|e| AssembleError::Write {
+            path: dest.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    Ok(size)
+}
+
+/// Decide how `entry` is written: reused from `previous` when its key
+/// matches, raw-copied from its wheel, or compressed now. Returns its key.
+fn plan_entry(
+    entry: &Entry,
+    previous: Option<&PreviousZip>,
+    stamps: &HashMap<Arc<PathBuf>, String>,
+) -> Result<(Action, String), AssembleError> {
+    let reused = |key: &str| previous.and_then(|p| p.lookup(&entry.name, key));
+    if let Some(key) = reuse::wheel_key(entry, stamps) {
+        if let Some(i) = reused(&key) {
+            return Ok((Action::Reuse(i), key));
+        }
+        if let EntrySource::WheelEntry {
+            wheel,
+            index,
+            recompress: false,
+        } = &entry.source
+        {
+            let (wheel, index) = (wheel.clone(), *index);
+            return Ok((Action::RawWheel { wheel, index }, key));
+        }
+        let data = read_data(entry)?;
+        return Ok((Action::Prepared(compress(entry, &data)?), key));
+    }
+    let data = read_data(entry)?;
+    let key = reuse::data_key(entry.mode, &data);
+    match reused(&key) {
+        Some(i) => Ok((Action::Reuse(i), key)),
+        None => Ok((Action::Prepared(compress(entry, &data)?), key)),
     }
 }
 
@@ -456,22 +563,15 @@ fn open_wheel(path: &Path) -> Result<ZipArchive<BufReader<File>>, AssembleError>
     })
 }
 
-/// Compress an entry in memory, or `None` when it will be raw-copied.
-fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
-    let data: Vec<u8> = match &entry.source {
+/// The uncompressed content of an entry that is written (not raw-copied).
+fn read_data(entry: &Entry) -> Result<Vec<u8>, AssembleError> {
+    match &entry.source {
         EntrySource::File(path) => std::fs::read(path).map_err(|source| AssembleError::Read {
             path: path.clone(),
             source,
-        })?,
-        EntrySource::Bytes(b) => b.to_vec(),
-        EntrySource::WheelEntry {
-            wheel,
-            index,
-            recompress,
-        } => {
-            if !recompress {
-                return Ok(None);
-            }
+        }),
+        EntrySource::Bytes(b) => Ok(b.to_vec()),
+        EntrySource::WheelEntry { wheel, index, .. } => {
             let mut archive = open_wheel(wheel)?;
             let mut f = archive.by_index(*index).map_err(|e| AssembleError::Wheel {
                 path: wheel.to_path_buf(),
@@ -482,15 +582,19 @@ fn prepare(entry: &Entry) -> Result<Option<PreparedZipFile>, AssembleError> {
             crate::wheel::read_capped(&mut f, declared).map_err(|e| AssembleError::Wheel {
                 path: wheel.to_path_buf(),
                 message: format!("entry {index}: {e}"),
-            })?
+            })
         }
-    };
-    PreparedZipFile::from_data(&entry.name, options(entry.mode), &data)
-        .map(Some)
-        .map_err(|e| AssembleError::Write {
+    }
+}
+
+/// Compress an entry in memory.
+fn compress(entry: &Entry, data: &[u8]) -> Result<PreparedZipFile, AssembleError> {
+    PreparedZipFile::from_data(&entry.name, options(entry.mode), data).map_err(|e| {
+        AssembleError::Write {
             path: PathBuf::from(&entry.name),
             message: e.to_string(),
-        })
+        }
+    })
 }
 
 /// Size and lower-case hex sha256 of a file.
@@ -682,5 +786,139 @@ mod tests {
             a.by_name("w/__init__.py").unwrap().last_modified().unwrap(),
             DateTime::DEFAULT
         );
+    }
+
+    /// A wheel with two entries written by another tool's options (an
+    /// extended timestamp, stored and deflated), for raw copies.
+    fn sample_wheel(dir: &Path) -> Arc<PathBuf> {
+        let whl = dir.join("w-1.0-py3-none-any.whl");
+        let mut z = ZipWriter::new(File::create(&whl).unwrap());
+        let opts = SimpleFileOptions::DEFAULT
+            .last_modified_time(DateTime::from_date_and_time(2020, 5, 6, 7, 8, 10).unwrap());
+        z.start_file("w/__init__.py", opts).unwrap();
+        z.write_all(&b"hello ".repeat(100)).unwrap();
+        z.start_file(
+            "w/stored.txt",
+            opts.compression_method(CompressionMethod::Stored),
+        )
+        .unwrap();
+        z.write_all(b"stored").unwrap();
+        z.start_file("w-1.0.data/purelib/extra.py", opts).unwrap();
+        z.write_all(b"extra").unwrap();
+        z.finish().unwrap();
+        Arc::new(whl)
+    }
+
+    fn mixed_plan(wheel: &Arc<PathBuf>, app: &[u8], with_lib: bool) -> ZipPlan {
+        let origin = Origin::Wheel {
+            package: "w".into(),
+            file: "w-1.0-py3-none-any.whl".into(),
+            vendored: false,
+        };
+        let mut plan = ZipPlan::default();
+        for (index, name, recompress) in [
+            (0, "w/__init__.py", false),
+            (1, "w/stored.txt", false),
+            (2, "extra.py", true),
+        ] {
+            plan.add(Entry {
+                name: name.into(),
+                source: EntrySource::WheelEntry {
+                    wheel: wheel.clone(),
+                    index,
+                    recompress,
+                },
+                mode: 0o644,
+                origin: origin.clone(),
+                fingerprint: None,
+            })
+            .unwrap();
+        }
+        let project = Origin::Project(FileOrigin::App);
+        plan.add(Entry::bytes("app.py", app.to_vec(), 0o644, project.clone()))
+            .unwrap();
+        if with_lib {
+            plan.add(Entry::bytes(
+                "chalicelib/x.sh",
+                b"#!".to_vec(),
+                0o755,
+                project,
+            ))
+            .unwrap();
+        }
+        plan
+    }
+
+    #[test]
+    fn reusing_a_previous_zip_is_byte_identical_to_a_clean_write() {
+        let t = tempfile::tempdir().unwrap();
+        let wheel = sample_wheel(t.path());
+        let old = t.path().join("old.zip");
+        let first = mixed_plan(&wheel, b"v1", true).write(&old).unwrap();
+        for (app, lib, reused) in [
+            (&b"v1"[..], true, 5),  // nothing changed: every entry reused
+            (&b"v2"[..], true, 4),  // app.py changed
+            (&b"v2"[..], false, 3), // and chalicelib/x.sh deleted
+            (&b"v1"[..], false, 4),
+        ] {
+            let clean = mixed_plan(&wheel, app, lib)
+                .write(&t.path().join("clean.zip"))
+                .unwrap();
+            let mut plan = mixed_plan(&wheel, app, lib);
+            plan.reuse(PreviousZip::new(old.clone(), &first.entry_keys));
+            let inc = plan.write(&t.path().join("inc.zip")).unwrap();
+            assert_eq!(inc.reused, reused, "{app:?} {lib}");
+            assert_eq!(
+                std::fs::read(t.path().join("inc.zip")).unwrap(),
+                std::fs::read(t.path().join("clean.zip")).unwrap(),
+                "{app:?} {lib}"
+            );
+            assert_eq!(
+                (inc.sha256, inc.entry_keys),
+                (clean.sha256, clean.entry_keys)
+            );
+        }
+        // The same for a layer's prefixed (recompressed) plan.
+        let layer = |app: &[u8]| mixed_plan(&wheel, app, true).into_prefixed("python/");
+        let old_layer = t.path().join("old-layer.zip");
+        let first = layer(b"v1").write(&old_layer).unwrap();
+        let clean = layer(b"v2").write(&t.path().join("clean.zip")).unwrap();
+        let mut plan = layer(b"v2");
+        plan.reuse(PreviousZip::new(old_layer, &first.entry_keys));
+        let inc = plan.write(&t.path().join("inc.zip")).unwrap();
+        assert_eq!((inc.reused, inc.sha256), (4, clean.sha256));
+    }
+
+    #[test]
+    fn a_changed_wheel_file_is_not_reused() {
+        let t = tempfile::tempdir().unwrap();
+        let wheel = sample_wheel(t.path());
+        let old = t.path().join("old.zip");
+        let first = mixed_plan(&wheel, b"v1", true).write(&old).unwrap();
+        // Rewritten wheel (another size): its entries are copied from it again.
+        std::fs::remove_file(wheel.as_path()).unwrap();
+        {
+            let mut z = ZipWriter::new(File::create(wheel.as_path()).unwrap());
+            for name in [
+                "w/__init__.py",
+                "w/stored.txt",
+                "w-1.0.data/purelib/extra.py",
+            ] {
+                z.start_file(name, SimpleFileOptions::DEFAULT).unwrap();
+                z.write_all(b"new content").unwrap();
+            }
+            z.finish().unwrap();
+        }
+        let mut plan = mixed_plan(&wheel, b"v1", true);
+        plan.reuse(PreviousZip::new(old, &first.entry_keys));
+        let inc = plan.write(&t.path().join("inc.zip")).unwrap();
+        assert_eq!(inc.reused, 2);
+        let mut a = ZipArchive::new(File::open(t.path().join("inc.zip")).unwrap()).unwrap();
+        let mut out = String::new();
+        a.by_name("extra.py")
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "new content");
     }
 }

@@ -79,6 +79,18 @@ impl BuildContext {
         ui: &Ui,
         not_shipped: &[PathBuf],
     ) -> Result<BuildContext> {
+        Self::load_with(project_dir, b, ui, not_shipped, None)
+    }
+
+    /// [`BuildContext::load`], with the interpreter already `known` (an
+    /// incremental build's) instead of probing it.
+    pub fn load_with(
+        project_dir: &Path,
+        b: &BuildOptions,
+        ui: &Ui,
+        not_shipped: &[PathBuf],
+        known: Option<Option<crate::python::Interpreter>>,
+    ) -> Result<BuildContext> {
         let project = Project::open(project_dir)?;
         ui.debug(&format!("project dir: {}", project.dir.display()));
         let config = Config::load(&project.dir)?;
@@ -90,7 +102,10 @@ impl BuildContext {
 
         // Probing runs Python (~0.1 s): when the runtime does not depend on
         // it, let it run in the background while resolution works.
-        let interpreter = std::sync::Arc::new(LazyInterpreter::spawn(b.python.clone()));
+        let interpreter = std::sync::Arc::new(match known {
+            Some(i) => LazyInterpreter::known(i),
+            None => LazyInterpreter::spawn(b.python.clone()),
+        });
         let python = runtime_python(
             b.python_version.or(scoped.lambda_python_version()),
             &interpreter,
@@ -282,21 +297,25 @@ pub fn analyze(
         ui,
         not_shipped,
         &mut Report::new(&b.stage, "", ""),
+        None,
     )
 }
 
 /// [`analyze`], noting in `report` what is known as it goes (the target,
 /// the requirements, the warnings), so a failed run can still report it.
+/// `replay`: an incremental build's previous dependency plan, chalice
+/// runtime and interpreter, used instead of resolving and probing.
 fn analyze_into(
     project_dir: &Path,
     b: &BuildOptions,
     ui: &Ui,
     not_shipped: &[PathBuf],
     report: &mut Report,
+    replay: Option<crate::rebuild::Replay>,
 ) -> Result<Analysis> {
-    let mut ctx = BuildContext::load(project_dir, b, ui, not_shipped)?;
-    report.runtime = ctx.target.runtime();
-    report.architecture = ctx.target.arch.to_string();
+    let (reused, reused_chalice, known) = crate::rebuild::Replay::split(replay);
+    let mut ctx = BuildContext::load_with(project_dir, b, ui, not_shipped, known)?;
+    (report.runtime, report.architecture) = (ctx.target.runtime(), ctx.target.arch.to_string());
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
@@ -314,14 +333,13 @@ fn analyze_into(
         crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
             .map(|c| c.with_progress(ui.pipeline_progress()))
     };
-    let mut client = if requirements.requirements.is_empty() {
-        None
-    } else {
-        Some(make_client()?)
-    };
-    let deps = match &client {
-        None => DependencyPlan::default(),
-        Some(client) => {
+    // No requirements: no index client at all (nothing to ask the index).
+    let wanted = !requirements.requirements.is_empty();
+    let mut client = wanted.then(&make_client).transpose()?;
+    let deps = match (&client, reused) {
+        (_, Some(deps)) => deps,
+        (None, None) => DependencyPlan::default(),
+        (Some(client), None) => {
             let builder = crate::dependencies::sdist::PipBuilder::new(
                 ctx.interpreter.clone(),
                 &settings,
@@ -349,7 +367,7 @@ fn analyze_into(
             deps
         }
     };
-    let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client)?;
+    let chalice = chalice_runtime(&ctx, b, ui, &mut client, make_client, reused_chalice)?;
     report_dependency_warnings(&mut ctx, ui, &deps);
     Ok(Analysis {
         ctx,
@@ -390,14 +408,18 @@ pub(crate) fn vendor_provides(
 
 /// chalice/app.py and chalice/__init__.py: the interpreter's chalice, as
 /// Chalice does, else the chalice wheel on the index (making the client if
-/// resolution did not need one).
+/// resolution did not need one); an incremental build's `reused` ones.
 fn chalice_runtime(
     ctx: &BuildContext,
     b: &BuildOptions,
     ui: &Ui,
     client: &mut Option<crate::index::IndexClient>,
     make_client: impl Fn() -> Result<crate::index::IndexClient>,
+    reused: Option<ChaliceRuntime>,
 ) -> Result<ChaliceRuntime> {
+    if let Some(c) = reused {
+        return Ok(c);
+    }
     let installed = ctx.interpreter.get().kind(ExitKind::Usage)?;
     if let Some(py) = installed {
         ui.debug(&format!(
@@ -557,18 +579,21 @@ fn package(
     let Some(rebuild) = rebuild_state(project_dir, &out_dir, args, ui) else {
         return Ok(());
     };
+    let mut reuse = reuse_previous(rebuild.as_ref(), ui);
     let mut a = analyze_into(
         project_dir,
         &args.build,
         ui,
         std::slice::from_ref(&out_dir),
         report,
+        reuse.as_mut().and_then(|r| r.replay.take()),
     )?;
     report.timings_ms.resolve = a.deps.resolve_ms;
     report.timings_ms.download = a.deps.download_ms;
     announce(&a.ctx, ui);
     let assemble_started = Instant::now();
-    let zips = plan_zips(&a)?;
+    let mut zips = plan_zips(&a)?;
+    reuse_zips(reuse.as_mut(), &mut zips);
     audit(&zips, &a, ui)?;
     note_plan(report, &a, &zips);
     let usages = budget_or_suggest(&a, &zips, &args.build, report)?;
@@ -589,6 +614,8 @@ fn package(
     }
     let budget = check_budget(&mut a.ctx, ui, &staged, &usages)?;
     print_written(&a, ui, &out_dir, &dest, &staged);
+    let written = written_zips(args, &out_dir, &dest, &staged);
+    say_rebuilt(reuse.as_ref(), &written, started, ui);
     let suggestions = near_budget_suggestions(&a, &zips, &budget, &args.build, ui);
     let verified = verify_after_package(&a, args, &staged, &out_dir, &dest, ui)?;
     if ui.verbose || ui.debug {
@@ -615,14 +642,84 @@ fn package(
         o.check()?;
     }
     progress_hooks::finished(ui, a.deps.wheels.len(), staged.zipped(), started);
+    record_build(rebuild, &outputs, &written, &a);
+    Ok(())
+}
+
+/// Record the build for the next run's no-op or incremental check.
+fn record_build(
+    rebuild: Option<crate::rebuild::Rebuild>,
+    outputs: &[PathBuf],
+    written: &[(PathBuf, &ZipSummary)],
+    a: &Analysis,
+) {
     if let Some(r) = rebuild {
+        let interpreter = a.ctx.interpreter.get().ok().flatten();
         r.record(
-            &outputs,
-            a.ctx.interpreter.get().ok().flatten(),
+            outputs,
+            written,
+            &a.deps,
+            &a.chalice,
+            interpreter,
             &a.ctx.warnings,
         );
     }
-    Ok(())
+}
+
+/// The incremental build's one line.
+fn say_rebuilt(
+    reuse: Option<&crate::rebuild::Reuse>,
+    written: &[(PathBuf, &ZipSummary)],
+    started: Instant,
+    ui: &Ui,
+) {
+    if let Some(r) = reuse {
+        let names: Vec<(&str, &ZipSummary)> = written
+            .iter()
+            .map(|(p, s)| (p.file_name().and_then(|n| n.to_str()).unwrap_or(""), *s))
+            .collect();
+        ui.status(&r.message(&names, started.elapsed().as_secs_f64()));
+    }
+}
+
+/// An incremental build's reuse (see [`crate::rebuild`]), when possible.
+fn reuse_previous(
+    rebuild: Option<&crate::rebuild::Rebuild>,
+    ui: &Ui,
+) -> Option<crate::rebuild::Reuse> {
+    rebuild?
+        .reusable()
+        .inspect_err(|why| ui.debug(&format!("full build: {why}")))
+        .ok()
+}
+
+/// Raw-copy unchanged entries from the previous zips in OUT.
+fn reuse_zips(reuse: Option<&mut crate::rebuild::Reuse>, zips: &mut ZipPlans) {
+    let Some(reuse) = reuse else { return };
+    if let Some(p) = reuse.take_zip("deployment.zip") {
+        zips.app.reuse(p);
+    }
+    if let (Some(l), Some(p)) = (zips.layer.as_mut(), reuse.take_zip("layer-deployment.zip")) {
+        l.reuse(p);
+    }
+}
+
+/// The zips now in OUT and what was written into each (none with
+/// `--single-file`: OUT is then one zip holding them).
+fn written_zips<'a>(
+    args: &PackageOptions,
+    out_dir: &Path,
+    dest: &Path,
+    staged: &'a Staged,
+) -> Vec<(PathBuf, &'a ZipSummary)> {
+    if args.single_file {
+        return Vec::new();
+    }
+    let mut zips = vec![(dest.to_path_buf(), &staged.summary)];
+    if let Some(l) = &staged.layer_summary {
+        zips.push((out_dir.join("layer-deployment.zip"), l));
+    }
+    zips
 }
 
 /// `--verify`: import what was just written (with `--single-file`, the
@@ -890,12 +987,37 @@ fn stage(
         .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?;
     let zip = dir.path().join("deployment.zip");
     let progress = ui.pipeline_progress();
-    let summary = progress_hooks::write_zip(&zips.app, &zip, progress)?;
     let layer = dir.path().join("layer-deployment.zip");
-    let layer_summary = match &zips.layer {
-        Some(lp) => Some(progress_hooks::write_zip(lp, &layer, progress)?),
-        None => None,
-    };
+    let templates = dir.path().join("package");
+    let single = args.single_file.then(|| dir.path().join("single.zip"));
+    let req = template_request(
+        ctx,
+        args,
+        ui,
+        &zip,
+        zips.layer.as_ref().map(|_| layer.as_path()),
+        &templates,
+        single.as_deref(),
+    );
+    // The templates never read the zips (the bridge skips Chalice's copy of
+    // them) unless --single-file bundles them: then they come after.
+    let python = template_python(ctx);
+    let (summary, layer_summary, generated) = std::thread::scope(|s| {
+        let concurrent = python.as_ref().filter(|_| single.is_none());
+        let generating =
+            concurrent.map(|p| s.spawn(|| crate::assemble::templates::generate(p, &req)));
+        let summary = progress_hooks::write_zip(&zips.app, &zip, progress);
+        let layer_summary = match (&summary, &zips.layer) {
+            (Ok(_), Some(lp)) => Some(progress_hooks::write_zip(lp, &layer, progress)).transpose(),
+            _ => Ok(None),
+        };
+        let generated = generating.map(|h| {
+            h.join()
+                .map_err(|_| Failure::msg(ExitKind::Usage, "the template thread panicked"))
+        });
+        (summary, layer_summary, generated)
+    });
+    let (summary, layer_summary) = (summary?, layer_summary?);
     for w in zips
         .app
         .warnings()
@@ -904,18 +1026,13 @@ fn stage(
     {
         ctx.warn(ui, w.clone());
     }
-    let templates = dir.path().join("package");
-    let single = args.single_file.then(|| dir.path().join("single.zip"));
-    let req = template_request(
-        ctx,
-        args,
-        ui,
-        &zip,
-        layer_summary.as_ref().map(|_| layer.as_path()),
-        &templates,
-        single.as_deref(),
-    );
-    write_templates(ctx, args, ui, &req)?;
+    let generated = match generated {
+        Some(g) => Some(g?),
+        None => python
+            .as_ref()
+            .map(|p| crate::assemble::templates::generate(p, &req)),
+    };
+    finish_templates(ctx, args, ui, generated)?;
     Ok(Staged {
         _dir: dir,
         zip,
@@ -1186,28 +1303,38 @@ fn fill_report(
     report.timings_ms = timings;
 }
 
-/// Templates from the project's chalice (see [`crate::assemble::templates`]). Without
-/// an interpreter that has chalice, the default CloudFormation run still
-/// writes deployment.zip (and says why sam.json is missing); anything that
-/// asks for a template feature explicitly needs chalice (exit 4).
-fn write_templates(
-    ctx: &mut BuildContext,
-    args: &PackageOptions,
-    ui: &Ui,
-    req: &crate::assemble::templates::TemplateRequest,
-) -> Result<()> {
-    let python = ctx
-        .interpreter
+/// The interpreter that writes the templates: the probed one, when it has
+/// chalice.
+fn template_python(ctx: &BuildContext) -> Option<PathBuf> {
+    ctx.interpreter
         .get()
         .ok()
         .flatten()
         .filter(|i| i.chalice.is_some())
-        .map(|i| i.path.clone());
+        .map(|i| i.path.clone())
+}
+
+/// Templates from the project's chalice (see [`crate::assemble::templates`]):
+/// `generated` is the bridge's answer, `None` without an interpreter that
+/// has chalice. Without one, the default CloudFormation run still
+/// writes deployment.zip (and says why sam.json is missing); anything that
+/// asks for a template feature explicitly needs chalice (exit 4).
+fn finish_templates(
+    ctx: &mut BuildContext,
+    args: &PackageOptions,
+    ui: &Ui,
+    generated: Option<
+        std::result::Result<
+            crate::assemble::templates::TemplateOutcome,
+            crate::assemble::templates::TemplateError,
+        >,
+    >,
+) -> Result<()> {
     let explicit = args.pkg_format != PkgFormat::Cloudformation
         || args.template_format != TemplateFormat::Json
         || args.merge_template.is_some()
         || args.single_file;
-    let Some(python) = python else {
+    let Some(generated) = generated else {
         let why =
             "the templates are written by the project's chalice, and no interpreter with chalice \
                    was found (pass --python PATH, or install chalice in the project's virtualenv)";
@@ -1220,7 +1347,7 @@ fn write_templates(
         );
         return Ok(());
     };
-    let outcome = match crate::assemble::templates::generate(&python, req) {
+    let outcome = match generated {
         Ok(o) => o,
         // An importable-but-unusable chalice (a stand-in, a broken install)
         // is treated like no chalice at all when no template was asked for.

@@ -45,9 +45,14 @@ impl Records {
         self.add(kind, &path.display().to_string(), &value);
     }
 
-    fn digest(&self) -> String {
+    /// The digest of every record whose kind `keep` accepts.
+    fn digest(&self, keep: impl Fn(&str) -> bool) -> String {
         let mut h = Sha256::new();
-        for r in &self.0 {
+        for r in self
+            .0
+            .iter()
+            .filter(|r| keep(r.split('\t').next().unwrap_or("")))
+        {
             h.update(r.as_bytes());
             h.update(b"\n");
         }
@@ -96,8 +101,24 @@ fn env_relevant(name: &str) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
 }
 
+/// The records that only say what the project ships (its files' names,
+/// modes and content): a change there alone is an incremental build.
+const PROJECT_KINDS: [&str; 2] = ["source", "zipname"];
+
+/// A run's inputs, digested twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Every input: equal means nothing changed (a no-op).
+    pub all: String,
+    /// Every input but the shipped project files' names and content:
+    /// equal means the dependencies are what they were (an incremental
+    /// build). It still covers which packages vendor/ provides, its wheels,
+    /// `.chalice/`, requirements, options, environment and grail itself.
+    pub base: String,
+}
+
 /// The fingerprint of a `grail package` run's inputs, or why it has none.
-pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<String, Ineligible> {
+pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<Fingerprint, Ineligible> {
     if args.build.refresh {
         return Err("--refresh re-resolves".into());
     }
@@ -122,7 +143,10 @@ pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<String, 
     project_files(&mut r, &project)?;
     requirements(&mut r, &project.dir)?;
     option_files(&mut r, &project.dir, &cwd, args);
-    Ok(r.digest())
+    Ok(Fingerprint {
+        all: r.digest(|_| true),
+        base: r.digest(|kind| !PROJECT_KINDS.contains(&kind)),
+    })
 }
 
 /// What ships from the project (as the build collects it), and `.chalice/`
@@ -135,6 +159,10 @@ fn project_files(r: &mut Records, project: &Project) -> Result<(), Ineligible> {
     }
     for w in &sources.vendor_wheels {
         r.file("vendor-wheel", w);
+    }
+    // What vendor/ provides is fixed for resolution: a change resolves again.
+    for p in &sources.vendor_packages {
+        r.add("vendor-provides", &p.name, &p.version.to_string());
     }
     let chalice = project.chalice_dir();
     for e in walkdir::WalkDir::new(&chalice)
