@@ -64,6 +64,7 @@ grail package out/ --verify --report out/report.json")]
     /// Resolve for every stage's Lambda target and write a PEP 751 pylock.toml.
     #[command(after_help = "Examples:\n  \
 grail lock                                  # every stage's runtime and architecture\n  \
+grail lock --stage prod                     # only prod's target (with prod's settings)\n  \
 grail lock --stage prod --arch arm64\n  \
 grail package out/ --locked                 # fail if pylock.toml no longer matches")]
     Lock(LockArgs),
@@ -399,6 +400,8 @@ impl BuildArgs {
             layer_manifests: self.layer_manifest.clone(),
             allow_missing: self.allow_missing,
             allow_shadow: self.allow_shadow,
+            // Only `package` installs from a lock (it sets its own mode).
+            lock_mode: grail::lock::LockMode::Ignore,
             ..BuildOptions::default()
         }
     }

@@ -51,41 +51,12 @@ pub fn run(project_dir: &Path, opts: &LockOptions, ui: &Ui) -> Result<()> {
         if known(&targets, a.ctx.target) {
             continue;
         }
-        ui.info(&format!("locking {} (stage {stage})", a.ctx.target));
-        if !a.deps.missing.is_empty() {
-            ui.warn(&format!(
-                "{} cannot be installed for {} and is not locked",
-                a.deps
-                    .missing
-                    .iter()
-                    .map(|m| m.identifier.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                a.ctx.target
-            ));
-        }
         for f in inputs::input_files(&project.dir, &a.inputs.requirements) {
             if !input_files.contains(&f) {
                 input_files.push(f);
             }
         }
-        let vendor = vendor_provides(&a.ctx, &a.vendor_wheels);
-        let mut packages = Vec::new();
-        if let Some(client) = &a.inputs.client {
-            for w in &a.deps.wheels {
-                packages.push(package_files(w, &lock_dir, client)?);
-            }
-        }
-        targets.push(TargetPackages {
-            target: a.ctx.target,
-            stage,
-            settings_sha256: inputs::settings_digest(
-                &a.inputs.common_layers,
-                &a.inputs.exclude_packages,
-                &vendor,
-            ),
-            packages,
-        });
+        targets.push(target_packages(&a, stage, &lock_dir, ui)?);
     }
     input_files.sort();
     let lock = make(&targets, input_files);
@@ -98,6 +69,46 @@ pub fn run(project_dir: &Path, opts: &LockOptions, ui: &Ui) -> Result<()> {
         names.join(", ")
     ));
     Ok(())
+}
+
+/// What one stage's analysis locks for its target.
+fn target_packages(
+    a: &crate::commands::package::Analysis,
+    stage: String,
+    lock_dir: &Path,
+    ui: &Ui,
+) -> Result<TargetPackages> {
+    ui.info(&format!("locking {} (stage {stage})", a.ctx.target));
+    if !a.deps.missing.is_empty() {
+        let ids: Vec<&str> = a
+            .deps
+            .missing
+            .iter()
+            .map(|m| m.identifier.as_str())
+            .collect();
+        ui.warn(&format!(
+            "{} cannot be installed for {} and is not locked",
+            ids.join(", "),
+            a.ctx.target
+        ));
+    }
+    let vendor = vendor_provides(&a.ctx, &a.vendor_wheels);
+    let mut packages = Vec::new();
+    if let Some(client) = &a.inputs.client {
+        for w in &a.deps.wheels {
+            packages.push(package_files(w, lock_dir, client)?);
+        }
+    }
+    Ok(TargetPackages {
+        target: a.ctx.target,
+        stage,
+        settings_sha256: inputs::settings_digest(
+            &a.inputs.common_layers,
+            &a.inputs.exclude_packages,
+            &vendor,
+        ),
+        packages,
+    })
 }
 
 /// The stages to lock: `--stage`, else every stage in config.json (else `dev`).

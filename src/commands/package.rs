@@ -312,20 +312,10 @@ fn analyze_into(
         let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
         crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
     };
-    let lock = decide_lock(
-        &mut ctx,
-        b,
-        ui,
-        &requirements,
-        &vendor_wheels,
-        &common_layers,
-        &exclude_packages,
-    )?;
-    let mut client = if requirements.requirements.is_empty() && lock.is_none() {
-        None
-    } else {
-        Some(make_client()?)
-    };
+    let fixed = (&vendor_wheels[..], &common_layers);
+    let lock = decide_lock(&mut ctx, b, ui, &requirements, fixed)?;
+    let needs_client = !requirements.requirements.is_empty() || lock.is_some();
+    let mut client = needs_client.then(&make_client).transpose()?;
     let deps = match &client {
         None => DependencyPlan::default(),
         Some(client) => {
@@ -348,12 +338,8 @@ fn analyze_into(
                 allow_missing: b.allow_missing,
                 builder: Some(&builder),
             };
-            let mut deps = crate::guard::dependency_work(|| match &lock {
-                Some((lock, path)) => {
-                    crate::lock::install::plan_from_lock(lock, path, &input, client)
-                }
-                None => crate::dependencies::plan(&input, client),
-            })?;
+            let mut deps =
+                crate::guard::dependency_work(|| install_or_resolve(&lock, &input, client))?;
             deps.warnings.extend(builder.warnings());
             deps
         }
@@ -511,14 +497,19 @@ fn decide_lock(
     b: &BuildOptions,
     ui: &Ui,
     requirements: &crate::requirements::RequirementsFile,
-    vendor_wheels: &[WheelArchive],
-    common_layers: &LayerSet,
-    exclude_packages: &[String],
+    (vendor_wheels, common_layers): (&[WheelArchive], &LayerSet),
 ) -> Result<Option<(crate::lock::model::PyLock, PathBuf)>> {
     use crate::lock::{apply, inputs};
     let files = inputs::input_files(&ctx.project.dir, requirements);
     let vendor = vendor_provides(ctx, vendor_wheels);
-    let settings = inputs::settings_digest(common_layers, exclude_packages, &vendor);
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    let exclude_packages = ctx
+        .config
+        .scope(&ctx.stage, "api_handler", &user)
+        .exclude_packages();
+    let settings = inputs::settings_digest(common_layers, &exclude_packages, &vendor);
     let label = inputs::target_label(&ctx.target);
     let now = inputs::Current {
         inputs: &files,
@@ -544,6 +535,18 @@ fn decide_lock(
             Some((*lock, path))
         }
     })
+}
+
+/// Install from the lock when there is one, else resolve.
+fn install_or_resolve(
+    lock: &Option<(crate::lock::model::PyLock, PathBuf)>,
+    input: &DependencyInput<'_>,
+    client: &crate::index::IndexClient,
+) -> Result<DependencyPlan> {
+    match lock {
+        Some((lock, path)) => crate::lock::install::plan_from_lock(lock, path, input, client),
+        None => crate::dependencies::plan(input, client),
+    }
 }
 
 /// The project's requirements: requirements.txt, or pyproject.toml's

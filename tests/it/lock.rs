@@ -26,12 +26,17 @@ fn project(requirements: &str, stages: serde_json::Value) -> IndexedProject {
 
 /// `grail ARGS… --index-url … --cache-dir CACHE --python python3 --python-version 3.12`.
 fn grail(p: &IndexedProject, cache: &Path, args: &[&str]) -> Output {
+    grail_for(p, cache, "3.12", args)
+}
+
+/// [`grail`] for another runtime.
+fn grail_for(p: &IndexedProject, cache: &Path, python: &str, args: &[&str]) -> Output {
     let mut cmd = p.p.grail();
     without(&mut cmd, PROXY_ENV);
     cmd.args(args)
         .args(["--index-url", &p.server.url(), "--cache-dir"])
         .arg(cache)
-        .args(["--python", "python3", "--python-version", "3.12"]);
+        .args(["--python", "python3", "--python-version", python]);
     cmd.output().unwrap()
 }
 
@@ -287,4 +292,157 @@ fn requirements_txt_and_pyproject_that_disagree_need_a_choice() {
     p.config(json!({"stages": {"dev": {}}}));
     p.p.write("requirements.txt", "six == 1.17.0\n");
     ok(grail(&p, p.cache.path(), &["package", "same"]));
+}
+
+/// uv from the venv `scripts/test` makes (`GRAIL_UV`).
+fn uv() -> std::process::Command {
+    let uv = std::env::var_os("GRAIL_UV")
+        .expect("GRAIL_UV is not set: run scripts/test, which installs uv into integration/.work");
+    let mut cmd = std::process::Command::new(uv);
+    for k in PROXY_ENV {
+        cmd.env_remove(k);
+    }
+    for k in [
+        "UV_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_EXTRA_INDEX_URL",
+        "UV_FIND_LINKS",
+        "PIP_FIND_LINKS",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.env("UV_NO_CONFIG", "1")
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    cmd
+}
+
+fn uv_ok(cmd: &mut std::process::Command) -> Output {
+    let o = cmd.output().unwrap();
+    assert!(o.status.success(), "{cmd:?}\n{}", run_text(&o));
+    o
+}
+
+/// The dist-info directories uv installed into `dir`.
+fn installed(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".dist-info"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The host python3's X.Y (numpy 2.2.6's fixture wheels cover 3.10 to 3.13).
+fn host_python() -> String {
+    let o = std::process::Command::new("python3")
+        .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        .output()
+        .unwrap();
+    String::from_utf8(o.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+#[ignore = "needs uv (scripts/test installs it and sets GRAIL_UV)"]
+fn uv_installs_what_grail_locked_and_grail_installs_what_uv_exported() {
+    let p = project(
+        "requests==2.32.5\nnumpy==2.2.6\n",
+        serde_json::from_str(TWO_STAGES).unwrap(),
+    );
+    // uv checks the lock's requires-python against the interpreter it
+    // runs: lock for the Lambda runtime of the host's python3.
+    let py = host_python();
+    let grail = |p: &IndexedProject, cache: &Path, args: &[&str]| grail_for(p, cache, &py, args);
+    ok(grail(&p, p.cache.path(), &["lock"]));
+    ok(grail(&p, p.cache.path(), &["package", "x86", "--locked"]));
+    ok(grail(
+        &p,
+        p.cache.path(),
+        &["package", "arm", "--locked", "--stage", "prod"],
+    ));
+    let work = tempfile::tempdir().unwrap();
+    // (a) uv installs grail's lock, downloading from the loopback index.
+    for (platform, out) in [
+        ("x86_64-manylinux_2_34", "x86"),
+        ("aarch64-manylinux_2_34", "arm"),
+    ] {
+        let target = work.path().join(out);
+        p.server.clear_requests();
+        uv_ok(
+            uv().args(["pip", "install", "-r"])
+                .arg(p.p.out("pylock.toml"))
+                .arg("--target")
+                .arg(&target)
+                .args([
+                    "--python",
+                    "python3",
+                    "--python-version",
+                    &py,
+                    "--python-platform",
+                    platform,
+                    "--cache-dir",
+                ])
+                .arg(work.path().join("uv-cache")),
+        );
+        assert!(
+            p.server.count(|r| r.path.contains("/files/")) > 0,
+            "uv did not download from 127.0.0.1"
+        );
+        let grail_set = dist_infos(&p.p.out(&format!("{out}/deployment.zip")));
+        assert_eq!(installed(&target), grail_set, "{platform}");
+        let wheel = fs::read_to_string(target.join("numpy-2.2.6.dist-info/WHEEL")).unwrap();
+        assert!(
+            wheel.contains(platform.split('-').next().unwrap()),
+            "{wheel}"
+        );
+    }
+
+    // (b) uv locks the same requirements and exports a pylock.toml; grail
+    // packages from it the same set a resolving build ships.
+    let uvp = work.path().join("uvproject");
+    write(
+        &uvp.join("pyproject.toml"),
+        &format!(
+            "[project]\nname = \"app\"\nversion = \"0\"\nrequires-python = \">={py}\"\n\
+         dependencies = [\"requests==2.32.5\", \"numpy==2.2.6\"]\n"
+        ),
+    );
+    uv_ok(
+        uv().current_dir(&uvp)
+            .args(["lock", "--default-index", &p.server.url(), "--cache-dir"])
+            .arg(work.path().join("uv-cache")),
+    );
+    uv_ok(
+        uv().current_dir(&uvp)
+            .args([
+                "export",
+                "--format",
+                "pylock.toml",
+                "--no-emit-project",
+                "--frozen",
+                "-o",
+            ])
+            .arg(p.p.out("pylock.toml")),
+    );
+    let text = lock_text(&p);
+    assert!(
+        text.contains("created-by = \"uv\"") && !text.contains("[tool.grail]"),
+        "{text}"
+    );
+    let o = ok(grail(
+        &p,
+        p.cache.path(),
+        &["package", "from-uv", "--locked"],
+    ));
+    assert!(
+        stderr_of(&o).contains("--locked cannot check it"),
+        "{}",
+        run_text(&o)
+    );
+    fs::remove_file(p.p.out("pylock.toml")).unwrap();
+    ok(grail(&p, p.cache.path(), &["package", "resolved"]));
+    assert_eq!(
+        dist_infos(&p.p.out("from-uv/deployment.zip")),
+        dist_infos(&p.p.out("resolved/deployment.zip"))
+    );
 }
