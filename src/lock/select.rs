@@ -241,3 +241,55 @@ sdist = { url = "https://h/only-arm-2.0.tar.gz", hashes = { sha256 = "HASH" } }
         }
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::super::model::parse_lock;
+    use super::super::render::render;
+    use super::*;
+    use crate::target::{Arch, PythonVersion};
+    use proptest::prelude::*;
+
+    /// Pieces of lock syntax, so random locks reach real branches.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("platform_machine == 'aarch64'".to_string()),
+            Just("python_version >= \"3.12\"".to_string()),
+            Just(" and ".to_string()),
+            Just(" or ".to_string()),
+            Just("extra == 'x'".to_string()),
+            Just("(".to_string()),
+            Just("a-/".to_string()),
+            Just("1.0".to_string()),
+            Just("\\u0000".to_string()),
+            "[a-z0-9._ -]{0,8}",
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(piece(), 0..5).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn locks_never_panic_and_round_trip(
+            name in text(), version in text(), marker in text(), rp in text(),
+            wheel in text(), hash in "[0-9a-f]{64}|[a-z]{0,4}",
+        ) {
+            let body = format!(
+                "lock-version = \"1.0\"\nrequires-python = {rp:?}\n[[packages]]\nname = {name:?}\nversion = {version:?}\n\
+                 marker = {marker:?}\nwheels = [{{ name = {wheel:?}, url = \"https://h/x.whl\", hashes = {{ sha256 = {hash:?} }} }}]\n"
+            );
+            let path = Path::new("pylock.toml");
+            if let Ok(lock) = parse_lock(&body, path) {
+                for arch in [Arch::X86_64, Arch::Arm64] {
+                    let tags = Tags::for_target(&LambdaTarget::new(PythonVersion::new(3, 12), arch));
+                    let _ = select(&lock, &tags, path);
+                }
+                prop_assert_eq!(parse_lock(&render(&lock), path).unwrap(), lock);
+            }
+        }
+    }
+}
