@@ -225,3 +225,82 @@ pub fn make(targets: &[TargetPackages], inputs: Vec<InputFile>) -> PyLock {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{Arch, PythonVersion};
+
+    fn files(name: &str, version: &str, wheel: &str) -> PackageFiles {
+        PackageFiles {
+            name: name.into(),
+            version: version.into(),
+            index: Some("https://h/simple/".into()),
+            wheel: Some(LockedFile {
+                name: wheel.into(),
+                url: Some(format!("https://h/{wheel}")),
+                size: Some(1),
+                hashes: [("sha256".to_string(), "ab".repeat(32))].into(),
+                ..LockedFile::default()
+            }),
+            sdist: None,
+        }
+    }
+
+    #[test]
+    fn shared_versions_merge_and_the_rest_get_target_markers() {
+        let x86 = LambdaTarget::new(PythonVersion::new(3, 12), Arch::X86_64);
+        let arm = LambdaTarget::new(PythonVersion::new(3, 12), Arch::Arm64);
+        let t = |target, packages| TargetPackages {
+            target,
+            stage: "dev".into(),
+            settings_sha256: "s".into(),
+            packages,
+        };
+        let lock = make(
+            &[
+                t(
+                    x86,
+                    vec![
+                        files("np", "2", "np-2-cp312-cp312-manylinux_2_17_x86_64.whl"),
+                        files("old", "1", "old-1-py3-none-any.whl"),
+                    ],
+                ),
+                t(
+                    arm,
+                    vec![
+                        files("np", "2", "np-2-cp312-cp312-manylinux_2_17_aarch64.whl"),
+                        files("old", "2", "old-2-py3-none-any.whl"),
+                        files("armonly", "1", "armonly-1-py3-none-any.whl"),
+                    ],
+                ),
+            ],
+            Vec::new(),
+        );
+        let get = |n: &str, v: &str| {
+            lock.packages
+                .iter()
+                .find(|p| p.name == n && p.version.as_deref() == Some(v))
+                .unwrap()
+        };
+        assert_eq!(get("np", "2").wheels.len(), 2);
+        assert_eq!(get("np", "2").marker, None);
+        assert_eq!(get("old", "1").marker, Some(target_marker(&x86)));
+        assert_eq!(get("old", "2").marker, Some(target_marker(&arm)));
+        assert_eq!(get("armonly", "1").marker, Some(target_marker(&arm)));
+        assert_eq!(
+            lock.environments,
+            [target_marker(&x86), target_marker(&arm)]
+        );
+        // Each target selects exactly its own set back.
+        for (target, want) in [
+            (x86, vec!["np", "old"]),
+            (arm, vec!["armonly", "np", "old"]),
+        ] {
+            let tags = crate::target::tags::Tags::for_target(&target);
+            let sel = super::super::select::select(&lock, &tags, Path::new("pylock.toml")).unwrap();
+            let names: Vec<&str> = sel.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(names, want);
+        }
+    }
+}
