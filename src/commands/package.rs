@@ -500,6 +500,9 @@ fn decide_lock(
     (vendor_wheels, common_layers): (&[WheelArchive], &LayerSet),
 ) -> Result<Option<(crate::lock::model::PyLock, PathBuf)>> {
     use crate::lock::{apply, inputs};
+    if b.lock_mode == crate::lock::LockMode::Ignore {
+        return Ok(None);
+    }
     let files = inputs::input_files(&ctx.project.dir, requirements);
     let vendor = vendor_provides(ctx, vendor_wheels);
     let user = UserParams {
