@@ -59,6 +59,13 @@ pub fn run(project_dir: &Path, opts: &LockOptions, ui: &Ui) -> Result<()> {
         targets.push(target_packages(&a, stage, &lock_dir, ui)?);
     }
     input_files.sort();
+    if !pep751_name(&out) {
+        ui.warn(&format!(
+            "{}: PEP 751 names lock files pylock.toml or pylock.<name>.toml; other installers (uv) \
+             refuse other names",
+            out.display()
+        ));
+    }
     let lock = make(&targets, input_files);
     write_atomic(&out, render(&lock).as_bytes())?;
     let names: Vec<String> = targets.iter().map(|t| t.target.to_string()).collect();
@@ -124,6 +131,25 @@ fn stages(config: &Config, opts: &LockOptions) -> Vec<String> {
     }
 }
 
+/// Whether `path`'s file name is one PEP 751 allows: `pylock.toml` or
+/// `pylock.<name>.toml` with a non-empty `<name>` without dots.
+fn pep751_name(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    match name
+        .strip_prefix("pylock.")
+        .and_then(|r| r.strip_suffix("toml"))
+    {
+        Some("") => true,
+        Some(mid) => mid
+            .strip_suffix('.')
+            .is_some_and(|n| !n.is_empty() && !n.contains('.')),
+        None => false,
+    }
+}
+
 fn known(targets: &[TargetPackages], t: LambdaTarget) -> bool {
     targets.iter().any(|x| x.target == t)
 }
@@ -140,4 +166,25 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write()
         .kind(ExitKind::Usage)
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pep751_names() {
+        for ok in ["pylock.toml", "pylock.dev.toml", "x/pylock.prod-1.toml"] {
+            assert!(pep751_name(Path::new(ok)), "{ok}");
+        }
+        for bad in [
+            "lock.toml",
+            "pylock..toml",
+            "pylock.a.b.toml",
+            "pylock.tom",
+            "pylocktoml",
+        ] {
+            assert!(!pep751_name(Path::new(bad)), "{bad}");
+        }
+    }
 }

@@ -45,13 +45,17 @@ pub fn plan_from_lock(
         .iter()
         .map(|s| dist_file(lock, s, lock_dir).map_err(|m| lock_error(lock_path, m)))
         .collect::<Result<Vec<_>>>()?;
+    // The lock's hashes are the files' listed hashes: a download is checked
+    // against them, and a cached blob is named by its sha256, so a cache hit
+    // on the lock's sha256 needs no second read. Without a sha256, the other
+    // algorithms are required explicitly.
     let required: Vec<(DistFile, Vec<String>)> = files
         .iter()
         .map(|f| {
-            let req = f
-                .sha256()
-                .map(|h| vec![format!("sha256:{h}")])
-                .unwrap_or_default();
+            let req = match f.sha256() {
+                Some(_) => Vec::new(),
+                None => f.hashes.iter().map(|(k, v)| format!("{k}:{v}")).collect(),
+            };
             (f.clone(), req)
         })
         .collect();
