@@ -30,6 +30,7 @@ pub mod guard;
 pub mod index;
 pub mod install;
 pub mod layers;
+pub mod lock;
 pub mod metadata;
 pub mod names;
 pub mod options;

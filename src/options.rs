@@ -94,6 +94,12 @@ pub struct BuildOptions {
     pub allow_missing: bool,
     /// Bundle a package even though an attached layer provides a conflicting version.
     pub allow_shadow: bool,
+    /// How a lock file is used (`--locked`, `--frozen`; `grail lock` ignores locks).
+    pub lock_mode: crate::lock::LockMode,
+    /// `--lock PATH` (relative to the project dir); `None`: `pylock.toml` there.
+    pub lock_path: Option<PathBuf>,
+    /// `--requirements-from`: beats config `requirements_from`.
+    pub requirements_from: Option<crate::requirements::pyproject::RequirementsFrom>,
 }
 
 /// `grail package` settings.
@@ -127,6 +133,18 @@ impl PackageOptions {
     pub fn wants_report(&self) -> bool {
         self.report.is_some() || self.report_html.is_some()
     }
+}
+
+/// `grail lock` settings.
+#[derive(Clone, Debug, Default)]
+pub struct LockOptions {
+    /// The stages whose targets to lock (`None`: every stage in config.json).
+    pub stages: Option<Vec<String>>,
+    /// Where to write (`None`: `pylock.toml` in the project dir; relative
+    /// paths are relative to it).
+    pub output: Option<PathBuf>,
+    /// Everything that decides what ships (`stage` unused: see `stages`).
+    pub build: BuildOptions,
 }
 
 /// `grail verify` settings.

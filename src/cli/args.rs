@@ -62,6 +62,13 @@ grail verify out/\n  \
 grail verify out/ --python ~/.pyenv/versions/3.12.8/bin/python3.12\n  \
 grail package out/ --verify --report out/report.json")]
     Verify(VerifyArgs),
+    /// Resolve for every stage's Lambda target and write a PEP 751 pylock.toml.
+    #[command(after_help = "Examples:\n  \
+grail lock                                  # every stage's runtime and architecture\n  \
+grail lock --stage prod                     # only prod's target (with prod's settings)\n  \
+grail lock --stage prod --arch arm64\n  \
+grail package out/ --locked                 # fail if pylock.toml no longer matches")]
+    Lock(LockArgs),
     /// Work with Lambda layers.
     #[command(subcommand)]
     Layer(LayerCommand),
@@ -251,9 +258,54 @@ pub struct PackageArgs {
     /// Then import the zip(s) under the target Python, as `grail verify` does (exit 5 if they do not import).
     #[arg(long)]
     pub verify: bool,
+    /// Install from this PEP 751 lock file instead of `pylock.toml` in the project dir.
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
+    /// Fail (exit 2) unless the lock file exists and matches the requirements and target.
+    #[arg(long, conflicts_with = "frozen")]
+    pub locked: bool,
+    /// Install from the lock file without checking it against the requirements.
+    #[arg(long)]
+    pub frozen: bool,
+    /// Where the requirements are: `requirements.txt` or `pyproject.toml` (beats config `requirements_from`).
+    #[arg(long, value_name = "FILE", value_parser = ["requirements.txt", "pyproject.toml"])]
+    pub requirements_from: Option<String>,
     /// Everything that decides what ships.
     #[command(flatten)]
     pub build: BuildArgs,
+}
+
+/// `grail lock` options.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Where to write the lock (default: pylock.toml in the project dir).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Where the requirements are: `requirements.txt` or `pyproject.toml` (beats config `requirements_from`).
+    #[arg(long, value_name = "FILE", value_parser = ["requirements.txt", "pyproject.toml"])]
+    pub requirements_from: Option<String>,
+    /// Everything that decides what ships; without --stage, every stage's target is locked.
+    #[command(flatten)]
+    pub build: BuildArgs,
+    /// Whether --stage was given on the command line (set after parsing).
+    #[arg(skip)]
+    pub stage_given: bool,
+}
+
+impl LockArgs {
+    /// `grail lock`'s settings.
+    pub fn options(&self) -> grail::options::LockOptions {
+        let mut build = self.build.options();
+        build.requirements_from = self
+            .requirements_from
+            .as_deref()
+            .and_then(|r| r.parse().ok());
+        grail::options::LockOptions {
+            stages: self.stage_given.then(|| vec![self.build.stage.clone()]),
+            output: self.output.clone(),
+            build,
+        }
+    }
 }
 
 /// `grail verify` options.
@@ -352,6 +404,9 @@ impl BuildArgs {
             layer_manifests: self.layer_manifest.clone(),
             allow_missing: self.allow_missing,
             allow_shadow: self.allow_shadow,
+            // Only `package` installs from a lock (it sets its own mode).
+            lock_mode: grail::lock::LockMode::Ignore,
+            ..BuildOptions::default()
         }
     }
 }
@@ -369,7 +424,19 @@ impl PackageArgs {
             report_html: self.report_html.clone(),
             chalice_cache: self.chalice_cache,
             verify: self.verify,
-            build: self.build.options(),
+            build: grail::options::BuildOptions {
+                lock_mode: match (self.locked, self.frozen) {
+                    (true, _) => grail::lock::LockMode::Locked,
+                    (_, true) => grail::lock::LockMode::Frozen,
+                    _ => grail::lock::LockMode::Auto,
+                },
+                lock_path: self.lock.clone(),
+                requirements_from: self
+                    .requirements_from
+                    .as_deref()
+                    .and_then(|r| r.parse().ok()),
+                ..self.build.options()
+            },
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! grail [--project-dir DIR] [--debug] package OUT [options]
+//! grail [--project-dir DIR] lock [options]
 //! grail [--project-dir DIR] why PACKAGE [options]
 //! grail [--project-dir DIR] suggest-layers [options]
 //! grail [--project-dir DIR] verify [OUT] [options]
@@ -20,8 +21,6 @@ pub mod args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-
-use clap::Parser;
 
 use args::{BuildArgs, Cli, ColorChoice, Command, LayerCommand};
 use grail::error::{ExitKind, Failure};
@@ -78,9 +77,24 @@ fn clear_progress() {
     }
 }
 
+/// The parsed command line; `grail lock` also learns whether `--stage`
+/// was given (without it, every stage is locked).
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches()?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    if let Command::Lock(args) = &mut cli.command {
+        args.stage_given = matches
+            .subcommand_matches("lock")
+            .and_then(|m| m.value_source("stage"))
+            == Some(clap::parser::ValueSource::CommandLine);
+    }
+    Ok(cli)
+}
+
 /// Parse the command line, run it, and return the process exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(c) => c,
         Err(e) => {
             let code = match e.kind() {
@@ -218,6 +232,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let ui = ui(&args.build, cli.debug);
             init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
             grail::commands::package::run_package(&project_dir, &args.options(), &ui)?;
+        }
+        Command::Lock(args) => {
+            let ui = ui(&args.build, cli.debug);
+            init_tracing(ui.verbose && !ui.quiet, ui.debug, ui.progress);
+            grail::commands::lock::run(&project_dir, &args.options(), &ui)?;
         }
         Command::Why(args) => {
             let ui = ui(&args.build, cli.debug);

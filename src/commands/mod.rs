@@ -8,6 +8,7 @@
 //! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
 
 pub mod layer_scan;
+pub mod lock;
 pub mod outcome;
 pub mod package;
 mod progress_hooks;

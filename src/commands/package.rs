@@ -319,23 +319,22 @@ fn analyze_into(
     ui.info(&format!("packaging for {}", ctx.target));
     let tags = Tags::for_target(&ctx.target);
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
-
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
-    let requirements = load_requirements(&mut ctx, ui)?;
+    let requirements = load_requirements(&mut ctx, b, ui)?;
     report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
     report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
     let settings = effective_index_options(&index_args(b), &env, &requirements)?;
-
     let credentials = crate::dependencies::direct_credentials(&requirements);
     let make_client = || {
         let (offline, refresh, cache_dir) = (b.offline, b.refresh, b.cache_dir.as_deref());
         crate::dependencies::client(&settings, offline, refresh, cache_dir, credentials.clone())
             .map(|c| c.with_progress(ui.pipeline_progress()))
     };
-    // No requirements: no index client at all (nothing to ask the index).
-    let wanted = !requirements.requirements.is_empty();
-    let mut client = wanted.then(&make_client).transpose()?;
+    let fixed = (&vendor_wheels[..], &common_layers);
+    let lock = decide_lock(&mut ctx, b, ui, &requirements, fixed)?;
+    let needs_client = !requirements.requirements.is_empty() || lock.is_some();
+    let mut client = needs_client.then(&make_client).transpose()?;
     let deps = match (&client, reused) {
         (_, Some(deps)) => deps,
         (None, None) => DependencyPlan::default(),
@@ -362,7 +361,7 @@ fn analyze_into(
                 prefer_binary: settings.prefer_binary,
             };
             let mut deps =
-                crate::guard::dependency_work(|| crate::dependencies::plan(&input, client))?;
+                crate::guard::dependency_work(|| install_or_resolve(&lock, &input, client))?;
             deps.warnings.extend(builder.warnings());
             deps
         }
@@ -517,8 +516,111 @@ pub(crate) fn load_layers(
     Ok((layers, common, exclude_packages))
 }
 
-/// requirements.txt as pip reads it (empty when Chalice would not run pip).
+/// The lock to install from, if any (see [`crate::lock::apply`]); its
+/// warnings go to the context.
+fn decide_lock(
+    ctx: &mut BuildContext,
+    b: &BuildOptions,
+    ui: &Ui,
+    requirements: &crate::requirements::RequirementsFile,
+    (vendor_wheels, common_layers): (&[WheelArchive], &LayerSet),
+) -> Result<Option<(crate::lock::model::PyLock, PathBuf)>> {
+    use crate::lock::{apply, inputs};
+    if b.lock_mode == crate::lock::LockMode::Ignore {
+        return Ok(None);
+    }
+    let files = inputs::input_files(&ctx.project.dir, requirements);
+    let vendor = vendor_provides(ctx, vendor_wheels);
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    let exclude_packages = ctx
+        .config
+        .scope(&ctx.stage, "api_handler", &user)
+        .exclude_packages();
+    let settings = inputs::settings_digest(common_layers, &exclude_packages, &vendor);
+    let label = inputs::target_label(&ctx.target);
+    let now = inputs::Current {
+        inputs: &files,
+        target: &label,
+        stage: &ctx.stage,
+        settings_sha256: &settings,
+    };
+    let mut warnings = Vec::new();
+    let decision = apply::decide(
+        &ctx.project.dir,
+        b.lock_path.as_deref(),
+        b.lock_mode,
+        &now,
+        &mut |w| warnings.push(w),
+    );
+    for w in warnings {
+        ctx.warn(ui, w);
+    }
+    Ok(match decision? {
+        apply::Decision::Resolve => None,
+        apply::Decision::Use { lock, path } => {
+            ui.info(&format!("installing from {}", path.display()));
+            Some((*lock, path))
+        }
+    })
+}
+
+/// Install from the lock when there is one, else resolve.
+fn install_or_resolve(
+    lock: &Option<(crate::lock::model::PyLock, PathBuf)>,
+    input: &DependencyInput<'_>,
+    client: &crate::index::IndexClient,
+) -> Result<DependencyPlan> {
+    match lock {
+        Some((lock, path)) => crate::lock::install::plan_from_lock(lock, path, input, client),
+        None => crate::dependencies::plan(input, client),
+    }
+}
+
+/// The project's requirements: requirements.txt, or pyproject.toml's
+/// dependencies (see [`crate::requirements::pyproject`]).
 fn load_requirements(
+    ctx: &mut BuildContext,
+    b: &BuildOptions,
+    ui: &Ui,
+) -> Result<crate::requirements::RequirementsFile> {
+    use crate::requirements::pyproject::{self, Chosen, RequirementsFrom};
+    let scoped = ctx.config.scope(
+        &ctx.stage,
+        "api_handler",
+        &UserParams {
+            profile: b.profile.clone(),
+        },
+    );
+    let from = match (b.requirements_from, scoped.requirements_from()) {
+        (Some(f), _) => f,
+        (None, Some(text)) => text.parse().map_err(|e| {
+            Failure::msg(
+                ExitKind::Usage,
+                format!("{}: requirements_from: {e}", ctx.config.path().display()),
+            )
+        })?,
+        (None, None) => RequirementsFrom::Auto,
+    };
+    let extras = scoped.pyproject_extras();
+    let txt = if from == RequirementsFrom::Pyproject {
+        crate::requirements::RequirementsFile::default()
+    } else {
+        load_requirements_txt(ctx, ui)?
+    };
+    let listed = (!txt.requirements.is_empty()).then_some(&txt);
+    match pyproject::choose(&ctx.project.dir, from, &extras, listed)? {
+        Chosen::RequirementsTxt => Ok(txt),
+        Chosen::Pyproject(r) => {
+            ctx.warn(ui, pyproject::chalice_ignores_pyproject_warning(&r));
+            Ok(r)
+        }
+    }
+}
+
+/// requirements.txt as pip reads it (empty when Chalice would not run pip).
+fn load_requirements_txt(
     ctx: &mut BuildContext,
     ui: &Ui,
 ) -> Result<crate::requirements::RequirementsFile> {

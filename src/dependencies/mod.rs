@@ -55,6 +55,8 @@ pub struct ShippedWheel {
     pub source: WheelSource,
     /// The report's `required_by`.
     pub required_by: Vec<String>,
+    /// The file chosen for it (what `grail lock` records).
+    pub artifact: Artifact,
 }
 
 /// Everything resolution decided.
@@ -650,6 +652,7 @@ fn open_wheel(
         archive,
         source: job.artifact.source(),
         required_by: job.required_by,
+        artifact: job.artifact,
     })
 }
 

@@ -451,6 +451,8 @@ struct Settings {
     layer_manifests: Option<Vec<(String, String)>>,
     runtime_provided: Option<bool>,
     exclude_packages: Option<Vec<String>>,
+    requirements_from: Option<String>,
+    pyproject_extras: Option<Vec<String>>,
 }
 
 /// Chalice's default params (`project_dir` aside).
@@ -545,6 +547,8 @@ const KNOWN_KEYS: &[&str] = &[
     "layer_manifests",
     "runtime_provided",
     "exclude_packages",
+    "requirements_from",
+    "pyproject_extras",
 ];
 
 /// Keys whose value changes what grail builds: a wrong type is refused when
@@ -556,6 +560,8 @@ const GRAIL_KEYS: &[&str] = &[
     "layer_manifests",
     "runtime_provided",
     "exclude_packages",
+    "requirements_from",
+    "pyproject_extras",
 ];
 
 impl Config {
@@ -1025,6 +1031,19 @@ impl ConfigView<'_> {
         self.lookup(Varies::Stage, |s| s.exclude_packages.as_ref())
             .unwrap_or_default()
     }
+
+    /// grail's `requirements_from` (stage): `requirements.txt` or
+    /// `pyproject.toml`, as written; `None` lets grail decide.
+    pub fn requirements_from(&self) -> Option<String> {
+        self.lookup(Varies::Stage, |s| s.requirements_from.as_ref())
+    }
+
+    /// grail's `pyproject_extras` (stage): the `[project.optional-dependencies]`
+    /// groups installed with `[project].dependencies`.
+    pub fn pyproject_extras(&self) -> Vec<String> {
+        self.lookup(Varies::Stage, |s| s.pyproject_extras.as_ref())
+            .unwrap_or_default()
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1391,6 +1410,8 @@ fn read_settings(
         layer_manifests: r.read("layer_manifests", Stage, to_manifests)?,
         runtime_provided: r.read("runtime_provided", Stage, to_bool)?,
         exclude_packages: r.read("exclude_packages", Stage, to_string_list)?,
+        requirements_from: r.read("requirements_from", Stage, to_string)?,
+        pyproject_extras: r.read("pyproject_extras", Stage, to_string_list)?,
     })
 }
 

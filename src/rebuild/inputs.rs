@@ -142,6 +142,13 @@ pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<Fingerpr
     let project = Project::open(project_dir).map_err(|e| e.to_string())?;
     project_files(&mut r, &project)?;
     requirements(&mut r, &project.dir)?;
+    // The other dependency inputs: pyproject.toml and the lock file.
+    r.file(
+        "pyproject",
+        &crate::requirements::pyproject::pyproject_path(&project.dir),
+    );
+    let lock = args.build.lock_path.as_deref();
+    r.file("lock", &crate::lock::apply::lock_path(&project.dir, lock));
     option_files(&mut r, &project.dir, &cwd, args);
     Ok(Fingerprint {
         all: r.digest(|_| true),

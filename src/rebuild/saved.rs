@@ -61,6 +61,9 @@ impl SavedWheel {
         Ok(ShippedWheel {
             version: crate::guard::version(&self.version)?,
             name: self.name,
+            // Only `grail lock` reads the artifact, and it always resolves:
+            // the cached wheel file stands for whatever it was fetched from.
+            artifact: crate::dependencies::wheel_source::Artifact::LocalWheel(self.path.clone()),
             archive,
             source,
             required_by: self.required_by,

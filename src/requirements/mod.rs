@@ -69,6 +69,7 @@ mod location;
 mod model;
 mod options;
 mod parser;
+pub mod pyproject;
 mod reference;
 #[cfg(test)]
 mod tests;

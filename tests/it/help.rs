@@ -7,6 +7,7 @@ use crate::support::*;
 const COMMANDS: &[&[&str]] = &[
     &[],
     &["package"],
+    &["lock"],
     &["why"],
     &["suggest-layers"],
     &["verify"],

@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_messages;
 mod index_client;
 mod layers_story;
+mod lock;
 mod network_pypi;
 mod oracle_chalice;
 mod progress;
