@@ -611,7 +611,12 @@ fn load_requirements(
     };
     let listed = (!txt.requirements.is_empty()).then_some(&txt);
     match pyproject::choose(&ctx.project.dir, from, &extras, listed)? {
-        Chosen::RequirementsTxt => Ok(txt),
+        Chosen::RequirementsTxt(warning) => {
+            if let Some(w) = warning {
+                ctx.warn(ui, w);
+            }
+            Ok(txt)
+        }
         Chosen::Pyproject(r) => {
             ctx.warn(ui, pyproject::chalice_ignores_pyproject_warning(&r));
             Ok(r)

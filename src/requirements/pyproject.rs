@@ -11,7 +11,11 @@
 //! | yes | no (or empty) | requirements.txt |
 //! | no | yes | pyproject.toml (and a warning: `chalice package` would ship none of them) |
 //! | yes | yes, the same requirements | requirements.txt |
-//! | yes | yes, different | an error, unless config `requirements_from` or `--requirements-from` chooses |
+//! | yes | yes, different | requirements.txt, as `chalice package` does, with a warning naming config `requirements_from` / `--requirements-from` |
+//! | any | unreadable or invalid | requirements.txt, with a warning (an error only when `requirements_from` names pyproject.toml) |
+//!
+//! grail never refuses a project that `chalice package` packages: where the
+//! two files disagree it does what Chalice does and says so.
 //!
 //! ```
 //! use std::path::Path;
@@ -34,8 +38,8 @@ use super::model::{RequirementEntry, RequirementSource, RequirementsFile};
 /// Which file holds the project's requirements.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RequirementsFrom {
-    /// requirements.txt when it lists a package, else pyproject.toml; both
-    /// disagreeing is an error.
+    /// requirements.txt when it lists a package, else pyproject.toml; when
+    /// both list different requirements, requirements.txt (with a warning).
     #[default]
     Auto,
     /// Only requirements.txt (Chalice's behaviour).
@@ -177,14 +181,18 @@ pub fn parse_pyproject(
 /// The requirements input a project uses, decided by [`choose`].
 #[derive(Debug)]
 pub enum Chosen {
-    /// requirements.txt (parse it as usual; it may be absent or empty).
-    RequirementsTxt,
+    /// requirements.txt (parse it as usual; it may be absent or empty),
+    /// with a warning when pyproject.toml was set aside.
+    RequirementsTxt(Option<String>),
     /// pyproject.toml's dependencies.
     Pyproject(RequirementsFile),
 }
 
 /// Decide between requirements.txt and pyproject.toml (see the module
 /// table). `txt` is requirements.txt as parsed, when it lists a package.
+/// Only an explicit `requirements_from = "pyproject.toml"` makes a broken
+/// or empty pyproject.toml an error: in `Auto` mode grail does what
+/// `chalice package` does (requirements.txt) and warns.
 pub fn choose(
     project_dir: &Path,
     from: RequirementsFrom,
@@ -192,27 +200,34 @@ pub fn choose(
     txt: Option<&RequirementsFile>,
 ) -> Result<Chosen, PyprojectError> {
     if from == RequirementsFrom::RequirementsTxt {
-        return Ok(Chosen::RequirementsTxt);
+        return Ok(Chosen::RequirementsTxt(None));
     }
     let path = pyproject_path(project_dir);
-    let py = read_pyproject(&path, extras)?;
+    let py = match (from, read_pyproject(&path, extras)) {
+        (RequirementsFrom::Pyproject, Err(e)) => return Err(e),
+        (_, Err(e)) => {
+            return Ok(Chosen::RequirementsTxt(Some(format!(
+                "{e}; using requirements.txt, as `chalice package` does"
+            ))))
+        }
+        (_, Ok(py)) => py,
+    };
     match (from, py, txt) {
         (RequirementsFrom::Pyproject, None, _) => Err(PyprojectError {
             file: path,
             message: "requirements_from is \"pyproject.toml\", but it has no [project].dependencies".into(),
         }),
         (RequirementsFrom::Pyproject, Some(py), _) | (_, Some(py), None) => Ok(Chosen::Pyproject(py)),
-        (_, None, _) => Ok(Chosen::RequirementsTxt),
-        (_, Some(py), Some(txt)) if same_requirements(txt, &py) => Ok(Chosen::RequirementsTxt),
-        (_, Some(_), Some(_)) => Err(PyprojectError {
-            file: path,
-            message: format!(
-                "both it ([project].dependencies) and {} list requirements, and they differ; choose one: \
-                 set \"requirements_from\": \"requirements.txt\" (what `chalice package` uses) or \
-                 \"pyproject.toml\" in .chalice/config.json, or pass --requirements-from",
-                super::requirements_path(project_dir).display()
-            ),
-        }),
+        (_, None, _) => Ok(Chosen::RequirementsTxt(None)),
+        (_, Some(py), Some(txt)) if same_requirements(txt, &py) => Ok(Chosen::RequirementsTxt(None)),
+        (_, Some(_), Some(_)) => Ok(Chosen::RequirementsTxt(Some(format!(
+            "{} ([project].dependencies) and {} list different requirements; using {}, as \
+             `chalice package` does (to use pyproject.toml instead, set \"requirements_from\": \
+             \"pyproject.toml\" in .chalice/config.json or pass --requirements-from pyproject.toml)",
+            path.display(),
+            super::requirements_path(project_dir).display(),
+            super::requirements_path(project_dir).display()
+        )))),
     }
 }
 

@@ -258,21 +258,44 @@ fn pyproject_dependencies_are_the_requirements_when_there_is_no_requirements_txt
 }
 
 #[test]
-fn requirements_txt_and_pyproject_that_disagree_need_a_choice() {
+fn requirements_txt_wins_over_a_disagreeing_pyproject_as_in_chalice_with_a_warning() {
     let p = project("requests==2.32.5\n", json!({"dev": {}}));
     p.p.write(
         "pyproject.toml",
         "[project]\nname = \"app\"\ndependencies = [\"six==1.17.0\"]\n",
     );
-    let o = grail(&p, p.cache.path(), &["package", "out"]);
-    assert_eq!(o.status.code(), Some(1), "{}", run_text(&o));
+    // `chalice package` reads requirements.txt only: grail does the same
+    // (never a refusal where Chalice packages) and says how to choose.
+    let o = ok(grail(&p, p.cache.path(), &["package", "out"]));
     let err = stderr_of(&o);
     assert!(
-        err.contains("pyproject.toml")
-            && err.contains("requirements.txt")
+        err.contains("list different requirements")
             && err.contains("requirements_from")
             && err.contains("--requirements-from"),
         "{err}"
+    );
+    let d = dist_infos(&p.p.out("out/deployment.zip"));
+    assert!(d.iter().any(|x| x.starts_with("requests-")), "{d:?}");
+    assert!(!d.iter().any(|x| x.starts_with("six-")), "{d:?}");
+    // An unreadable pyproject.toml is set aside the same way...
+    p.p.write("pyproject.toml", "[project\nbroken");
+    let o = ok(grail(&p, p.cache.path(), &["package", "broken"]));
+    assert!(
+        stderr_of(&o).contains("using requirements.txt"),
+        "{}",
+        run_text(&o)
+    );
+    // ...unless the user asked for it: then it is an error naming it.
+    let o = grail(
+        &p,
+        p.cache.path(),
+        &["package", "asked", "--requirements-from", "pyproject.toml"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", run_text(&o));
+    assert!(stderr_of(&o).contains("pyproject.toml"), "{}", run_text(&o));
+    p.p.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\ndependencies = [\"six==1.17.0\"]\n",
     );
     ok(grail(
         &p,
