@@ -247,6 +247,9 @@ pub struct PackageArgs {
     /// Then import the zip(s) under the target Python, as `grail verify` does (exit 5 if they do not import).
     #[arg(long)]
     pub verify: bool,
+    /// With --verify for another architecture: a root filesystem of the target's (run under qemu-user).
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides what ships.
     #[command(flatten)]
     pub build: BuildArgs,
@@ -258,6 +261,9 @@ pub struct VerifyArgs {
     /// The directory `grail package` wrote; relative to the project dir.
     #[arg(default_value = "out")]
     pub out: PathBuf,
+    /// For another architecture: a root filesystem of the target's, whose pythonX.Y runs under qemu-user.
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides the target (runtime, architecture, layers).
     #[command(flatten)]
     pub build: BuildArgs,
@@ -268,6 +274,7 @@ impl VerifyArgs {
     pub fn options(&self) -> VerifyOptions {
         VerifyOptions {
             out: self.out.clone(),
+            sysroot: self.sysroot.clone(),
             build: self.build.options(),
         }
     }
@@ -364,6 +371,7 @@ impl PackageArgs {
             report: self.report.clone(),
             chalice_cache: self.chalice_cache,
             verify: self.verify,
+            sysroot: self.sysroot.clone(),
             build: self.build.options(),
         }
     }

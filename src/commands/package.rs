@@ -641,6 +641,7 @@ fn verify_after_package(
         crate::verify::interpreter::Search {
             python: args.build.python.clone(),
             only_python: false,
+            sysroot: crate::commands::verify::sysroot(&a.ctx, &args.build, args.sysroot.as_deref()),
         },
         &a.layers,
         &zip,

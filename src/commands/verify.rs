@@ -2,11 +2,12 @@
 //! the artifact under an interpreter of the target runtime (see
 //! [`crate::verify`]) and explain what fails.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::commands::package::{load_layers, BuildContext};
 use crate::error::Result;
-use crate::options::VerifyOptions;
+use crate::options::{BuildOptions, VerifyOptions};
+use crate::project::config::UserParams;
 use crate::ui::Ui;
 use crate::verify::interpreter::Search;
 use crate::verify::verify_target;
@@ -28,6 +29,7 @@ pub fn run(project_dir: &Path, opts: &VerifyOptions, ui: &Ui) -> Result<()> {
         Search {
             python: opts.build.python.clone(),
             only_python: true,
+            sysroot: sysroot(&ctx, &opts.build, opts.sysroot.as_deref()),
         },
         &layers,
         &out.join("deployment.zip"),
@@ -37,4 +39,29 @@ pub fn run(project_dir: &Path, opts: &VerifyOptions, ui: &Ui) -> Result<()> {
         ui.status(outcome.render().trim_end());
     }
     outcome.check()
+}
+
+/// The target architecture's root: `--sysroot` (relative to the current
+/// directory), else config `verify_sysroot` (relative to the project).
+pub(crate) fn sysroot(
+    ctx: &BuildContext,
+    b: &BuildOptions,
+    flag: Option<&Path>,
+) -> Option<PathBuf> {
+    if let Some(dir) = flag {
+        return Some(dir.to_path_buf());
+    }
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    let configured = ctx
+        .config
+        .scope(&ctx.stage, "api_handler", &user)
+        .verify_sysroot()?;
+    let dir = PathBuf::from(configured);
+    Some(if dir.is_absolute() {
+        dir
+    } else {
+        ctx.project.dir.join(dir)
+    })
 }

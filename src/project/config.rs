@@ -451,6 +451,7 @@ struct Settings {
     layer_manifests: Option<Vec<(String, String)>>,
     runtime_provided: Option<bool>,
     exclude_packages: Option<Vec<String>>,
+    verify_sysroot: Option<String>,
 }
 
 /// Chalice's default params (`project_dir` aside).
@@ -545,6 +546,7 @@ const KNOWN_KEYS: &[&str] = &[
     "layer_manifests",
     "runtime_provided",
     "exclude_packages",
+    "verify_sysroot",
 ];
 
 /// Keys whose value changes what grail builds: a wrong type is refused when
@@ -1020,6 +1022,13 @@ impl ConfigView<'_> {
             .unwrap_or(false)
     }
 
+    /// grail's `verify_sysroot` (stage): the root of the target
+    /// architecture `verify` runs its CPython from, as written (relative
+    /// paths are relative to the project directory).
+    pub fn verify_sysroot(&self) -> Option<String> {
+        self.lookup(Varies::Stage, |s| s.verify_sysroot.as_ref())
+    }
+
     /// grail's `exclude_packages` (stage), names as written.
     pub fn exclude_packages(&self) -> Vec<String> {
         self.lookup(Varies::Stage, |s| s.exclude_packages.as_ref())
@@ -1391,6 +1400,7 @@ fn read_settings(
         layer_manifests: r.read("layer_manifests", Stage, to_manifests)?,
         runtime_provided: r.read("runtime_provided", Stage, to_bool)?,
         exclude_packages: r.read("exclude_packages", Stage, to_string_list)?,
+        verify_sysroot: r.read("verify_sysroot", Stage, to_string)?,
     })
 }
 

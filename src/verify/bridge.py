@@ -33,7 +33,9 @@ def top_levels(base):
         else:
             names.update(from_record(os.path.join(info, "RECORD")))
         for n in sorted(names):
-            if "/" in n or n.startswith("_") and n.endswith("_"):
+            # Not a module: `numpy.libs` (auditwheel's vendored libraries),
+            # paths, `__pycache__`-like names.
+            if not n.isidentifier() or n.startswith("_") and n.endswith("_"):
                 continue
             if os.path.exists(os.path.join(base, n)) or any(
                 e.split(".")[0] == n for e in os.listdir(base)

@@ -71,7 +71,7 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
         }
     }
     Outcome {
-        interpreter: format!("{} ({})", py.executable.display(), py.version),
+        interpreter: py.describe(),
         imported: raw.imported,
         routes: raw
             .routes

@@ -29,6 +29,7 @@
 //! assert!(outcome.failures.is_empty());
 //! ```
 
+pub mod emulation;
 pub mod explain;
 pub mod interpreter;
 pub mod root;

@@ -69,7 +69,7 @@ pub struct RawOutcome {
 /// Run the bridge in `root` and parse what it printed.
 pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<RawOutcome> {
     let task = root.join("var/task");
-    let mut cmd = Command::new(&py.executable);
+    let mut cmd = py.command();
     cmd.args(["-I", "-S", "-B", "-c", BRIDGE])
         .arg(root)
         .arg(version.to_string())
