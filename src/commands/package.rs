@@ -644,8 +644,11 @@ fn verify_after_package(
             sysroot: crate::commands::verify::sysroot(&a.ctx, &args.build, args.sysroot.as_deref()),
         },
         &a.layers,
-        &zip,
-        layer,
+        (&zip, layer),
+        crate::verify::Extras {
+            relies_on: crate::verify::reliance::reliances(&a.deps.excluded),
+            environment: crate::commands::verify::environment(&a.ctx, &args.build),
+        },
     )?;
     if outcome.failures.is_empty() {
         ui.status(outcome.render().trim_end());

@@ -10,7 +10,7 @@ use crate::options::{BuildOptions, VerifyOptions};
 use crate::project::config::UserParams;
 use crate::ui::Ui;
 use crate::verify::interpreter::Search;
-use crate::verify::verify_target;
+use crate::verify::{verify_target, Extras};
 
 /// `grail verify OUT`: the target from the same sources as `grail package`
 /// (`--python-version` > config > interpreter; `--arch` > config), the zips
@@ -32,8 +32,14 @@ pub fn run(project_dir: &Path, opts: &VerifyOptions, ui: &Ui) -> Result<()> {
             sysroot: sysroot(&ctx, &opts.build, opts.sysroot.as_deref()),
         },
         &layers,
-        &out.join("deployment.zip"),
-        layer.is_file().then_some(layer.as_path()),
+        (
+            &out.join("deployment.zip"),
+            layer.is_file().then_some(layer.as_path()),
+        ),
+        Extras {
+            relies_on: Vec::new(),
+            environment: environment(&ctx, &opts.build),
+        },
     )?;
     if outcome.failures.is_empty() {
         ui.status(outcome.render().trim_end());
@@ -64,4 +70,18 @@ pub(crate) fn sysroot(
     } else {
         ctx.project.dir.join(dir)
     })
+}
+
+/// The stage's `environment_variables` (for the API handler), as Lambda
+/// sets them for the function.
+pub(crate) fn environment(ctx: &BuildContext, b: &BuildOptions) -> Vec<(String, String)> {
+    let user = UserParams {
+        profile: b.profile.clone(),
+    };
+    ctx.config
+        .scope(&ctx.stage, "api_handler", &user)
+        .environment_variables()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }

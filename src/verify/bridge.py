@@ -17,7 +17,7 @@ sys.path[:] = [TASK, OPT, SITE] + [p for p in sys.path if p and p.startswith(sys
 
 
 def top_levels(base):
-    """Yield (module, distribution) for each top-level module a dist-info in base ships."""
+    """Yield (module, distribution, dist-info path) for each top-level module a dist-info in base ships."""
     if not os.path.isdir(base):
         return
     for entry in sorted(os.listdir(base)):
@@ -40,7 +40,7 @@ def top_levels(base):
             if os.path.exists(os.path.join(base, n)) or any(
                 e.split(".")[0] == n for e in os.listdir(base)
             ):
-                yield n, dist
+                yield n, dist, info
 
 
 def from_record(path):
@@ -78,15 +78,102 @@ def elf_machine(path):
     return MACHINES.get(code, "machine %d" % code)
 
 
-def failure(module, dist, where, exc):
+# Standard-library modules a Lambda Python no longer has (removed in 3.12 and
+# 3.13), or never had on Linux: importing them is the package's own
+# incompatibility, not something grail could ship.
+REMOVED = {
+    "3.12": {"distutils", "imp", "asynchat", "asyncore", "smtpd"},
+    "3.13": {"aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap",
+             "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau",
+             "telnetlib", "uu", "xdrlib", "lib2to3"},
+}
+WINDOWS_ONLY = {"msvcrt", "winreg", "_winreg", "_winapi", "winsound", "_overlapped",
+                "win32api", "win32con", "pywintypes", "win32com"}
+# Import names that differ from the distribution's name.
+IMPORT_NAMES = {
+    "yaml": "pyyaml", "dateutil": "python-dateutil", "pil": "pillow", "sklearn": "scikit-learn",
+    "cv2": "opencv-python", "bs4": "beautifulsoup4", "attr": "attrs", "jwt": "pyjwt",
+    "crypto": "pycryptodome", "dns": "dnspython", "dotenv": "python-dotenv", "git": "gitpython",
+    "serial": "pyserial", "zmq": "pyzmq", "magic": "python-magic", "pkg_resources": "setuptools",
+    "google": "protobuf", "jose": "python-jose", "multipart": "python-multipart",
+    "socks": "pysocks", "nacl": "pynacl", "psycopg2": "psycopg2-binary",
+    "mysqldb": "mysqlclient", "pymysql": "pymysql", "markdown": "markdown",
+}
+TEST_NAMES = {"test", "tests", "testing", "conftest", "docs", "doc", "examples", "example",
+              "benchmarks", "benchmark", "scripts", "tools"}
+
+
+def normalize(name):
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def requirements(info):
+    """(name -> list of extras it is needed for; [] = always) from METADATA, or None."""
+    path = os.path.join(info, "METADATA") if info else None
+    if not path or not os.path.isfile(path):
+        return None
+    reqs = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.strip():
+                break  # the body starts
+            if not line.lower().startswith("requires-dist:"):
+                continue
+            spec = line.split(":", 1)[1].strip()
+            name = ""
+            for ch in spec:
+                if ch.isalnum() or ch in "._-":
+                    name += ch
+                else:
+                    break
+            marker = spec.split(";", 1)[1] if ";" in spec else ""
+            extras = [m.split("==", 1)[1].strip().strip("'\" ") for m in marker.split(" and ")
+                      if "extra" in m and "==" in m]
+            key = normalize(name)
+            if extras:
+                reqs.setdefault(key, []).extend(extras)
+            else:
+                reqs[key] = []  # always needed wins
+    return reqs
+
+
+def own_business(module, info, exc, missing):
+    """Why an import failure is the package's own business, or None when grail may be at fault."""
+    if module.lower() in TEST_NAMES or module.lower().endswith("_tests"):
+        return "a test or documentation module the package ships; Lambda never imports it"
+    if not isinstance(exc, ImportError) or missing is None:
+        return None
+    root = missing.split(".")[0]
+    if root in REMOVED.get(PYVER, set()) or PYVER == "3.13" and root in REMOVED["3.12"]:
+        return "imports `%s`, which Python %s no longer has: the package does not support this runtime" % (root, PYVER)
+    if root in WINDOWS_ONLY:
+        return "imports `%s`, which exists only on Windows" % root
+    reqs = requirements(info)
+    if reqs is None:
+        return None
+    wanted = [normalize(root), normalize(IMPORT_NAMES.get(root.lower(), root))]
+    for w in wanted:
+        if w in reqs:
+            if reqs[w]:
+                return "optional: `%s` comes with the package's extra %s, which was not asked for" % (
+                    root, ", ".join("[%s]" % e for e in sorted(set(reqs[w]))))
+            return None  # a declared dependency that is missing: grail's business
+    if any(r.startswith(w) or w.startswith(r) for r in reqs for w in wanted):
+        return None  # close enough to a declared name: do not excuse it
+    return "imports `%s`, which the package does not declare as a dependency" % root
+
+
+def failure(module, dist, where, exc, info=None):
     missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
     path = getattr(exc, "path", None) if isinstance(exc, ImportError) else None
     binary = None
     if path and not path.endswith(".py"):
         binary = {"path": os.path.relpath(path, ROOT), "machine": elf_machine(path)}
         missing = None
+    own = None if binary or where != "import" or module == "app" else own_business(module, info, exc, missing)
     return {
         "binary": binary,
+        "own": own,
         "module": module,
         "distribution": dist,
         "where": where,
@@ -174,7 +261,7 @@ def main():
               "imported": [], "failures": [], "routes": []}
     seen = set()
     for base in (TASK, OPT, SITE):
-        for module, dist in top_levels(base):
+        for module, dist, info in top_levels(base):
             if module in seen:
                 continue
             seen.add(module)
@@ -182,7 +269,7 @@ def main():
                 __import__(module)
                 result["imported"].append(module)
             except BaseException as e:  # noqa: B902
-                result["failures"].append(failure(module, dist, "import", e))
+                result["failures"].append(failure(module, dist, "import", e, info))
     try:
         mod = __import__("app")
         result["imported"].append("app")

@@ -46,16 +46,19 @@ impl Expectations {
 pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
     let mut failures = Vec::new();
     let mut not_verified = Vec::new();
+    let mut package_own = Vec::new();
     for f in raw.failures {
         let root = f
             .missing
             .as_deref()
             .map(|m| m.split('.').next().unwrap_or(m).to_string());
         let provider = root.as_deref().and_then(|r| provider(r, exp));
-        let (explanation, expected) = match (&root, provider) {
-            (_, Some(p)) => (p, true),
-            (Some(r), None) => (missing_explanation(&f, r, exp), false),
-            (None, None) => (own_explanation(&f, exp), false),
+        let own = f.own.clone().filter(|_| provider.is_none());
+        let (explanation, expected) = match (&root, provider, &own) {
+            (_, Some(p), _) => (p, true),
+            (_, None, Some(why)) => (format!("package's own optional import: {why}"), false),
+            (Some(r), None, None) => (missing_explanation(&f, r, exp), false),
+            (None, None, None) => (own_explanation(&f, exp), false),
         };
         let entry = VerifyFailure {
             module: f.module,
@@ -66,6 +69,8 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
         };
         if expected {
             not_verified.push(entry);
+        } else if own.is_some() {
+            package_own.push(entry);
         } else {
             failures.push(entry);
         }
@@ -83,6 +88,8 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
             .collect(),
         failures,
         not_verified,
+        package_own,
+        relies_on: Vec::new(),
     }
 }
 

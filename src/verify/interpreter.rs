@@ -143,7 +143,9 @@ fn pyenv_versions(name: &str) -> Vec<PathBuf> {
 /// Run the probe with the user's environment (shims need it).
 fn probe(python: &Path) -> Option<(PathBuf, String, String)> {
     let mut cmd = Command::new(python);
-    cmd.args(["-c", PROBE]);
+    // -I: the current directory is not on sys.path (a `platform/` there
+    // would shadow the module the probe uses).
+    cmd.args(["-I", "-c", PROBE]);
     probe_command(cmd)
 }
 

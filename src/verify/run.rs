@@ -35,6 +35,11 @@ pub struct RawFailure {
     pub missing: Option<String>,
     /// The compiled extension the loader refused, if that is what failed.
     pub binary: Option<RawBinary>,
+    /// Why the failure is the package's own business (an optional extra, a
+    /// module Python removed, an undeclared import, a test module), when
+    /// the bridge could tell.
+    #[serde(default)]
+    pub own: Option<String>,
 }
 
 /// A compiled extension the loader refused.
@@ -67,7 +72,12 @@ pub struct RawOutcome {
 }
 
 /// Run the bridge in `root` and parse what it printed.
-pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<RawOutcome> {
+pub fn run_bridge(
+    py: &Found,
+    root: &Path,
+    version: PythonVersion,
+    environment: &[(String, String)],
+) -> Result<RawOutcome> {
     let task = root.join("var/task");
     let mut cmd = py.command();
     cmd.args(["-I", "-S", "-B", "-c", BRIDGE])
@@ -75,6 +85,8 @@ pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<Raw
         .arg(version.to_string())
         .current_dir(&task)
         .env_clear()
+        // The function's own variables first: Lambda's reserved ones win.
+        .envs(environment.iter().cloned())
         .envs(lambda_env(&task, version));
     let (status, stdout, stderr) = run_with_deadline(cmd, root, &py.executable)?;
     let Some(json) = stdout.lines().rev().find_map(|l| l.strip_prefix(MARKER)) else {

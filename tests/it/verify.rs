@@ -80,6 +80,17 @@ fn dist(name: &str, init: &str) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// [`dist`] with a METADATA declaring `requires` (`Requires-Dist` values).
+fn dist_requiring(name: &str, init: &str, requires: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut files = dist(name, init);
+    let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n");
+    for r in requires {
+        meta.push_str(&format!("Requires-Dist: {r}\n"));
+    }
+    files.push((format!("{name}-1.0.dist-info/METADATA"), meta.into_bytes()));
+    files
+}
+
 /// The app, the stand-in chalice and `extra` files as OUT/deployment.zip.
 fn project_with_zip(app: &str, extra: Vec<(String, Vec<u8>)>) -> TestProject {
     let p = TestProject::new();
@@ -130,7 +141,11 @@ fn a_sound_zip_verifies_and_its_routes_answer() {
 fn a_missing_dependency_fails_with_exit_5_naming_it() {
     let Some(v) = runtime_here() else { return };
     let mut files = dist("goodpkg", "NAME = 'x'\n");
-    files.extend(dist("brokenpkg", "import notshipped\n"));
+    files.extend(dist_requiring(
+        "brokenpkg",
+        "import notshipped\n",
+        &["notshipped>=1"],
+    ));
     let p = project_with_zip(HELLO_APP, files);
     let o = verify(&p, v);
     let text = run_text(&o);
@@ -196,6 +211,85 @@ fn a_module_only_a_layer_provides_is_not_verified_and_not_a_failure() {
     );
     assert!(
         text.contains("boto3 is provided by the runtime (/var/runtime)"),
+        "{text}"
+    );
+}
+
+/// The package's own business (an import of an extra that was not asked
+/// for, an undeclared import, a test module) is reported and is not a
+/// failure; the same import from `app` is.
+#[test]
+fn a_packages_own_optional_imports_are_reported_but_do_not_fail() {
+    let Some(v) = runtime_here() else { return };
+    let mut files = dist("goodpkg", "NAME = 'x'\n");
+    files.extend(dist_requiring(
+        "extrapkg",
+        "import fancylib\n",
+        &["requests", "fancylib>=2; extra == \"fancy\""],
+    ));
+    files.extend(dist_requiring(
+        "pluginpkg",
+        "import someframework\n",
+        &["requests"],
+    ));
+    files.extend(dist_requiring("tests", "import pytest\n", &[]));
+    let p = project_with_zip(HELLO_APP, files);
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "not a failure: extrapkg (ModuleNotFoundError: No module named 'fancylib'): \
+             package's own optional import: optional: `fancylib` comes with the package's \
+             extra [fancy], which was not asked for"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("`someframework`, which the package does not declare as a dependency"),
+        "{text}"
+    );
+    assert!(text.contains("not a failure: tests ("), "{text}");
+
+    // The app importing the optional part is a failure.
+    let mut files = dist("goodpkg", "NAME = 'x'\n");
+    files.extend(dist_requiring(
+        "extrapkg",
+        "import fancylib\n",
+        &["fancylib>=2; extra == \"fancy\""],
+    ));
+    let p = project_with_zip(&format!("import extrapkg\n{HELLO_APP}"), files);
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("FAILED import app: ModuleNotFoundError: No module named 'fancylib'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_stages_environment_variables_are_set_as_lambda_sets_them() {
+    let Some(v) = runtime_here() else { return };
+    let p = project_with_zip(
+        "import os\nTOKEN = os.environ['BOT_TOKEN']\napp = None\n",
+        Vec::new(),
+    );
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {"environment_variables": {"BOT_TOKEN": "x"}}}}"#,
+    );
+    let o = verify(&p, v);
+    assert_eq!(o.status.code(), Some(0), "{}", run_text(&o));
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {}}}"#,
+    );
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("FAILED import app: KeyError: 'BOT_TOKEN'"),
         "{text}"
     );
 }
