@@ -59,6 +59,7 @@ AWS_REGION=eu-west-1 grail suggest-layers --stage prod --python-version 3.12 --a
     #[command(after_help = "Examples:\n  \
 grail verify out/\n  \
 grail verify out/ --python ~/.pyenv/versions/3.12.8/bin/python3.12\n  \
+grail verify out/ --arch arm64 --sysroot arm64-root/   # qemu-aarch64-static runs arm64-root/usr/bin/python3.X\n  \
 grail package out/ --verify --report out/report.json")]
     Verify(VerifyArgs),
     /// Work with Lambda layers.

@@ -636,18 +636,25 @@ fn verify_after_package(
     };
     let has_layer = staged.layer_summary.is_some();
     let layer = has_layer.then_some(layer.as_path());
+    let settings = crate::verify::settings::Settings::read(
+        &a.ctx.config,
+        &a.ctx.stage,
+        args.build.profile.clone(),
+        &a.ctx.project.dir,
+        args.sysroot.as_deref(),
+    );
     let outcome = crate::verify::verify_target(
         a.ctx.target,
         crate::verify::interpreter::Search {
             python: args.build.python.clone(),
             only_python: false,
-            sysroot: crate::commands::verify::sysroot(&a.ctx, &args.build, args.sysroot.as_deref()),
+            sysroot: settings.sysroot,
         },
         &a.layers,
         (&zip, layer),
         crate::verify::Extras {
             relies_on: crate::verify::reliance::reliances(&a.deps.excluded),
-            environment: crate::commands::verify::environment(&a.ctx, &args.build),
+            environment: settings.environment,
         },
     )?;
     if outcome.failures.is_empty() {

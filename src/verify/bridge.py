@@ -140,14 +140,15 @@ def requirements(info):
 def own_business(module, info, exc, missing):
     """Why an import failure is the package's own business, or None when grail may be at fault."""
     if module.lower() in TEST_NAMES or module.lower().endswith("_tests"):
-        return "a test or documentation module the package ships; Lambda never imports it"
+        return "package's own test or documentation module; Lambda never imports it"
     if not isinstance(exc, ImportError) or missing is None:
         return None
     root = missing.split(".")[0]
     if root in REMOVED.get(PYVER, set()) or PYVER == "3.13" and root in REMOVED["3.12"]:
-        return "imports `%s`, which Python %s no longer has: the package does not support this runtime" % (root, PYVER)
+        return ("package's own import: `%s` is not in Python %s (the package does not support "
+                "this runtime)" % (root, PYVER))
     if root in WINDOWS_ONLY:
-        return "imports `%s`, which exists only on Windows" % root
+        return "package's own import: `%s` exists only on Windows" % root
     reqs = requirements(info)
     if reqs is None:
         return None
@@ -155,12 +156,12 @@ def own_business(module, info, exc, missing):
     for w in wanted:
         if w in reqs:
             if reqs[w]:
-                return "optional: `%s` comes with the package's extra %s, which was not asked for" % (
-                    root, ", ".join("[%s]" % e for e in sorted(set(reqs[w]))))
+                return ("package's own optional import: `%s` comes with its extra %s, which was "
+                        "not asked for" % (root, ", ".join("[%s]" % e for e in sorted(set(reqs[w])))))
             return None  # a declared dependency that is missing: grail's business
     if any(r.startswith(w) or w.startswith(r) for r in reqs for w in wanted):
         return None  # close enough to a declared name: do not excuse it
-    return "imports `%s`, which the package does not declare as a dependency" % root
+    return "package's own import: `%s` is not among its declared dependencies" % root
 
 
 def failure(module, dist, where, exc, info=None):

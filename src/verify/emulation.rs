@@ -26,19 +26,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::interpreter::{probe_command, Found};
+use super::interpreter::{probe_command, Emulation, Found};
 use super::VerifyError;
 use crate::error::Result;
 use crate::target::{Arch, PythonVersion};
-
-/// How the target's interpreter is started on this machine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Emulation {
-    /// The emulator. Ex) `/usr/bin/qemu-aarch64-static`
-    pub qemu: PathBuf,
-    /// The target root its `-L` points at.
-    pub sysroot: PathBuf,
-}
 
 /// The emulator Debian's `qemu-user-static` installs for `arch`.
 pub fn qemu_name(arch: Arch) -> &'static str {
@@ -210,15 +201,6 @@ fn present_versions(sysroot: &Path) -> Vec<String> {
     found.sort();
     found.dedup();
     found
-}
-
-impl Emulation {
-    /// `qemu -L SYSROOT PROGRAM`, ready for the program's arguments.
-    pub fn command(&self, program: &Path) -> std::process::Command {
-        let mut cmd = std::process::Command::new(&self.qemu);
-        cmd.arg("-L").arg(&self.sysroot).arg(program);
-        cmd
-    }
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
         let own = f.own.clone().filter(|_| provider.is_none());
         let (explanation, expected) = match (&root, provider, &own) {
             (_, Some(p), _) => (p, true),
-            (_, None, Some(why)) => (format!("package's own optional import: {why}"), false),
+            (_, None, Some(why)) => (why.clone(), false),
             (Some(r), None, None) => (missing_explanation(&f, r, exp), false),
             (None, None, None) => (own_explanation(&f, exp), false),
         };

@@ -36,6 +36,7 @@ pub mod interpreter;
 pub mod reliance;
 pub mod root;
 pub mod run;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 
@@ -217,8 +218,45 @@ pub fn verify_target(
 
 /// Unpack, find the interpreter, run the bridge, explain.
 pub fn verify(req: &Request) -> Result<Outcome> {
-    let py = interpreter::find(&req.search, req.version, req.arch)?;
+    let py = find_interpreter(&req.search, req.version, req.arch)?;
     let root = root::unpack(&req.app_zip, req.layer_zip.as_deref())?;
     let raw = run::run_bridge(&py, root.path(), req.version, &req.environment)?;
     Ok(explain::explain(raw, &py, &req.expectations))
+}
+
+/// The interpreter to verify with: this machine's for its own architecture,
+/// the target root's under QEMU for another.
+pub fn find_interpreter(
+    search: &interpreter::Search,
+    version: PythonVersion,
+    arch: Arch,
+) -> Result<interpreter::Found> {
+    if std::env::consts::ARCH == arch.machine() {
+        return interpreter::find(search, version, arch);
+    }
+    let python = search
+        .only_python
+        .then_some(search.python.as_deref())
+        .flatten();
+    emulation::find(search.sysroot.as_deref(), python, version, arch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_architecture_without_a_root_names_qemu_and_the_recipe() {
+        let other = if std::env::consts::ARCH == "x86_64" {
+            Arch::Arm64
+        } else {
+            Arch::X86_64
+        };
+        let e = find_interpreter(&Default::default(), "3.12".parse().unwrap(), other).unwrap_err();
+        assert_eq!(e.kind.code(), 4);
+        let text = e.to_string();
+        assert!(text.contains("cannot verify: no python3.12 for"), "{text}");
+        assert!(text.contains("install qemu-user-static"), "{text}");
+        assert!(text.contains("--sysroot DIR"), "{text}");
+    }
 }

@@ -240,13 +240,15 @@ fn a_packages_own_optional_imports_are_reported_but_do_not_fail() {
     assert!(
         text.contains(
             "not a failure: extrapkg (ModuleNotFoundError: No module named 'fancylib'): \
-             package's own optional import: optional: `fancylib` comes with the package's \
-             extra [fancy], which was not asked for"
+             package's own optional import: `fancylib` comes with its extra [fancy], which \
+             was not asked for"
         ),
         "{text}"
     );
     assert!(
-        text.contains("`someframework`, which the package does not declare as a dependency"),
+        text.contains(
+            "package's own import: `someframework` is not among its declared dependencies"
+        ),
         "{text}"
     );
     assert!(text.contains("not a failure: tests ("), "{text}");
@@ -418,4 +420,77 @@ fn bundled_hello_example_verifies_with_real_chalice() {
         "{r}"
     );
     assert_eq!(r["verify"]["failures"], serde_json::json!([]), "{r}");
+}
+
+/// NETWORK (PyPI): the bundled pandas-layer example (alpaca-py with the AWS
+/// SDK for pandas layer, whose archive grail does not have), packaged for
+/// python3.12 and verified: not a failure and not a silent pass — verify
+/// lists what relies on the layer (pandas, numpy, requests, …) and on the
+/// runtime's own packages (urllib3, which the layer strips).
+#[test]
+#[ignore = "network: needs PyPI; run scripts/test"]
+fn pandas_layer_example_says_what_relies_on_the_layer_and_the_runtime() {
+    let v: PythonVersion = "3.12".parse().unwrap();
+    if grail::verify::interpreter::find(&Default::default(), v, host_arch()).is_err() {
+        eprintln!("SKIPPED: no python3.12 for {} here", host_arch());
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/pandas-layer");
+    for name in ["app.py", "requirements.txt", ".chalice/config.json"] {
+        fs::create_dir_all(t.path().join(name).parent().unwrap()).unwrap();
+        fs::copy(src.join(name), t.path().join(name)).unwrap();
+    }
+    let mut cmd = assert_cmd::Command::cargo_bin("grail").unwrap();
+    without(&mut cmd, GRAIL_ENV);
+    let o = cmd
+        .env("NO_COLOR", "1")
+        .arg("--project-dir")
+        .arg(t.path())
+        .args(["package", "out", "--verify", "--report", "r.json"])
+        .output()
+        .unwrap();
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let arn = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
+    assert!(
+        text.contains(&format!(
+            "relies on layer {arn} (not verified: grail does not have its archive): "
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "relies on the runtime's own packages (/var/runtime, not verified): urllib3 \
+             (needed by requests, which the layer provides without it)"
+        ),
+        "{text}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(t.path().join("r.json")).unwrap()).unwrap();
+    let relies = r["verify"]["relies_on"].as_array().unwrap();
+    let provider = |name: &str| {
+        relies
+            .iter()
+            .find(|e| e["package"] == name)
+            .map(|e| e["provider"].clone())
+            .unwrap_or_else(|| panic!("{name} not in {relies:?}"))
+    };
+    for layer_pkg in ["pandas", "numpy", "requests"] {
+        assert_eq!(
+            provider(layer_pkg),
+            serde_json::json!({ "layer": arn }),
+            "{r}"
+        );
+    }
+    assert_eq!(provider("urllib3"), "runtime", "{r}");
+    assert_eq!(r["verify"]["failures"], serde_json::json!([]), "{r}");
+    assert!(
+        r["verify"]["imported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "alpaca"),
+        "{r}"
+    );
 }
