@@ -137,6 +137,24 @@ def requirements(info):
     return reqs
 
 
+def shipped(root):
+    """Whether the zip (or the managed layer) has import root `root`."""
+    for base in (TASK, OPT, SITE):
+        if os.path.exists(os.path.join(base, root)) or os.path.exists(os.path.join(base, root + ".py")):
+            return True
+    return False
+
+
+def shipped_dists():
+    names = set()
+    for base in (TASK, OPT, SITE):
+        if os.path.isdir(base):
+            for entry in os.listdir(base):
+                if entry.endswith(".dist-info"):
+                    names.add(normalize(entry[: -len(".dist-info")].rsplit("-", 1)[0]))
+    return names
+
+
 def own_business(module, info, exc, missing):
     """Why an import failure is the package's own business, or None when grail may be at fault."""
     if module.lower() in TEST_NAMES or module.lower().endswith("_tests"):
@@ -154,6 +172,9 @@ def own_business(module, info, exc, missing):
         return None
     wanted = [normalize(root), normalize(IMPORT_NAMES.get(root.lower(), root))]
     for w in wanted:
+        if w in reqs and not reqs[w] and w in shipped_dists():
+            return ("package's own import: `%s` is not in the shipped %s (the version its "
+                    "requirements allow lacks it)" % (missing, w))
         if w in reqs:
             if reqs[w]:
                 return ("package's own optional import: `%s` comes with its extra %s, which was "
@@ -165,7 +186,8 @@ def own_business(module, info, exc, missing):
 
 
 def failure(module, dist, where, exc, info=None):
-    missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    # Only a module that is not there; "cannot import name" names a module that is.
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
     path = getattr(exc, "path", None) if isinstance(exc, ImportError) else None
     binary = None
     if path and not path.endswith(".py"):
@@ -180,6 +202,7 @@ def failure(module, dist, where, exc, info=None):
         "where": where,
         "exception": "%s: %s" % (type(exc).__name__, exc),
         "missing": missing,
+        "missing_shipped": bool(missing) and shipped(missing.split(".")[0]),
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]),
     }
 

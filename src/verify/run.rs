@@ -40,6 +40,10 @@ pub struct RawFailure {
     /// the bridge could tell.
     #[serde(default)]
     pub own: Option<String>,
+    /// The missing module's root is in the zip (the shipped version lacks
+    /// the submodule): no layer or runtime copy is used for it.
+    #[serde(default)]
+    pub missing_shipped: bool,
 }
 
 /// A compiled extension the loader refused.

@@ -270,6 +270,38 @@ fn a_packages_own_optional_imports_are_reported_but_do_not_fail() {
     );
 }
 
+/// A shipped dependency whose version lacks a submodule (old botocore's
+/// `vendored.six.moves` on 3.12, setuptools without `pkg_resources`): the
+/// zip's copy shadows the runtime's, so it is never "provided by the
+/// runtime"; it is the package's own, and a failure once `app` needs it.
+#[test]
+fn a_shipped_version_lacking_a_submodule_is_named_and_fails_the_app() {
+    let Some(v) = runtime_here() else { return };
+    let mut files = dist("botocore", "\n");
+    files.extend(dist_requiring(
+        "client",
+        "import botocore.vendored.gone\n",
+        &["botocore"],
+    ));
+    let p = project_with_zip(&format!("import client\n{HELLO_APP}"), files);
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {}}}"#,
+    );
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("not a failure: client (ModuleNotFoundError: No module named 'botocore.vendored'): package's own import: `botocore.vendored` is not in the shipped botocore"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`botocore.vendored` is not in the shipped `botocore` (its version lacks it; Lambda imports the zip's copy first)"),
+        "{text}"
+    );
+    assert!(!text.contains("provided by the runtime"), "{text}");
+}
+
 #[test]
 fn the_stages_environment_variables_are_set_as_lambda_sets_them() {
     let Some(v) = runtime_here() else { return };
