@@ -21,7 +21,7 @@
 //! use grail::verify::emulation::{qemu_name, root_recipe};
 //! assert_eq!(qemu_name(Arch::Arm64), "qemu-aarch64-static");
 //! // python3.13 is Debian trixie's python3.
-//! assert!(root_recipe("3.13".parse().unwrap(), Arch::Arm64).contains("arm64 trixie DIR"));
+//! assert!(root_recipe("3.13".parse().unwrap(), Arch::Arm64).contains("libgcc-s1 trixie DIR"));
 //! ```
 
 use std::path::{Path, PathBuf};
