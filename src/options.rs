@@ -123,6 +123,9 @@ pub struct PackageOptions {
     pub chalice_cache: bool,
     /// Run `grail verify` on the result (exit 5 when it does not import).
     pub verify: bool,
+    /// `--sysroot`: the target architecture's root for `verify`, when it is
+    /// not this machine's.
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides what ships.
     pub build: BuildOptions,
 }
@@ -152,6 +155,9 @@ pub struct LockOptions {
 pub struct VerifyOptions {
     /// The directory `grail package` wrote; relative to the project dir.
     pub out: PathBuf,
+    /// `--sysroot`: the target architecture's root, when it is not this
+    /// machine's.
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides the target (runtime, architecture, layers).
     pub build: BuildOptions,
 }

@@ -60,6 +60,7 @@ AWS_REGION=eu-west-1 grail suggest-layers --stage prod --python-version 3.12 --a
     #[command(after_help = "Examples:\n  \
 grail verify out/\n  \
 grail verify out/ --python ~/.pyenv/versions/3.12.8/bin/python3.12\n  \
+grail verify out/ --arch arm64 --sysroot arm64-root/   # qemu-aarch64-static runs arm64-root/usr/bin/python3.X\n  \
 grail package out/ --verify --report out/report.json")]
     Verify(VerifyArgs),
     /// Resolve for every stage's Lambda target and write a PEP 751 pylock.toml.
@@ -270,6 +271,9 @@ pub struct PackageArgs {
     /// Where the requirements are: `requirements.txt` or `pyproject.toml` (beats config `requirements_from`).
     #[arg(long, value_name = "FILE", value_parser = ["requirements.txt", "pyproject.toml"])]
     pub requirements_from: Option<String>,
+    /// With --verify for another architecture: a root filesystem of the target's (run under qemu-user).
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides what ships.
     #[command(flatten)]
     pub build: BuildArgs,
@@ -314,6 +318,9 @@ pub struct VerifyArgs {
     /// The directory `grail package` wrote; relative to the project dir.
     #[arg(default_value = "out")]
     pub out: PathBuf,
+    /// For another architecture: a root filesystem of the target's, whose pythonX.Y runs under qemu-user.
+    #[arg(long, value_name = "DIR")]
+    pub sysroot: Option<PathBuf>,
     /// Everything that decides the target (runtime, architecture, layers).
     #[command(flatten)]
     pub build: BuildArgs,
@@ -324,6 +331,7 @@ impl VerifyArgs {
     pub fn options(&self) -> VerifyOptions {
         VerifyOptions {
             out: self.out.clone(),
+            sysroot: self.sysroot.clone(),
             build: self.build.options(),
         }
     }
@@ -424,6 +432,7 @@ impl PackageArgs {
             report_html: self.report_html.clone(),
             chalice_cache: self.chalice_cache,
             verify: self.verify,
+            sysroot: self.sysroot.clone(),
             build: grail::options::BuildOptions {
                 lock_mode: match (self.locked, self.frozen) {
                     (true, _) => grail::lock::LockMode::Locked,

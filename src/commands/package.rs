@@ -849,15 +849,26 @@ fn verify_after_package(
     };
     let has_layer = staged.layer_summary.is_some();
     let layer = has_layer.then_some(layer.as_path());
+    let settings = crate::verify::settings::Settings::read(
+        &a.ctx.config,
+        &a.ctx.stage,
+        args.build.profile.clone(),
+        &a.ctx.project.dir,
+        args.sysroot.as_deref(),
+    );
     let outcome = crate::verify::verify_target(
         a.ctx.target,
         crate::verify::interpreter::Search {
             python: args.build.python.clone(),
             only_python: false,
+            sysroot: settings.sysroot,
         },
         &a.layers,
-        &zip,
-        layer,
+        (&zip, layer),
+        crate::verify::Extras {
+            relies_on: crate::verify::reliance::reliances(&a.deps.excluded),
+            environment: settings.environment,
+        },
     )?;
     if outcome.failures.is_empty() {
         ui.status(outcome.render().trim_end());

@@ -9,7 +9,8 @@ use crate::error::Result;
 use crate::options::VerifyOptions;
 use crate::ui::Ui;
 use crate::verify::interpreter::Search;
-use crate::verify::verify_target;
+use crate::verify::settings::Settings;
+use crate::verify::{verify_target, Extras};
 
 /// `grail verify OUT`: the target from the same sources as `grail package`
 /// (`--python-version` > config > interpreter; `--arch` > config), the zips
@@ -23,15 +24,29 @@ pub fn run(project_dir: &Path, opts: &VerifyOptions, ui: &Ui) -> Result<()> {
         opts.out.clone()
     };
     let layer = out.join("layer-deployment.zip");
+    let settings = Settings::read(
+        &ctx.config,
+        &ctx.stage,
+        opts.build.profile.clone(),
+        &ctx.project.dir,
+        opts.sysroot.as_deref(),
+    );
     let outcome = verify_target(
         ctx.target,
         Search {
             python: opts.build.python.clone(),
             only_python: true,
+            sysroot: settings.sysroot,
         },
         &layers,
-        &out.join("deployment.zip"),
-        layer.is_file().then_some(layer.as_path()),
+        (
+            &out.join("deployment.zip"),
+            layer.is_file().then_some(layer.as_path()),
+        ),
+        Extras {
+            relies_on: Vec::new(),
+            environment: settings.environment,
+        },
     )?;
     if outcome.failures.is_empty() {
         ui.status(outcome.render().trim_end());

@@ -453,6 +453,7 @@ struct Settings {
     exclude_packages: Option<Vec<String>>,
     requirements_from: Option<String>,
     pyproject_extras: Option<Vec<String>>,
+    verify_sysroot: Option<String>,
 }
 
 /// Chalice's default params (`project_dir` aside).
@@ -549,6 +550,7 @@ const KNOWN_KEYS: &[&str] = &[
     "exclude_packages",
     "requirements_from",
     "pyproject_extras",
+    "verify_sysroot",
 ];
 
 /// Keys whose value changes what grail builds: a wrong type is refused when
@@ -1026,6 +1028,13 @@ impl ConfigView<'_> {
             .unwrap_or(false)
     }
 
+    /// grail's `verify_sysroot` (stage): the root of the target
+    /// architecture `verify` runs its CPython from, as written (relative
+    /// paths are relative to the project directory).
+    pub fn verify_sysroot(&self) -> Option<String> {
+        self.lookup(Varies::Stage, |s| s.verify_sysroot.as_ref())
+    }
+
     /// grail's `exclude_packages` (stage), names as written.
     pub fn exclude_packages(&self) -> Vec<String> {
         self.lookup(Varies::Stage, |s| s.exclude_packages.as_ref())
@@ -1412,6 +1421,7 @@ fn read_settings(
         exclude_packages: r.read("exclude_packages", Stage, to_string_list)?,
         requirements_from: r.read("requirements_from", Stage, to_string)?,
         pyproject_extras: r.read("pyproject_extras", Stage, to_string_list)?,
+        verify_sysroot: r.read("verify_sysroot", Stage, to_string)?,
     })
 }
 

@@ -17,7 +17,7 @@ sys.path[:] = [TASK, OPT, SITE] + [p for p in sys.path if p and p.startswith(sys
 
 
 def top_levels(base):
-    """Yield (module, distribution) for each top-level module a dist-info in base ships."""
+    """Yield (module, distribution, dist-info path) for each top-level module a dist-info in base ships."""
     if not os.path.isdir(base):
         return
     for entry in sorted(os.listdir(base)):
@@ -33,12 +33,14 @@ def top_levels(base):
         else:
             names.update(from_record(os.path.join(info, "RECORD")))
         for n in sorted(names):
-            if "/" in n or n.startswith("_") and n.endswith("_"):
+            # Not a module: `numpy.libs` (auditwheel's vendored libraries),
+            # paths, `__pycache__`-like names.
+            if not n.isidentifier() or n.startswith("_") and n.endswith("_"):
                 continue
             if os.path.exists(os.path.join(base, n)) or any(
                 e.split(".")[0] == n for e in os.listdir(base)
             ):
-                yield n, dist
+                yield n, dist, info
 
 
 def from_record(path):
@@ -76,20 +78,131 @@ def elf_machine(path):
     return MACHINES.get(code, "machine %d" % code)
 
 
-def failure(module, dist, where, exc):
-    missing = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+# Standard-library modules a Lambda Python no longer has (removed in 3.12 and
+# 3.13), or never had on Linux: importing them is the package's own
+# incompatibility, not something grail could ship.
+REMOVED = {
+    "3.12": {"distutils", "imp", "asynchat", "asyncore", "smtpd"},
+    "3.13": {"aifc", "audioop", "cgi", "cgitb", "chunk", "crypt", "imghdr", "mailcap",
+             "msilib", "nis", "nntplib", "ossaudiodev", "pipes", "sndhdr", "spwd", "sunau",
+             "telnetlib", "uu", "xdrlib", "lib2to3"},
+}
+WINDOWS_ONLY = {"msvcrt", "winreg", "_winreg", "_winapi", "winsound", "_overlapped",
+                "win32api", "win32con", "pywintypes", "win32com"}
+# Import names that differ from the distribution's name.
+IMPORT_NAMES = {
+    "yaml": "pyyaml", "dateutil": "python-dateutil", "pil": "pillow", "sklearn": "scikit-learn",
+    "cv2": "opencv-python", "bs4": "beautifulsoup4", "attr": "attrs", "jwt": "pyjwt",
+    "crypto": "pycryptodome", "dns": "dnspython", "dotenv": "python-dotenv", "git": "gitpython",
+    "serial": "pyserial", "zmq": "pyzmq", "magic": "python-magic", "pkg_resources": "setuptools",
+    "google": "protobuf", "jose": "python-jose", "multipart": "python-multipart",
+    "socks": "pysocks", "nacl": "pynacl", "psycopg2": "psycopg2-binary",
+    "mysqldb": "mysqlclient", "pymysql": "pymysql", "markdown": "markdown",
+}
+TEST_NAMES = {"test", "tests", "testing", "conftest", "docs", "doc", "examples", "example",
+              "benchmarks", "benchmark", "scripts", "tools"}
+
+
+def normalize(name):
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def requirements(info):
+    """(name -> list of extras it is needed for; [] = always) from METADATA, or None."""
+    path = os.path.join(info, "METADATA") if info else None
+    if not path or not os.path.isfile(path):
+        return None
+    reqs = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.strip():
+                break  # the body starts
+            if not line.lower().startswith("requires-dist:"):
+                continue
+            spec = line.split(":", 1)[1].strip()
+            name = ""
+            for ch in spec:
+                if ch.isalnum() or ch in "._-":
+                    name += ch
+                else:
+                    break
+            marker = spec.split(";", 1)[1] if ";" in spec else ""
+            extras = [m.split("==", 1)[1].strip().strip("'\" ") for m in marker.split(" and ")
+                      if "extra" in m and "==" in m]
+            key = normalize(name)
+            if extras:
+                reqs.setdefault(key, []).extend(extras)
+            else:
+                reqs[key] = []  # always needed wins
+    return reqs
+
+
+def shipped(root):
+    """Whether the zip (or the managed layer) has import root `root`."""
+    for base in (TASK, OPT, SITE):
+        if os.path.exists(os.path.join(base, root)) or os.path.exists(os.path.join(base, root + ".py")):
+            return True
+    return False
+
+
+def shipped_dists():
+    names = set()
+    for base in (TASK, OPT, SITE):
+        if os.path.isdir(base):
+            for entry in os.listdir(base):
+                if entry.endswith(".dist-info"):
+                    names.add(normalize(entry[: -len(".dist-info")].rsplit("-", 1)[0]))
+    return names
+
+
+def own_business(module, info, exc, missing):
+    """Why an import failure is the package's own business, or None when grail may be at fault."""
+    if module.lower() in TEST_NAMES or module.lower().endswith("_tests"):
+        return "package's own test or documentation module; Lambda never imports it"
+    if not isinstance(exc, ImportError) or missing is None:
+        return None
+    root = missing.split(".")[0]
+    if root in REMOVED.get(PYVER, set()) or PYVER == "3.13" and root in REMOVED["3.12"]:
+        return ("package's own import: `%s` is not in Python %s (the package does not support "
+                "this runtime)" % (root, PYVER))
+    if root in WINDOWS_ONLY:
+        return "package's own import: `%s` exists only on Windows" % root
+    reqs = requirements(info)
+    if reqs is None:
+        return None
+    wanted = [normalize(root), normalize(IMPORT_NAMES.get(root.lower(), root))]
+    for w in wanted:
+        if w in reqs and not reqs[w] and w in shipped_dists():
+            return ("package's own import: `%s` is not in the shipped %s (the version its "
+                    "requirements allow lacks it)" % (missing, w))
+        if w in reqs:
+            if reqs[w]:
+                return ("package's own optional import: `%s` comes with its extra %s, which was "
+                        "not asked for" % (root, ", ".join("[%s]" % e for e in sorted(set(reqs[w])))))
+            return None  # a declared dependency that is missing: grail's business
+    if any(r.startswith(w) or w.startswith(r) for r in reqs for w in wanted):
+        return None  # close enough to a declared name: do not excuse it
+    return "package's own import: `%s` is not among its declared dependencies" % root
+
+
+def failure(module, dist, where, exc, info=None):
+    # Only a module that is not there; "cannot import name" names a module that is.
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
     path = getattr(exc, "path", None) if isinstance(exc, ImportError) else None
     binary = None
     if path and not path.endswith(".py"):
         binary = {"path": os.path.relpath(path, ROOT), "machine": elf_machine(path)}
         missing = None
+    own = None if binary or where != "import" or module == "app" else own_business(module, info, exc, missing)
     return {
         "binary": binary,
+        "own": own,
         "module": module,
         "distribution": dist,
         "where": where,
         "exception": "%s: %s" % (type(exc).__name__, exc),
         "missing": missing,
+        "missing_shipped": bool(missing) and shipped(missing.split(".")[0]),
         "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-3:]),
     }
 
@@ -172,7 +285,7 @@ def main():
               "imported": [], "failures": [], "routes": []}
     seen = set()
     for base in (TASK, OPT, SITE):
-        for module, dist in top_levels(base):
+        for module, dist, info in top_levels(base):
             if module in seen:
                 continue
             seen.add(module)
@@ -180,7 +293,7 @@ def main():
                 __import__(module)
                 result["imported"].append(module)
             except BaseException as e:  # noqa: B902
-                result["failures"].append(failure(module, dist, "import", e))
+                result["failures"].append(failure(module, dist, "import", e, info))
     try:
         mod = __import__("app")
         result["imported"].append("app")

@@ -46,16 +46,23 @@ impl Expectations {
 pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
     let mut failures = Vec::new();
     let mut not_verified = Vec::new();
+    let mut package_own = Vec::new();
     for f in raw.failures {
         let root = f
             .missing
             .as_deref()
             .map(|m| m.split('.').next().unwrap_or(m).to_string());
-        let provider = root.as_deref().and_then(|r| provider(r, exp));
-        let (explanation, expected) = match (&root, provider) {
-            (_, Some(p)) => (p, true),
-            (Some(r), None) => (missing_explanation(&f, r, exp), false),
-            (None, None) => (own_explanation(&f, exp), false),
+        // What the zip ships shadows the layers and the runtime.
+        let provider = root
+            .as_deref()
+            .filter(|_| !f.missing_shipped)
+            .and_then(|r| provider(r, exp));
+        let own = f.own.clone().filter(|_| provider.is_none());
+        let (explanation, expected) = match (&root, provider, &own) {
+            (_, Some(p), _) => (p, true),
+            (_, None, Some(why)) => (why.clone(), false),
+            (Some(r), None, None) => (missing_explanation(&f, r, exp), false),
+            (None, None, None) => (own_explanation(&f, exp), false),
         };
         let entry = VerifyFailure {
             module: f.module,
@@ -66,12 +73,14 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
         };
         if expected {
             not_verified.push(entry);
+        } else if own.is_some() {
+            package_own.push(entry);
         } else {
             failures.push(entry);
         }
     }
     Outcome {
-        interpreter: format!("{} ({})", py.executable.display(), py.version),
+        interpreter: py.describe(),
         imported: raw.imported,
         routes: raw
             .routes
@@ -83,6 +92,8 @@ pub fn explain(raw: RawOutcome, py: &Found, exp: &Expectations) -> Outcome {
             .collect(),
         failures,
         not_verified,
+        package_own,
+        relies_on: Vec::new(),
     }
 }
 
@@ -105,6 +116,14 @@ fn provider(root: &str, exp: &Expectations) -> Option<String> {
 
 /// A module that nothing shipped or expected provides.
 fn missing_explanation(f: &RawFailure, root: &str, exp: &Expectations) -> String {
+    if f.missing_shipped {
+        let missing = f.missing.as_deref().unwrap_or(root);
+        return format!(
+            "`{missing}` is not in the shipped `{root}` (its version lacks it; Lambda imports \
+             the zip's copy first)"
+        );
+    }
+
     let whose = match &f.distribution {
         Some(d) => format!("{d} (shipped) imports `{root}`"),
         None => format!("`{}` imports `{root}`", f.module),
@@ -150,6 +169,8 @@ fn own_explanation(f: &RawFailure, exp: &Expectations) -> String {
         || e.contains("exec format")
     {
         format!("{whose}a compiled extension is built for another architecture or platform")
+    } else if e.contains("partially initialized module") {
+        "a circular import: a module imports a name from one that is still being imported".into()
     } else if e.contains("GLIBC_") {
         format!("{whose}a compiled extension needs a newer glibc than Lambda's")
     } else if f.stage == "handler" {

@@ -24,15 +24,19 @@
 //!         layers: Vec::new(),
 //!         machine: "x86_64".into(),
 //!     },
+//!     environment: Vec::new(),
 //! };
 //! let outcome = verify(&req).unwrap();
 //! assert!(outcome.failures.is_empty());
 //! ```
 
+pub mod emulation;
 pub mod explain;
 pub mod interpreter;
+pub mod reliance;
 pub mod root;
 pub mod run;
+pub mod settings;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +63,9 @@ pub struct Request {
     pub arch: Arch,
     /// What the attached layers and the runtime are expected to provide.
     pub expectations: Expectations,
+    /// Variables the function has on Lambda besides Lambda's own (config
+    /// `environment_variables`).
+    pub environment: Vec<(String, String)>,
 }
 
 /// Why verification could not run or did not pass.
@@ -120,6 +127,14 @@ pub struct Outcome {
     /// Imports that failed because a layer or the runtime would provide
     /// the module, which grail cannot check here.
     pub not_verified: Vec<VerifyFailure>,
+    /// Imports that failed for the package's own reasons, not grail's (an
+    /// optional extra not installed, a module its Python no longer has, an
+    /// import it does not declare, a test module): reported, not failures.
+    /// A failure in `app` (or in what `app` imports) is never one of these.
+    pub package_own: Vec<VerifyFailure>,
+    /// Packages the plan kept out of the zip because a layer or the runtime
+    /// provides them (`grail package --verify` only): not verified here.
+    pub relies_on: Vec<reliance::Reliance>,
 }
 
 impl Outcome {
@@ -131,9 +146,16 @@ impl Outcome {
             self.routes.len(),
             self.interpreter
         );
+        s.push_str(&reliance::render(&self.relies_on));
         for f in &self.not_verified {
             s.push_str(&format!(
                 "  not verified: {} ({}): {}\n",
+                f.module, f.exception, f.explanation
+            ));
+        }
+        for f in &self.package_own {
+            s.push_str(&format!(
+                "  not a failure: {} ({}): {}\n",
                 f.module, f.exception, f.explanation
             ));
         }
@@ -161,29 +183,80 @@ impl Outcome {
     }
 }
 
+/// What the project adds to a verification besides the zips.
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// The packaging plan's reliances on layers and the runtime (`package
+    /// --verify`), reported with the outcome.
+    pub relies_on: Vec<reliance::Reliance>,
+    /// The stage's `environment_variables` (config), which Lambda sets for
+    /// the function: an app reading them at import time needs them.
+    pub environment: Vec<(String, String)>,
+}
+
 /// Verify `app_zip` (and the managed `layer_zip`) for `target`, expecting
 /// what `layers` (the attached layers, and the runtime) provide.
 pub fn verify_target(
     target: LambdaTarget,
     search: interpreter::Search,
     layers: &LayerSet,
-    app_zip: &Path,
-    layer_zip: Option<&Path>,
+    (app_zip, layer_zip): (&Path, Option<&Path>),
+    extras: Extras,
 ) -> Result<Outcome> {
-    verify(&Request {
+    let mut outcome = verify(&Request {
         app_zip: app_zip.to_path_buf(),
         layer_zip: layer_zip.map(Path::to_path_buf),
         search,
         version: target.python,
         arch: target.arch,
         expectations: Expectations::from_layers(layers, target.arch),
-    })
+        environment: extras.environment,
+    })?;
+    outcome.relies_on = extras.relies_on;
+    Ok(outcome)
 }
 
 /// Unpack, find the interpreter, run the bridge, explain.
 pub fn verify(req: &Request) -> Result<Outcome> {
-    let py = interpreter::find(&req.search, req.version, req.arch)?;
+    let py = find_interpreter(&req.search, req.version, req.arch)?;
     let root = root::unpack(&req.app_zip, req.layer_zip.as_deref())?;
-    let raw = run::run_bridge(&py, root.path(), req.version)?;
+    let raw = run::run_bridge(&py, root.path(), req.version, &req.environment)?;
     Ok(explain::explain(raw, &py, &req.expectations))
+}
+
+/// The interpreter to verify with: this machine's for its own architecture,
+/// the target root's under QEMU for another.
+pub fn find_interpreter(
+    search: &interpreter::Search,
+    version: PythonVersion,
+    arch: Arch,
+) -> Result<interpreter::Found> {
+    if std::env::consts::ARCH == arch.machine() {
+        return interpreter::find(search, version, arch);
+    }
+    let python = search
+        .only_python
+        .then_some(search.python.as_deref())
+        .flatten();
+    emulation::find(search.sysroot.as_deref(), python, version, arch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_architecture_without_a_root_names_qemu_and_the_recipe() {
+        let other = if std::env::consts::ARCH == "x86_64" {
+            Arch::Arm64
+        } else {
+            Arch::X86_64
+        };
+        let e = find_interpreter(&Default::default(), "3.12".parse().unwrap(), other).unwrap_err();
+        assert_eq!(e.kind.code(), 4);
+        let text = e.to_string();
+        assert!(text.contains("cannot verify: no python3.12 for"), "{text}");
+        assert!(text.contains("install qemu-user-static"), "{text}");
+        assert!(text.contains("--sysroot DIR"), "{text}");
+    }
 }

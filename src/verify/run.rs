@@ -35,6 +35,15 @@ pub struct RawFailure {
     pub missing: Option<String>,
     /// The compiled extension the loader refused, if that is what failed.
     pub binary: Option<RawBinary>,
+    /// Why the failure is the package's own business (an optional extra, a
+    /// module Python removed, an undeclared import, a test module), when
+    /// the bridge could tell.
+    #[serde(default)]
+    pub own: Option<String>,
+    /// The missing module's root is in the zip (the shipped version lacks
+    /// the submodule): no layer or runtime copy is used for it.
+    #[serde(default)]
+    pub missing_shipped: bool,
 }
 
 /// A compiled extension the loader refused.
@@ -67,14 +76,21 @@ pub struct RawOutcome {
 }
 
 /// Run the bridge in `root` and parse what it printed.
-pub fn run_bridge(py: &Found, root: &Path, version: PythonVersion) -> Result<RawOutcome> {
+pub fn run_bridge(
+    py: &Found,
+    root: &Path,
+    version: PythonVersion,
+    environment: &[(String, String)],
+) -> Result<RawOutcome> {
     let task = root.join("var/task");
-    let mut cmd = Command::new(&py.executable);
+    let mut cmd = py.command();
     cmd.args(["-I", "-S", "-B", "-c", BRIDGE])
         .arg(root)
         .arg(version.to_string())
         .current_dir(&task)
         .env_clear()
+        // The function's own variables first: Lambda's reserved ones win.
+        .envs(environment.iter().cloned())
         .envs(lambda_env(&task, version));
     let (status, stdout, stderr) = run_with_deadline(cmd, root, &py.executable)?;
     let Some(json) = stdout.lines().rev().find_map(|l| l.strip_prefix(MARKER)) else {

@@ -30,4 +30,5 @@ mod suggest_layers;
 mod upload_limit;
 mod vendor_wheels;
 mod verify;
+mod verify_qemu;
 mod why_and_vendor;

@@ -80,6 +80,17 @@ fn dist(name: &str, init: &str) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// [`dist`] with a METADATA declaring `requires` (`Requires-Dist` values).
+fn dist_requiring(name: &str, init: &str, requires: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let mut files = dist(name, init);
+    let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n");
+    for r in requires {
+        meta.push_str(&format!("Requires-Dist: {r}\n"));
+    }
+    files.push((format!("{name}-1.0.dist-info/METADATA"), meta.into_bytes()));
+    files
+}
+
 /// The app, the stand-in chalice and `extra` files as OUT/deployment.zip.
 fn project_with_zip(app: &str, extra: Vec<(String, Vec<u8>)>) -> TestProject {
     let p = TestProject::new();
@@ -130,7 +141,11 @@ fn a_sound_zip_verifies_and_its_routes_answer() {
 fn a_missing_dependency_fails_with_exit_5_naming_it() {
     let Some(v) = runtime_here() else { return };
     let mut files = dist("goodpkg", "NAME = 'x'\n");
-    files.extend(dist("brokenpkg", "import notshipped\n"));
+    files.extend(dist_requiring(
+        "brokenpkg",
+        "import notshipped\n",
+        &["notshipped>=1"],
+    ));
     let p = project_with_zip(HELLO_APP, files);
     let o = verify(&p, v);
     let text = run_text(&o);
@@ -196,6 +211,119 @@ fn a_module_only_a_layer_provides_is_not_verified_and_not_a_failure() {
     );
     assert!(
         text.contains("boto3 is provided by the runtime (/var/runtime)"),
+        "{text}"
+    );
+}
+
+/// The package's own business (an import of an extra that was not asked
+/// for, an undeclared import, a test module) is reported and is not a
+/// failure; the same import from `app` is.
+#[test]
+fn a_packages_own_optional_imports_are_reported_but_do_not_fail() {
+    let Some(v) = runtime_here() else { return };
+    let mut files = dist("goodpkg", "NAME = 'x'\n");
+    files.extend(dist_requiring(
+        "extrapkg",
+        "import fancylib\n",
+        &["requests", "fancylib>=2; extra == \"fancy\""],
+    ));
+    files.extend(dist_requiring(
+        "pluginpkg",
+        "import someframework\n",
+        &["requests"],
+    ));
+    files.extend(dist_requiring("tests", "import pytest\n", &[]));
+    let p = project_with_zip(HELLO_APP, files);
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "not a failure: extrapkg (ModuleNotFoundError: No module named 'fancylib'): \
+             package's own optional import: `fancylib` comes with its extra [fancy], which \
+             was not asked for"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "package's own import: `someframework` is not among its declared dependencies"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("not a failure: tests ("), "{text}");
+
+    // The app importing the optional part is a failure.
+    let mut files = dist("goodpkg", "NAME = 'x'\n");
+    files.extend(dist_requiring(
+        "extrapkg",
+        "import fancylib\n",
+        &["fancylib>=2; extra == \"fancy\""],
+    ));
+    let p = project_with_zip(&format!("import extrapkg\n{HELLO_APP}"), files);
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("FAILED import app: ModuleNotFoundError: No module named 'fancylib'"),
+        "{text}"
+    );
+}
+
+/// A shipped dependency whose version lacks a submodule (old botocore's
+/// `vendored.six.moves` on 3.12, setuptools without `pkg_resources`): the
+/// zip's copy shadows the runtime's, so it is never "provided by the
+/// runtime"; it is the package's own, and a failure once `app` needs it.
+#[test]
+fn a_shipped_version_lacking_a_submodule_is_named_and_fails_the_app() {
+    let Some(v) = runtime_here() else { return };
+    let mut files = dist("botocore", "\n");
+    files.extend(dist_requiring(
+        "client",
+        "import botocore.vendored.gone\n",
+        &["botocore"],
+    ));
+    let p = project_with_zip(&format!("import client\n{HELLO_APP}"), files);
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {}}}"#,
+    );
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("not a failure: client (ModuleNotFoundError: No module named 'botocore.vendored'): package's own import: `botocore.vendored` is not in the shipped botocore"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`botocore.vendored` is not in the shipped `botocore` (its version lacks it; Lambda imports the zip's copy first)"),
+        "{text}"
+    );
+    assert!(!text.contains("provided by the runtime"), "{text}");
+}
+
+#[test]
+fn the_stages_environment_variables_are_set_as_lambda_sets_them() {
+    let Some(v) = runtime_here() else { return };
+    let p = project_with_zip(
+        "import os\nTOKEN = os.environ['BOT_TOKEN']\napp = None\n",
+        Vec::new(),
+    );
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {"environment_variables": {"BOT_TOKEN": "x"}}}}"#,
+    );
+    let o = verify(&p, v);
+    assert_eq!(o.status.code(), Some(0), "{}", run_text(&o));
+    p.write(
+        ".chalice/config.json",
+        r#"{"version": "2.0", "app_name": "t", "stages": {"dev": {}}}"#,
+    );
+    let o = verify(&p, v);
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(5), "{text}");
+    assert!(
+        text.contains("FAILED import app: KeyError: 'BOT_TOKEN'"),
         "{text}"
     );
 }
@@ -324,4 +452,77 @@ fn bundled_hello_example_verifies_with_real_chalice() {
         "{r}"
     );
     assert_eq!(r["verify"]["failures"], serde_json::json!([]), "{r}");
+}
+
+/// NETWORK (PyPI): the bundled pandas-layer example (alpaca-py with the AWS
+/// SDK for pandas layer, whose archive grail does not have), packaged for
+/// python3.12 and verified: not a failure and not a silent pass — verify
+/// lists what relies on the layer (pandas, numpy, requests, …) and on the
+/// runtime's own packages (urllib3, which the layer strips).
+#[test]
+#[ignore = "network: needs PyPI; run scripts/test"]
+fn pandas_layer_example_says_what_relies_on_the_layer_and_the_runtime() {
+    let v: PythonVersion = "3.12".parse().unwrap();
+    if grail::verify::interpreter::find(&Default::default(), v, host_arch()).is_err() {
+        eprintln!("SKIPPED: no python3.12 for {} here", host_arch());
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/pandas-layer");
+    for name in ["app.py", "requirements.txt", ".chalice/config.json"] {
+        fs::create_dir_all(t.path().join(name).parent().unwrap()).unwrap();
+        fs::copy(src.join(name), t.path().join(name)).unwrap();
+    }
+    let mut cmd = assert_cmd::Command::cargo_bin("grail").unwrap();
+    without(&mut cmd, GRAIL_ENV);
+    let o = cmd
+        .env("NO_COLOR", "1")
+        .arg("--project-dir")
+        .arg(t.path())
+        .args(["package", "out", "--verify", "--report", "r.json"])
+        .output()
+        .unwrap();
+    let text = run_text(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let arn = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
+    assert!(
+        text.contains(&format!(
+            "relies on layer {arn} (not verified: grail does not have its archive): "
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "relies on the runtime's own packages (/var/runtime, not verified): urllib3 \
+             (needed by requests, which the layer provides without it)"
+        ),
+        "{text}"
+    );
+    let r: serde_json::Value =
+        serde_json::from_slice(&fs::read(t.path().join("r.json")).unwrap()).unwrap();
+    let relies = r["verify"]["relies_on"].as_array().unwrap();
+    let provider = |name: &str| {
+        relies
+            .iter()
+            .find(|e| e["package"] == name)
+            .map(|e| e["provider"].clone())
+            .unwrap_or_else(|| panic!("{name} not in {relies:?}"))
+    };
+    for layer_pkg in ["pandas", "numpy", "requests"] {
+        assert_eq!(
+            provider(layer_pkg),
+            serde_json::json!({ "layer": arn }),
+            "{r}"
+        );
+    }
+    assert_eq!(provider("urllib3"), "runtime", "{r}");
+    assert_eq!(r["verify"]["failures"], serde_json::json!([]), "{r}");
+    assert!(
+        r["verify"]["imported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "alpaca"),
+        "{r}"
+    );
 }
