@@ -94,6 +94,9 @@ pub struct BuildOptions {
     pub allow_missing: bool,
     /// Bundle a package even though an attached layer provides a conflicting version.
     pub allow_shadow: bool,
+    /// Fetch attached layers grail knows nothing about from AWS Lambda
+    /// (`--fetch-layers`; config `fetch_layers` also turns it on).
+    pub fetch_layers: bool,
 }
 
 /// `grail package` settings.
@@ -142,6 +145,21 @@ pub struct WhyOptions {
 pub struct SuggestOptions {
     /// Everything that decides what ships.
     pub build: BuildOptions,
+}
+
+/// `grail layer fetch` settings.
+#[derive(Clone, Debug, Default)]
+pub struct FetchOptions {
+    /// The layer version ARNs, as given.
+    pub arns: Vec<String>,
+    /// Where to write the manifest (one ARN) or manifests (a directory).
+    pub output: Option<PathBuf>,
+    /// The AWS profile.
+    pub profile: Option<String>,
+    /// Keep the downloaded archives in this directory.
+    pub keep_archive: Option<PathBuf>,
+    /// Cache directory (`None`: `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `grail layer scan` settings.

@@ -451,6 +451,7 @@ struct Settings {
     layer_manifests: Option<Vec<(String, String)>>,
     runtime_provided: Option<bool>,
     exclude_packages: Option<Vec<String>>,
+    fetch_layers: Option<bool>,
 }
 
 /// Chalice's default params (`project_dir` aside).
@@ -545,6 +546,7 @@ const KNOWN_KEYS: &[&str] = &[
     "layer_manifests",
     "runtime_provided",
     "exclude_packages",
+    "fetch_layers",
 ];
 
 /// Keys whose value changes what grail builds: a wrong type is refused when
@@ -556,6 +558,7 @@ const GRAIL_KEYS: &[&str] = &[
     "layer_manifests",
     "runtime_provided",
     "exclude_packages",
+    "fetch_layers",
 ];
 
 impl Config {
@@ -1020,6 +1023,13 @@ impl ConfigView<'_> {
             .unwrap_or(false)
     }
 
+    /// grail's `fetch_layers` (stage), default false: fetch unknown
+    /// attached layers from AWS Lambda, as `--fetch-layers` does.
+    pub fn fetch_layers(&self) -> bool {
+        self.lookup(Varies::Stage, |s| s.fetch_layers.as_ref())
+            .unwrap_or(false)
+    }
+
     /// grail's `exclude_packages` (stage), names as written.
     pub fn exclude_packages(&self) -> Vec<String> {
         self.lookup(Varies::Stage, |s| s.exclude_packages.as_ref())
@@ -1391,6 +1401,7 @@ fn read_settings(
         layer_manifests: r.read("layer_manifests", Stage, to_manifests)?,
         runtime_provided: r.read("runtime_provided", Stage, to_bool)?,
         exclude_packages: r.read("exclude_packages", Stage, to_string_list)?,
+        fetch_layers: r.read("fetch_layers", Stage, to_bool)?,
     })
 }
 
