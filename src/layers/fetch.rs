@@ -105,7 +105,7 @@ pub enum FetchError {
         detail: String,
     },
     /// The caller may not read this layer version.
-    #[error("access denied to {arn}: the credentials need lambda:GetLayerVersion on {arn} ({detail})")]
+    #[error("access denied: the identity these credentials belong to needs lambda:GetLayerVersion on {arn} ({detail})")]
     AccessDenied {
         /// The layer version.
         arn: LayerArn,

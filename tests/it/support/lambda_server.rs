@@ -54,6 +54,8 @@ pub enum Behaviour {
 struct Layer {
     zip: Vec<u8>,
     behaviour: Behaviour,
+    /// Published to moto (else served here, as for another account's layer).
+    in_moto: bool,
 }
 
 struct State {
@@ -115,13 +117,20 @@ impl LambdaServer {
         if let Some(moto) = &self.state.moto {
             publish_to_moto(moto, name, &zip);
         }
-        self.register(&arn, zip, behaviour);
+        let in_moto = self.has_moto();
+        let layer = Layer { zip, behaviour, in_moto };
+        self.state.layers.lock().unwrap().insert(arn.clone(), layer);
         arn
     }
 
-    /// Serve `zip` for `arn` without moto (any account).
+    /// Serve `zip` for `arn` here, without moto (any account: moto serves
+    /// only its own).
     pub fn register(&self, arn: &str, zip: Vec<u8>, behaviour: Behaviour) {
-        let layer = Layer { zip, behaviour };
+        let layer = Layer {
+            zip,
+            behaviour,
+            in_moto: false,
+        };
         self.state.layers.lock().unwrap().insert(arn.to_string(), layer);
     }
 
@@ -353,9 +362,10 @@ fn get_layer_version(state: &State, target: &str, name: &str, version: &str) -> 
     } else {
         format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:{name}:{version}")
     };
-    let denied = layer(state, &arn).is_some_and(|l| l.behaviour == Behaviour::Denied);
+    // Moto answers for what was published to it and for what is not here at all.
+    let to_moto = layer(state, &arn).is_none_or(|l| l.in_moto && l.behaviour != Behaviour::Denied);
     match &state.moto {
-        Some(moto) if !denied => {
+        Some(moto) if to_moto => {
             let (status, headers, body) = forward_raw(moto, target);
             if status != 200 {
                 let mut r = reply(status, "application/json", body);
