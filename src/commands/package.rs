@@ -508,7 +508,11 @@ fn add_fetched_manifests(
     manifests: &mut BTreeMap<String, PathBuf>,
 ) -> Result<()> {
     let given: Vec<LayerArn> = manifests.keys().filter_map(|k| k.parse().ok()).collect();
-    let attached: Vec<LayerArn> = ctx.layer_arns.iter().filter_map(|s| s.parse().ok()).collect();
+    let attached: Vec<LayerArn> = ctx
+        .layer_arns
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
     let known = |arn: &LayerArn| match Catalogue::embedded().lookup(arn) {
         _ if given.contains(arn) => Known::Described,
         Some(hit) if hit.manifest.size_approximate => Known::Estimated,

@@ -99,24 +99,24 @@ pub enum FetchError {
     /// No credentials anywhere in the chain.
     #[error("no AWS credentials to fetch {arn} with ({detail}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pass --profile NAME (or set AWS_PROFILE), or run `aws sso login`; without AWS access, download the layer zip and run `grail layer scan LAYER.zip --arn {arn}`")]
     NoCredentials {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// What the chain said.
         detail: String,
     },
     /// The caller may not read this layer version.
     #[error("access denied: the identity these credentials belong to needs lambda:GetLayerVersion on {arn} ({detail})")]
     AccessDenied {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// What Lambda said.
         detail: String,
     },
     /// A layer of another account that is not shared with the caller.
     #[error("layer {arn} belongs to account {owner}, not yours ({caller}), and is not public: its owner must share it (`aws lambda add-layer-version-permission --layer-name {name} --version-number {version} --statement-id grail --action lambda:GetLayerVersion --principal {caller}`), or give you the zip to scan with `grail layer scan LAYER.zip --arn {arn}`")]
     NotShared {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// The layer's account.
         owner: String,
         /// The caller's account.
@@ -129,8 +129,8 @@ pub enum FetchError {
     /// The layer version does not exist (in the caller's own account).
     #[error("layer version {arn} does not exist (deleted, or a typo in the name, version or region?); `aws lambda list-layer-versions --layer-name {name} --region {region}` lists the versions there are")]
     NotFound {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// The layer name.
         name: String,
         /// The region.
@@ -139,32 +139,32 @@ pub enum FetchError {
     /// Any other failure of the Lambda API (network, throttling, a service error).
     #[error("cannot get layer version {arn} from AWS Lambda: {detail}")]
     Api {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// What failed.
         detail: String,
     },
     /// The presigned download URL was refused (it lasts ten minutes).
     #[error("the download URL of {arn} was refused (HTTP {status}: expired or forbidden; Lambda's URLs last 10 minutes): run the command again for a fresh one")]
     UrlRefused {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// The HTTP status.
         status: u16,
     },
     /// The archive could not be downloaded.
     #[error("cannot download the archive of {arn}: {detail}")]
     Download {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// What failed.
         detail: String,
     },
     /// The archive does not match `CodeSha256`.
     #[error("the archive of {arn} does not match its CodeSha256 (expected sha256 {expected}, got {actual}, {bytes} bytes): the download was damaged or altered; run the command again")]
     ChecksumMismatch {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// `CodeSha256`, hex.
         expected: String,
         /// The download's sha256, hex.
@@ -175,8 +175,8 @@ pub enum FetchError {
     /// The downloaded archive is not a layer zip grail can read.
     #[error("the archive of {arn} cannot be scanned")]
     Scan {
-        /// The layer version.
-        arn: LayerArn,
+        /// The layer version ARN.
+        arn: String,
         /// The scanner's error.
         source: LayerError,
     },
@@ -224,7 +224,7 @@ pub fn fetch_layer(arn: &LayerArn, req: &FetchRequest) -> Result<Fetched, FetchE
     let archive = download::download(arn, &version, &store.scratch_dir())?;
     let scanned =
         super::scan_layer_zip(archive.path(), Some(arn)).map_err(|source| FetchError::Scan {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             source,
         })?;
     let manifest_path = store.save(arn, &version, &scanned.manifest)?;
@@ -247,7 +247,11 @@ pub fn fetch_layer(arn: &LayerArn, req: &FetchRequest) -> Result<Fetched, FetchE
 }
 
 /// Move the downloaded archive to `dir/<name>-<version>.zip`.
-fn keep(archive: tempfile::NamedTempFile, dir: &Path, arn: &LayerArn) -> Result<PathBuf, FetchError> {
+fn keep(
+    archive: tempfile::NamedTempFile,
+    dir: &Path,
+    arn: &LayerArn,
+) -> Result<PathBuf, FetchError> {
     let io = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| FetchError::Io {
@@ -342,7 +346,8 @@ pub fn fetch_unknown(
             continue;
         }
         if let Some(path) = cached_manifest(arn, cache) {
-            out.notes.push(format!("layer {arn}: manifest from the cache"));
+            out.notes
+                .push(format!("layer {arn}: manifest from the cache"));
             out.manifests.insert(arn.to_string(), path);
             continue;
         }

@@ -155,7 +155,8 @@ impl World {
 
     fn layers(&self, arns: &[&str], requirements: &str) {
         self.p.write("requirements.txt", requirements);
-        let config = json!({"version": "2.0", "app_name": "t", "layers": arns, "stages": {"dev": {}}});
+        let config =
+            json!({"version": "2.0", "app_name": "t", "layers": arns, "stages": {"dev": {}}});
         self.p.write(".chalice/config.json", &config.to_string());
     }
 }
@@ -170,7 +171,9 @@ fn excluded(report: &Value) -> BTreeSet<(String, String)> {
         .unwrap()
         .iter()
         .map(|e| {
-            let by = e["provided_by"].as_str().unwrap_or(e["reason"].as_str().unwrap());
+            let by = e["provided_by"]
+                .as_str()
+                .unwrap_or(e["reason"].as_str().unwrap());
             (e["name"].as_str().unwrap().to_string(), by.to_string())
         })
         .collect()
@@ -193,24 +196,48 @@ fn fetch_writes_what_layer_scan_writes_and_caches_it() {
     let fetched = w.p.out("fetched.json");
     let o = w.fetch(&[&arn, "-o", fetched.to_str().unwrap()]);
     assert_eq!(code(&o), Some(0), "{}", run_text(&o));
-    assert!(stderr_of(&o).contains("sha256 verified"), "{}", run_text(&o));
+    assert!(
+        stderr_of(&o).contains("sha256 verified"),
+        "{}",
+        run_text(&o)
+    );
     // Moto (and the stand-in, by default) lack GetLayerVersionByArn: the
     // fallback asked GetLayerVersion.
     assert_eq!(w.aws.count("GET /2018-10-31/layers?find=LayerVersion"), 1);
-    assert_eq!(w.aws.count("GET /2018-10-31/layers/"), 1, "{:?}", w.aws.requests());
+    assert_eq!(
+        w.aws.count("GET /2018-10-31/layers/"),
+        1,
+        "{:?}",
+        w.aws.requests()
+    );
 
     let archive = w.p.out("layer.zip");
     fs::write(&archive, &zip).unwrap();
     let scanned = w.p.out("scanned.json");
-    let s = w.grail(&["layer", "scan", archive.to_str().unwrap(), "--arn", &arn, "-o", scanned.to_str().unwrap()]);
+    let s = w.grail(&[
+        "layer",
+        "scan",
+        archive.to_str().unwrap(),
+        "--arn",
+        &arn,
+        "-o",
+        scanned.to_str().unwrap(),
+    ]);
     assert_eq!(code(&s), Some(0), "{}", run_text(&s));
-    assert_eq!(fs::read_to_string(&fetched).unwrap(), fs::read_to_string(&scanned).unwrap());
+    assert_eq!(
+        fs::read_to_string(&fetched).unwrap(),
+        fs::read_to_string(&scanned).unwrap()
+    );
 
     // The second fetch reads the cache: nothing is asked of AWS.
     let before = w.aws.requests().len();
     let again = w.fetch(&[&arn]);
     assert_eq!(code(&again), Some(0), "{}", run_text(&again));
-    assert!(stderr_of(&again).contains("from the cache"), "{}", run_text(&again));
+    assert!(
+        stderr_of(&again).contains("from the cache"),
+        "{}",
+        run_text(&again)
+    );
     assert_eq!(stdout_of(&again), fs::read_to_string(&fetched).unwrap());
     assert_eq!(w.aws.requests().len(), before);
 }
@@ -224,7 +251,12 @@ fn by_arn_is_used_when_the_endpoint_has_it_and_keep_archive_keeps_the_zip() {
     let keep = w.p.out("kept");
     let o = w.fetch(&[&arn, "--keep-archive", keep.to_str().unwrap()]);
     assert_eq!(code(&o), Some(0), "{}", run_text(&o));
-    assert_eq!(w.aws.count("GET /2018-10-31/layers/"), 0, "{:?}", w.aws.requests());
+    assert_eq!(
+        w.aws.count("GET /2018-10-31/layers/"),
+        0,
+        "{:?}",
+        w.aws.requests()
+    );
     assert_eq!(fs::read(keep.join("alpha-1.zip")).unwrap(), zip);
     let m: Value = serde_json::from_str(&stdout_of(&o)).unwrap();
     assert_eq!(m["packages"][0]["name"], "alpha");
@@ -235,7 +267,9 @@ fn by_arn_is_used_when_the_endpoint_has_it_and_keep_archive_keeps_the_zip() {
 #[test]
 fn several_arns_go_to_a_directory() {
     let w = World::new();
-    let a = w.aws.publish("alpha", tiny_layer("alpha"), Behaviour::Normal);
+    let a = w
+        .aws
+        .publish("alpha", tiny_layer("alpha"), Behaviour::Normal);
     let b = w.aws.publish("beta", tiny_layer("beta"), Behaviour::Normal);
     let dir = w.p.out("manifests");
     let o = w.fetch(&[&a, &b, "-o", dir.to_str().unwrap()]);
@@ -251,23 +285,38 @@ fn several_arns_go_to_a_directory() {
 #[test]
 fn no_credentials_says_how_to_give_some() {
     let w = World::new();
-    let arn = w.aws.publish("alpha", tiny_layer("alpha"), Behaviour::Normal);
-    let env: Vec<_> = w.aws.env().into_iter().filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET")).collect();
+    let arn = w
+        .aws
+        .publish("alpha", tiny_layer("alpha"), Behaviour::Normal);
+    let env: Vec<_> = w
+        .aws
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .collect();
     let o = w.grail_env(&["layer", "fetch", &arn], &env);
     assert_eq!(code(&o), Some(1), "{}", run_text(&o));
     let err = stderr_of(&o);
-    assert!(err.contains("no AWS credentials") && err.contains("--profile"), "{err}");
+    assert!(
+        err.contains("no AWS credentials") && err.contains("--profile"),
+        "{err}"
+    );
     assert!(w.aws.requests().is_empty(), "{:?}", w.aws.requests());
 }
 
 #[test]
 fn access_denied_names_the_permission() {
     let w = World::new();
-    let arn = w.aws.publish("secret", tiny_layer("secret"), Behaviour::Denied);
+    let arn = w
+        .aws
+        .publish("secret", tiny_layer("secret"), Behaviour::Denied);
     let o = w.fetch(&[&arn]);
     assert_eq!(code(&o), Some(1), "{}", run_text(&o));
     let err = stderr_of(&o);
-    assert!(err.contains(&format!("needs lambda:GetLayerVersion on {arn}")), "{err}");
+    assert!(
+        err.contains(&format!("needs lambda:GetLayerVersion on {arn}")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -278,7 +327,9 @@ fn another_accounts_private_layer_is_not_shared() {
     assert_eq!(code(&o), Some(1), "{}", run_text(&o));
     let err = stderr_of(&o);
     assert!(
-        err.contains("belongs to account 999999999999") && err.contains(&format!("not yours ({ACCOUNT})")) && err.contains("add-layer-version-permission"),
+        err.contains("belongs to account 999999999999")
+            && err.contains(&format!("not yours ({ACCOUNT})"))
+            && err.contains("add-layer-version-permission"),
         "{err}"
     );
 }
@@ -295,21 +346,35 @@ fn a_missing_version_of_ones_own_layer_is_not_found() {
 #[test]
 fn an_expired_download_url_says_to_run_again() {
     let w = World::new();
-    let arn = w.aws.publish("late", tiny_layer("late"), Behaviour::Expired);
+    let arn = w
+        .aws
+        .publish("late", tiny_layer("late"), Behaviour::Expired);
     let o = w.fetch(&[&arn]);
     assert_eq!(code(&o), Some(2), "{}", run_text(&o));
     let err = stderr_of(&o);
-    assert!(err.contains("HTTP 403") && err.contains("run the command again"), "{err}");
-    assert!(!err.contains("secret"), "the presigned URL is never printed: {err}");
+    assert!(
+        err.contains("HTTP 403") && err.contains("run the command again"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("secret"),
+        "the presigned URL is never printed: {err}"
+    );
 }
 
 #[test]
 fn a_checksum_mismatch_is_refused_and_nothing_is_cached() {
     let w = World::new();
-    let arn = w.aws.publish("bent", tiny_layer("bent"), Behaviour::Corrupt);
+    let arn = w
+        .aws
+        .publish("bent", tiny_layer("bent"), Behaviour::Corrupt);
     let o = w.fetch(&[&arn]);
     assert_eq!(code(&o), Some(2), "{}", run_text(&o));
-    assert!(stderr_of(&o).contains("does not match its CodeSha256"), "{}", run_text(&o));
+    assert!(
+        stderr_of(&o).contains("does not match its CodeSha256"),
+        "{}",
+        run_text(&o)
+    );
     let again = w.fetch(&[&arn]);
     assert_eq!(code(&again), Some(2), "not cached: {}", run_text(&again));
 }
@@ -320,51 +385,117 @@ fn a_checksum_mismatch_is_refused_and_nothing_is_cached() {
 fn package_fetch_layers_excludes_a_private_layers_packages_with_its_exact_size() {
     let w = World::new();
     let zip = sample_layer();
-    let arn = w.aws.publish("company-deps", zip.clone(), Behaviour::Normal);
+    let arn = w
+        .aws
+        .publish("company-deps", zip.clone(), Behaviour::Normal);
     w.layers(&[&arn], "alpaca-py\n");
     let o = w.package(&["--fetch-layers"]);
     assert_eq!(code(&o), Some(0), "{}", run_text(&o));
     let report = w.report();
     let ex = excluded(&report);
     for name in ["numpy", "requests", "six"] {
-        assert!(ex.contains(&(name.to_string(), arn.clone())), "{name}: {ex:?}");
+        assert!(
+            ex.contains(&(name.to_string(), arn.clone())),
+            "{name}: {ex:?}"
+        );
     }
-    let numpy = report["excluded"].as_array().unwrap().iter().find(|e| e["name"] == "numpy").unwrap();
+    let numpy = report["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "numpy")
+        .unwrap();
     assert_eq!(numpy["version"], "2.5.0");
     let ships = shipped(&report);
-    assert!(ships.contains("pandas") && !ships.contains("numpy"), "{ships:?}");
+    assert!(
+        ships.contains("pandas") && !ships.contains("numpy"),
+        "{ships:?}"
+    );
     assert_eq!(
         report["budget"]["layers"],
         json!([{"arn": arn, "unzipped_bytes": unzipped(&zip), "known": true}])
     );
-    assert!(!report["warnings"].to_string().contains("has no manifest"), "{}", report["warnings"]);
+    assert!(
+        !report["warnings"].to_string().contains("has no manifest"),
+        "{}",
+        report["warnings"]
+    );
 
     // A no-op rebuild asks AWS nothing.
     let before = w.aws.requests().len();
-    let again = w.grail(&["package", "out", "--index-url", &index().url(), "--python", "python3", "--python-version", "3.12", "--fetch-layers"]);
+    let again = w.grail(&[
+        "package",
+        "out",
+        "--index-url",
+        &index().url(),
+        "--python",
+        "python3",
+        "--python-version",
+        "3.12",
+        "--fetch-layers",
+    ]);
     assert_eq!(code(&again), Some(0), "{}", run_text(&again));
     let before_noop = w.aws.requests().len();
-    let noop = w.grail(&["package", "out", "--index-url", &index().url(), "--python", "python3", "--python-version", "3.12", "--fetch-layers"]);
+    let noop = w.grail(&[
+        "package",
+        "out",
+        "--index-url",
+        &index().url(),
+        "--python",
+        "python3",
+        "--python-version",
+        "3.12",
+        "--fetch-layers",
+    ]);
     assert_eq!(code(&noop), Some(0), "{}", run_text(&noop));
-    assert!(stdout_of(&noop).contains("up to date"), "{}", run_text(&noop));
-    assert_eq!(w.aws.requests().len(), before, "cached after the first fetch");
+    assert!(
+        stdout_of(&noop).contains("up to date"),
+        "{}",
+        run_text(&noop)
+    );
+    assert_eq!(
+        w.aws.requests().len(),
+        before,
+        "cached after the first fetch"
+    );
     assert_eq!(w.aws.requests().len(), before_noop);
 }
 
 #[test]
 fn package_fetches_when_credentials_are_configured_and_hints_when_not() {
     let w = World::new();
-    let arn = w.aws.publish("company-deps", sample_layer(), Behaviour::Normal);
+    let arn = w
+        .aws
+        .publish("company-deps", sample_layer(), Behaviour::Normal);
     w.layers(&[&arn], "alpaca-py\n");
 
     // No credentials: today's behaviour, with a hint; nothing asked.
-    let env: Vec<_> = w.aws.env().into_iter().filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET")).collect();
+    let env: Vec<_> = w
+        .aws
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .collect();
     let url = index().url();
-    let base = ["package", "out", "--index-url", &url, "--python", "python3", "--python-version", "3.12", "--report", "out/report.json"];
+    let base = [
+        "package",
+        "out",
+        "--index-url",
+        &url,
+        "--python",
+        "python3",
+        "--python-version",
+        "3.12",
+        "--report",
+        "out/report.json",
+    ];
     let o = w.grail_env(&base, &env);
     assert_eq!(code(&o), Some(0), "{}", run_text(&o));
     let err = stderr_of(&o);
-    assert!(err.contains(&format!("grail layer fetch {arn}")) && err.contains("--fetch-layers"), "{err}");
+    assert!(
+        err.contains(&format!("grail layer fetch {arn}")) && err.contains("--fetch-layers"),
+        "{err}"
+    );
     assert!(shipped(&w.report()).contains("numpy"));
     assert!(w.aws.requests().is_empty());
 
@@ -391,14 +522,35 @@ fn package_fetches_when_credentials_are_configured_and_hints_when_not() {
 fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
     let w = World::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/pandas-layer");
-    w.p.write("app.py", &fs::read_to_string(example.join("app.py")).unwrap());
+    w.p.write(
+        "app.py",
+        &fs::read_to_string(example.join("app.py")).unwrap(),
+    );
     // The fixture index has alpaca-py 0.43.2, not the example's 0.21.1 pin.
     w.p.write("requirements.txt", "alpaca-py\n");
-    let pandas_zip = wheel_layer(&["pandas", "numpy", "python-dateutil", "pytz", "tzdata", "six"]);
-    w.aws.register(PANDAS_312, pandas_zip.clone(), Behaviour::Normal);
-    let second_zip = wheel_layer(&["pydantic", "pydantic-core", "annotated-types", "typing-extensions", "typing-inspection"]);
-    let second = w.aws.publish("models", second_zip.clone(), Behaviour::Normal);
-    let config: Value = serde_json::from_str(&fs::read_to_string(example.join(".chalice/config.json")).unwrap()).unwrap();
+    let pandas_zip = wheel_layer(&[
+        "pandas",
+        "numpy",
+        "python-dateutil",
+        "pytz",
+        "tzdata",
+        "six",
+    ]);
+    w.aws
+        .register(PANDAS_312, pandas_zip.clone(), Behaviour::Normal);
+    let second_zip = wheel_layer(&[
+        "pydantic",
+        "pydantic-core",
+        "annotated-types",
+        "typing-extensions",
+        "typing-inspection",
+    ]);
+    let second = w
+        .aws
+        .publish("models", second_zip.clone(), Behaviour::Normal);
+    let config: Value =
+        serde_json::from_str(&fs::read_to_string(example.join(".chalice/config.json")).unwrap())
+            .unwrap();
     let mut config = config;
     config["layers"].as_array_mut().unwrap().push(json!(second));
     w.p.write(".chalice/config.json", &config.to_string());
@@ -407,14 +559,35 @@ fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
     assert_eq!(code(&o), Some(0), "{}", run_text(&o));
     let report = w.report();
     let ex = excluded(&report);
-    for name in ["pandas", "numpy", "python-dateutil", "pytz", "tzdata", "six"] {
-        assert!(ex.contains(&(name.to_string(), PANDAS_312.to_string())), "{name}: {ex:?}");
+    for name in [
+        "pandas",
+        "numpy",
+        "python-dateutil",
+        "pytz",
+        "tzdata",
+        "six",
+    ] {
+        assert!(
+            ex.contains(&(name.to_string(), PANDAS_312.to_string())),
+            "{name}: {ex:?}"
+        );
     }
-    for name in ["pydantic", "pydantic-core", "annotated-types", "typing-inspection"] {
-        assert!(ex.contains(&(name.to_string(), second.clone())), "{name}: {ex:?}");
+    for name in [
+        "pydantic",
+        "pydantic-core",
+        "annotated-types",
+        "typing-inspection",
+    ] {
+        assert!(
+            ex.contains(&(name.to_string(), second.clone())),
+            "{name}: {ex:?}"
+        );
     }
     let ships = shipped(&report);
-    assert!(ships.contains("alpaca-py") && ships.contains("msgpack"), "{ships:?}");
+    assert!(
+        ships.contains("alpaca-py") && ships.contains("msgpack"),
+        "{ships:?}"
+    );
     assert_eq!(
         report["budget"]["layers"],
         json!([
@@ -422,7 +595,11 @@ fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
             {"arn": second, "unzipped_bytes": unzipped(&second_zip), "known": true},
         ])
     );
-    assert!(report["budget"].get("approximate").is_none(), "{}", report["budget"]);
+    assert!(
+        report["budget"].get("approximate").is_none(),
+        "{}",
+        report["budget"]
+    );
     let zip_bytes = report["budget"]["function_unzipped_bytes"].as_u64();
     let total = report["budget"]["total_bytes"].as_u64();
     assert_eq!(

@@ -34,7 +34,7 @@ pub(super) fn describe(
         .enable_all()
         .build()
         .map_err(|e| FetchError::Api {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             detail: format!("cannot start the async runtime: {e}"),
         })?;
     runtime.block_on(describe_async(arn, profile, chain))
@@ -97,7 +97,7 @@ async fn load_config(arn: &LayerArn, profile: Option<&str>, chain: Chain) -> Sdk
 /// and the calls that follow reuse them.
 async fn credentials(conf: &SdkConfig, arn: &LayerArn) -> Result<Credentials, FetchError> {
     let none = |detail: String| FetchError::NoCredentials {
-        arn: arn.clone(),
+        arn: arn.to_string(),
         detail,
     };
     let provider = conf
@@ -129,10 +129,7 @@ async fn by_arn(
         .send()
         .await
     {
-        Ok(out) => Ok(out
-            .content()
-            .filter(|c| c.code_sha256().is_some())
-            .cloned()),
+        Ok(out) => Ok(out.content().filter(|c| c.code_sha256().is_some()).cloned()),
         // An answer that is not the operation's (an endpoint serving
         // something else on that route) means the same.
         Err(SdkError::ResponseError(_)) => Ok(None),
@@ -165,7 +162,7 @@ async fn by_name(
 
 fn not_found(arn: &LayerArn) -> FetchError {
     FetchError::NotFound {
-        arn: arn.clone(),
+        arn: arn.to_string(),
         name: arn.name.clone(),
         region: arn.region.clone(),
     }
@@ -207,7 +204,7 @@ async fn refine(
     let denied = match failure {
         CallFailure::Other(detail) => {
             return FetchError::Api {
-                arn: arn.clone(),
+                arn: arn.to_string(),
                 detail,
             }
         }
@@ -216,14 +213,14 @@ async fn refine(
     };
     match (caller_account(conf, credentials).await, denied) {
         (Some(caller), _) if caller != arn.account => FetchError::NotShared {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             owner: arn.account.clone(),
             caller,
             name: arn.name.clone(),
             version: arn.version,
         },
         (_, Some(detail)) => FetchError::AccessDenied {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             detail,
         },
         (_, None) => not_found(arn),
@@ -246,7 +243,7 @@ fn version_of(
     content: &LayerVersionContentOutput,
 ) -> Result<LayerVersion, FetchError> {
     let bad = |what: &str| FetchError::Api {
-        arn: arn.clone(),
+        arn: arn.to_string(),
         detail: format!("Lambda answered without {what}"),
     };
     let sha = content

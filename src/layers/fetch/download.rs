@@ -26,7 +26,7 @@ pub(super) fn download(
     dir: &Path,
 ) -> Result<tempfile::NamedTempFile, FetchError> {
     let failed = |detail: String| FetchError::Download {
-        arn: arn.clone(),
+        arn: arn.to_string(),
         detail,
     };
     if version.code_size > MAX_ARCHIVE_BYTES {
@@ -42,21 +42,26 @@ pub(super) fn download(
         .build()
         .map_err(|e| failed(e.to_string()))?;
     // The URL carries its signature: it is never printed.
-    let response = client
-        .get(&version.location)
-        .send()
-        .map_err(|e| failed(format!("{} (connecting to the download URL)", e.without_url())))?;
+    let response = client.get(&version.location).send().map_err(|e| {
+        failed(format!(
+            "{} (connecting to the download URL)",
+            e.without_url()
+        ))
+    })?;
     let status = response.status();
     if matches!(status.as_u16(), 400 | 401 | 403) {
         return Err(FetchError::UrlRefused {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             status: status.as_u16(),
         });
     }
     if !status.is_success() {
         return Err(failed(format!("HTTP {status} from the download URL")));
     }
-    if let Some(n) = response.content_length().filter(|n| *n != version.code_size) {
+    if let Some(n) = response
+        .content_length()
+        .filter(|n| *n != version.code_size)
+    {
         return Err(failed(format!(
             "the download URL announces {n} bytes but CodeSize is {}",
             version.code_size
@@ -83,7 +88,7 @@ pub(super) fn download(
         })?;
     if bytes != version.code_size || sha != version.code_sha256_hex {
         return Err(FetchError::ChecksumMismatch {
-            arn: arn.clone(),
+            arn: arn.to_string(),
             expected: version.code_sha256_hex.clone(),
             actual: sha,
             bytes,

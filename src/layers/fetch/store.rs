@@ -65,7 +65,9 @@ impl Store {
     }
 
     fn manifest_path(&self, code_sha256: &str) -> PathBuf {
-        self.dir.join("manifests").join(format!("{code_sha256}.json"))
+        self.dir
+            .join("manifests")
+            .join(format!("{code_sha256}.json"))
     }
 
     /// The cached manifest of `arn`, if it was fetched before.
@@ -96,7 +98,11 @@ impl Store {
     }
 
     /// Record that `arn` is the archive `version`.
-    pub(super) fn remember(&self, arn: &LayerArn, version: &LayerVersion) -> Result<(), FetchError> {
+    pub(super) fn remember(
+        &self,
+        arn: &LayerArn,
+        version: &LayerVersion,
+    ) -> Result<(), FetchError> {
         let record = ArnRecord {
             arn: arn.to_string(),
             code_sha256: version.code_sha256_hex.clone(),
@@ -216,8 +222,12 @@ mod tests {
     fn a_saved_manifest_is_found_by_arn_and_shared_by_content() {
         let cache = tempfile::tempdir().unwrap();
         let store = Store::open(Some(cache.path())).unwrap();
-        let a: LayerArn = "arn:aws:lambda:us-east-1:123456789012:layer:a:1".parse().unwrap();
-        let b: LayerArn = "arn:aws:lambda:eu-west-1:123456789012:layer:a:1".parse().unwrap();
+        let a: LayerArn = "arn:aws:lambda:us-east-1:123456789012:layer:a:1"
+            .parse()
+            .unwrap();
+        let b: LayerArn = "arn:aws:lambda:eu-west-1:123456789012:layer:a:1"
+            .parse()
+            .unwrap();
         let sha = "ab".repeat(32);
         assert!(store.lookup(&a).is_none());
         let mut m = crate::layers::runtime_manifest();
@@ -229,17 +239,24 @@ mod tests {
         // Keyed by content: the file itself names no ARN.
         assert!(LayerManifest::load(&path).unwrap().arn.is_none());
         assert!(store.lookup(&b).is_none());
-        assert_eq!(store.by_sha(&b, &sha, 10).unwrap().manifest.arn, Some(b.clone()));
+        assert_eq!(
+            store.by_sha(&b, &sha, 10).unwrap().manifest.arn,
+            Some(b.clone())
+        );
         assert_eq!(cached_manifest(&a, Some(cache.path())), Some(path));
         let inputs = rebuild_inputs(Some(cache.path()));
-        assert!(inputs.iter().any(|(k, v)| k == "fetched" && v.ends_with(".json")));
+        assert!(inputs
+            .iter()
+            .any(|(k, v)| k == "fetched" && v.ends_with(".json")));
     }
 
     #[test]
     fn a_damaged_arn_record_is_a_miss() {
         let cache = tempfile::tempdir().unwrap();
         let store = Store::open(Some(cache.path())).unwrap();
-        let a: LayerArn = "arn:aws:lambda:us-east-1:123456789012:layer:a:1".parse().unwrap();
+        let a: LayerArn = "arn:aws:lambda:us-east-1:123456789012:layer:a:1"
+            .parse()
+            .unwrap();
         std::fs::write(store.arn_path(&a), "{\"arn\": 1}").unwrap();
         assert!(store.lookup(&a).is_none());
         let other = r#"{"arn": "arn:aws:lambda:us-east-1:123456789012:layer:b:1", "code_sha256": "../x", "code_size": 1}"#;

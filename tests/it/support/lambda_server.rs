@@ -118,7 +118,11 @@ impl LambdaServer {
             publish_to_moto(moto, name, &zip);
         }
         let in_moto = self.has_moto();
-        let layer = Layer { zip, behaviour, in_moto };
+        let layer = Layer {
+            zip,
+            behaviour,
+            in_moto,
+        };
         self.state.layers.lock().unwrap().insert(arn.clone(), layer);
         arn
     }
@@ -131,7 +135,11 @@ impl LambdaServer {
             behaviour,
             in_moto: false,
         };
-        self.state.layers.lock().unwrap().insert(arn.to_string(), layer);
+        self.state
+            .layers
+            .lock()
+            .unwrap()
+            .insert(arn.to_string(), layer);
     }
 
     /// The environment `grail` needs to use this server (and moto) with
@@ -153,7 +161,10 @@ impl LambdaServer {
 
     /// How many requests so far start with `prefix`.
     pub fn count(&self, prefix: &str) -> usize {
-        self.requests().iter().filter(|r| r.starts_with(prefix)).count()
+        self.requests()
+            .iter()
+            .filter(|r| r.starts_with(prefix))
+            .count()
     }
 }
 
@@ -204,7 +215,12 @@ fn publish_to_moto(moto: &str, name: &str, zip: &[u8]) {
         "Content": {"ZipFile": base64::engine::general_purpose::STANDARD.encode(zip)},
         "CompatibleRuntimes": ["python3.12"],
     });
-    let reply = http(moto, "POST", &format!("/2018-10-31/layers/{name}/versions"), &body.to_string());
+    let reply = http(
+        moto,
+        "POST",
+        &format!("/2018-10-31/layers/{name}/versions"),
+        &body.to_string(),
+    );
     assert!(reply.0 == 201 || reply.0 == 200, "moto publish: {reply:?}");
 }
 
@@ -272,14 +288,18 @@ fn lambda_error(status: u16, code: &str, message: &str) -> Reply {
 
 fn serve(state: &State, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let Ok(read_half) = stream.try_clone() else { return };
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(read_half);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
         return;
     }
     let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return };
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return;
+    };
     let (method, target) = (method.to_string(), target.to_string());
     let mut length = 0usize;
     loop {
@@ -306,7 +326,10 @@ fn serve(state: &State, stream: TcpStream) {
     for (n, v) in &r.headers {
         head.push_str(&format!("{n}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", r.body.len()));
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        r.body.len()
+    ));
     let _ = out.write_all(head.as_bytes());
     let _ = out.write_all(&r.body);
 }
@@ -369,13 +392,24 @@ fn get_layer_version(state: &State, target: &str, name: &str, version: &str) -> 
             let (status, headers, body) = forward_raw(moto, target);
             if status != 200 {
                 let mut r = reply(status, "application/json", body);
-                let hop = ["content-length", "connection", "transfer-encoding", "content-type"];
-                r.headers
-                    .extend(headers.into_iter().filter(|(n, _)| !hop.contains(&n.as_str())));
+                let hop = [
+                    "content-length",
+                    "connection",
+                    "transfer-encoding",
+                    "content-type",
+                ];
+                r.headers.extend(
+                    headers
+                        .into_iter()
+                        .filter(|(n, _)| !hop.contains(&n.as_str())),
+                );
                 return r;
             }
             let mut v: serde_json::Value = serde_json::from_slice(&body).expect("moto's JSON");
-            let sha = v["Content"]["CodeSha256"].as_str().unwrap_or_default().to_string();
+            let sha = v["Content"]["CodeSha256"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             v["Content"]["Location"] = location(state, &sha).into();
             reply(200, "application/json", v.to_string())
         }
@@ -412,7 +446,11 @@ fn location(state: &State, sha_b64: &str) -> String {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(sha_b64)
         .unwrap_or_default();
-    format!("{}/archive/{}?X-Amz-Signature=secret", state.base, hex::encode(raw))
+    format!(
+        "{}/archive/{}?X-Amz-Signature=secret",
+        state.base,
+        hex::encode(raw)
+    )
 }
 
 fn archive(state: &State, sha_hex: &str) -> Reply {
