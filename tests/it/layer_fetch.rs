@@ -609,3 +609,33 @@ fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
         report["budget"]
     );
 }
+
+#[test]
+fn config_fetch_layers_makes_a_failure_an_error_and_an_implicit_failure_is_a_warning() {
+    let w = World::new();
+    let arn = w
+        .aws
+        .publish("secret", tiny_layer("secret"), Behaviour::Denied);
+    w.layers(&[&arn], "");
+
+    // Credentials configured, nothing asked for: the refusal is a warning.
+    let o = w.package(&[]);
+    assert_eq!(code(&o), Some(0), "{}", run_text(&o));
+    let err = stderr_of(&o);
+    assert!(
+        err.contains(&format!("could not fetch layer {arn}"))
+            && err.contains("lambda:GetLayerVersion"),
+        "{err}"
+    );
+
+    // `fetch_layers: true` asks for it: the same refusal is an error.
+    let config = json!({"version": "2.0", "app_name": "t", "layers": [arn], "fetch_layers": true, "stages": {"dev": {}}});
+    w.p.write(".chalice/config.json", &config.to_string());
+    let o = w.package(&[]);
+    assert_eq!(code(&o), Some(1), "{}", run_text(&o));
+    assert!(
+        stderr_of(&o).contains(&format!("needs lambda:GetLayerVersion on {arn}")),
+        "{}",
+        run_text(&o)
+    );
+}
