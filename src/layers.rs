@@ -11,6 +11,10 @@
 //! 2. `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`: parse the ARN,
 //!    call [`scan_layer_zip`], print its warnings, write
 //!    `scanned.manifest.to_json()`.
+//! 3. `grail layer fetch ARN…`: [`fetch::fetch_layer`] (AWS Lambda, then
+//!    the same scan, cached). `grail package` first calls
+//!    [`fetch::fetch_unknown`] for the layers nothing else describes and
+//!    adds what it finds to the user manifests.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -37,6 +41,7 @@ use crate::error::{Classify, ExitKind};
 
 mod arn;
 mod catalogue;
+pub mod fetch;
 mod manifest;
 mod public;
 mod scan;

@@ -100,6 +100,9 @@ pub struct BuildOptions {
     pub lock_path: Option<PathBuf>,
     /// `--requirements-from`: beats config `requirements_from`.
     pub requirements_from: Option<crate::requirements::pyproject::RequirementsFrom>,
+    /// Fetch attached layers grail knows nothing about from AWS Lambda
+    /// (`--fetch-layers`; config `fetch_layers` also turns it on).
+    pub fetch_layers: bool,
 }
 
 /// `grail package` settings.
@@ -176,6 +179,21 @@ pub struct WhyOptions {
 pub struct SuggestOptions {
     /// Everything that decides what ships.
     pub build: BuildOptions,
+}
+
+/// `grail layer fetch` settings.
+#[derive(Clone, Debug, Default)]
+pub struct FetchOptions {
+    /// The layer version ARNs, as given.
+    pub arns: Vec<String>,
+    /// Where to write the manifest (one ARN) or manifests (a directory).
+    pub output: Option<PathBuf>,
+    /// The AWS profile.
+    pub profile: Option<String>,
+    /// Keep the downloaded archives in this directory.
+    pub keep_archive: Option<PathBuf>,
+    /// Cache directory (`None`: `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `grail layer scan` settings.

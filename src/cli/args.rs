@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grail::options::{
-    BuildOptions, PackageOptions, ScanOptions, SuggestOptions, VerifyOptions, WhyOptions,
+    BuildOptions, FetchOptions, PackageOptions, ScanOptions, SuggestOptions, VerifyOptions,
+    WhyOptions,
 };
 use grail::target::PythonVersion;
 
@@ -120,6 +121,32 @@ pub enum LayerCommand {
 grail layer scan layer.zip --arn arn:aws:lambda:us-east-1:123456789012:layer:deps:3 -o deps.json\n  \
 grail package out/ --layer-manifest arn:aws:lambda:us-east-1:123456789012:layer:deps:3=deps.json")]
     Scan(ScanArgs),
+    /// Fetch layer versions from AWS Lambda and write their manifests (cached by CodeSha256).
+    #[command(after_help = "Examples:\n  \
+grail layer fetch arn:aws:lambda:us-east-1:123456789012:layer:deps:3 -o deps.json\n  \
+grail layer fetch ARN1 ARN2 -o manifests/ --profile prod\n  \
+AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:5000 grail layer fetch ARN")]
+    Fetch(FetchArgs),
+}
+
+/// `grail layer fetch` options.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// Layer version ARNs (the region comes from each ARN).
+    #[arg(required = true, value_name = "ARN")]
+    pub arns: Vec<String>,
+    /// Where to write the manifest (default: stdout); a directory when several ARNs are given.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// AWS profile for credentials (default: AWS_PROFILE, else `default`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Also keep the downloaded archives in DIR (as NAME-VERSION.zip).
+    #[arg(long, value_name = "DIR")]
+    pub keep_archive: Option<PathBuf>,
+    /// Cache directory (default `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `grail layer scan` options.
@@ -216,6 +243,9 @@ pub struct BuildArgs {
     /// Bundle a package even though an attached layer provides a conflicting version.
     #[arg(long)]
     pub allow_shadow: bool,
+    /// Fetch unknown attached layers from AWS Lambda (cached; see `grail layer fetch`).
+    #[arg(long)]
+    pub fetch_layers: bool,
     /// Only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -412,6 +442,7 @@ impl BuildArgs {
             layer_manifests: self.layer_manifest.clone(),
             allow_missing: self.allow_missing,
             allow_shadow: self.allow_shadow,
+            fetch_layers: self.fetch_layers,
             // Only `package` installs from a lock (it sets its own mode).
             lock_mode: grail::lock::LockMode::Ignore,
             ..BuildOptions::default()
@@ -456,6 +487,19 @@ impl WhyArgs {
         WhyOptions {
             package: self.package.clone(),
             build: self.build.options(),
+        }
+    }
+}
+
+impl FetchArgs {
+    /// `grail layer fetch`'s settings.
+    pub fn options(&self) -> FetchOptions {
+        FetchOptions {
+            arns: self.arns.clone(),
+            output: self.output.clone(),
+            profile: self.profile.clone(),
+            keep_archive: self.keep_archive.clone(),
+            cache_dir: self.cache_dir.clone(),
         }
     }
 }

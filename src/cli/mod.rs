@@ -9,6 +9,7 @@
 //! grail [--project-dir DIR] suggest-layers [options]
 //! grail [--project-dir DIR] verify [OUT] [options]
 //! grail layer scan LAYER.zip [--arn ARN] [-o FILE]
+//! grail layer fetch ARN… [-o PATH] [--profile P] [--keep-archive DIR]
 //! grail completions bash|zsh|fish
 //! ```
 //!
@@ -256,6 +257,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Layer(LayerCommand::Scan(args)) => {
             init_tracing(false, cli.debug, Progress::default());
             grail::commands::layer_scan::run(&args.options())?;
+        }
+        Command::Layer(LayerCommand::Fetch(args)) => {
+            init_tracing(false, cli.debug, Progress::default());
+            grail::commands::layer_fetch::run(&args.options())?;
         }
         Command::Completions(args) => completions(args.shell.into()),
     }

@@ -5,8 +5,10 @@
 //! - [`why`]: `grail why PACKAGE`, the same analysis, explained;
 //! - [`suggest_layers`]: `grail suggest-layers`, which public layer would help;
 //! - [`verify`]: `grail verify [OUT]`, import the artifact as Lambda will;
-//! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
+//! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest;
+//! - [`layer_fetch`]: `grail layer fetch ARN…`, a layer manifest from AWS Lambda.
 
+pub mod layer_fetch;
 pub mod layer_scan;
 pub mod lock;
 pub mod outcome;

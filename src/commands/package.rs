@@ -16,7 +16,8 @@ use crate::dependencies::{chalice_missing_warning, DependencyInput, DependencyPl
 use crate::error::{Classify, Context, ExitKind, Failure, Kind, Result};
 use crate::index::{effective_index_options, IndexArgs};
 use crate::install::{add_dependency_wheel, add_wheel, audit_plan, Vendored};
-use crate::layers::{Catalogue, LayerSet, LayerSetInput};
+use crate::layers::fetch::{FetchPolicy, Known};
+use crate::layers::{Catalogue, LayerArn, LayerSet, LayerSetInput};
 use crate::options::{BuildOptions, PackageOptions, PkgFormat, TemplateFormat};
 use crate::project::config::{Config, UserParams};
 use crate::project::{FileOrigin, Project, ProjectSources};
@@ -495,6 +496,13 @@ pub(crate) fn load_layers(
     }
     let runtime_provided = scoped.runtime_provided();
     let exclude_packages = scoped.exclude_packages();
+    let policy = FetchPolicy {
+        explicit: b.fetch_layers || scoped.fetch_layers(),
+        offline: b.offline,
+        profile: b.profile.clone(),
+        cache_dir: b.cache_dir.clone(),
+    };
+    add_fetched_manifests(ctx, ui, &policy, &mut manifests)?;
     let build = |attached: &[String]| {
         LayerSet::build(LayerSetInput {
             attached,
@@ -580,6 +588,36 @@ fn install_or_resolve(
 
 /// The project's requirements: requirements.txt, or pyproject.toml's
 /// dependencies (see [`crate::requirements::pyproject`]).
+/// Manifests for the attached layers nothing else describes: cached, or
+/// fetched from AWS Lambda (see [`crate::layers::fetch::fetch_unknown`]).
+fn add_fetched_manifests(
+    ctx: &mut BuildContext,
+    ui: &Ui,
+    policy: &FetchPolicy,
+    manifests: &mut BTreeMap<String, PathBuf>,
+) -> Result<()> {
+    let given: Vec<LayerArn> = manifests.keys().filter_map(|k| k.parse().ok()).collect();
+    let attached: Vec<LayerArn> = ctx
+        .layer_arns
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let known = |arn: &LayerArn| match Catalogue::embedded().lookup(arn) {
+        _ if given.contains(arn) => Known::Described,
+        Some(hit) if hit.manifest.size_approximate => Known::Estimated,
+        Some(_) => Known::Described,
+        None => Known::Unknown,
+    };
+    let found = crate::layers::fetch::fetch_unknown(&attached, known, policy)?;
+    found.notes.iter().for_each(|n| ui.info(n));
+    for w in found.warnings {
+        ctx.warn(ui, w);
+    }
+    manifests.extend(found.manifests);
+    Ok(())
+}
+
+/// requirements.txt as pip reads it (empty when Chalice would not run pip).
 fn load_requirements(
     ctx: &mut BuildContext,
     b: &BuildOptions,

@@ -339,7 +339,8 @@ fn missing_manifest_warning(catalogue: &Catalogue, arn: &LayerArn) -> String {
     };
     format!(
         "layer {arn} {why}: grail cannot tell which packages it provides (they are bundled) nor its size (the budget counts it as unknown). \
-To supply one: download the layer (`aws lambda get-layer-version-by-arn --arn {arn} --query Content.Location --output text` prints a URL), \
+To supply one: `grail layer fetch {arn}` (or `grail package --fetch-layers`) fetches it with your AWS credentials and caches its manifest; \
+or download the layer (`aws lambda get-layer-version-by-arn --arn {arn} --query Content.Location --output text` prints a URL), \
 run `grail layer scan LAYER.zip --arn {arn} -o layer.json`, then pass `--layer-manifest {arn}=layer.json` \
 or add it to \"layer_manifests\" in .chalice/config.json"
     )

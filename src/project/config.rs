@@ -454,6 +454,7 @@ struct Settings {
     requirements_from: Option<String>,
     pyproject_extras: Option<Vec<String>>,
     verify_sysroot: Option<String>,
+    fetch_layers: Option<bool>,
 }
 
 /// Chalice's default params (`project_dir` aside).
@@ -551,6 +552,7 @@ const KNOWN_KEYS: &[&str] = &[
     "requirements_from",
     "pyproject_extras",
     "verify_sysroot",
+    "fetch_layers",
 ];
 
 /// Keys whose value changes what grail builds: a wrong type is refused when
@@ -564,6 +566,7 @@ const GRAIL_KEYS: &[&str] = &[
     "exclude_packages",
     "requirements_from",
     "pyproject_extras",
+    "fetch_layers",
 ];
 
 impl Config {
@@ -1035,6 +1038,13 @@ impl ConfigView<'_> {
         self.lookup(Varies::Stage, |s| s.verify_sysroot.as_ref())
     }
 
+    /// grail's `fetch_layers` (stage), default false: fetch unknown
+    /// attached layers from AWS Lambda, as `--fetch-layers` does.
+    pub fn fetch_layers(&self) -> bool {
+        self.lookup(Varies::Stage, |s| s.fetch_layers.as_ref())
+            .unwrap_or(false)
+    }
+
     /// grail's `exclude_packages` (stage), names as written.
     pub fn exclude_packages(&self) -> Vec<String> {
         self.lookup(Varies::Stage, |s| s.exclude_packages.as_ref())
@@ -1422,6 +1432,7 @@ fn read_settings(
         requirements_from: r.read("requirements_from", Stage, to_string)?,
         pyproject_extras: r.read("pyproject_extras", Stage, to_string_list)?,
         verify_sysroot: r.read("verify_sysroot", Stage, to_string)?,
+        fetch_layers: r.read("fetch_layers", Stage, to_bool)?,
     })
 }
 

@@ -140,6 +140,9 @@ pub fn fingerprint(project_dir: &Path, args: &PackageOptions) -> Result<Fingerpr
         }
     }
     let project = Project::open(project_dir).map_err(|e| e.to_string())?;
+    for (name, value) in crate::layers::fetch::rebuild_inputs(args.build.cache_dir.as_deref()) {
+        r.add("layer-fetch", &name, &value);
+    }
     project_files(&mut r, &project)?;
     requirements(&mut r, &project.dir)?;
     // The other dependency inputs: pyproject.toml and the lock file.

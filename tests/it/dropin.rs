@@ -17,9 +17,12 @@ fn grail_with_umask(p: &TestProject, umask: &str, args: &[&str]) -> assert_cmd::
         .arg("--project-dir")
         .arg(p.path())
         .args(args);
-    for v in GRAIL_ENV {
+    for v in GRAIL_ENV.iter().chain(AWS_ENV) {
         cmd.env_remove(v);
     }
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
     cmd.env("PYTHONPATH", p.fake_chalice.path())
         .env("NO_COLOR", "1");
     assert_cmd::Command::from_std(cmd)

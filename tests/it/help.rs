@@ -13,6 +13,7 @@ const COMMANDS: &[&[&str]] = &[
     &["verify"],
     &["layer"],
     &["layer", "scan"],
+    &["layer", "fetch"],
     &["completions"],
 ];
 

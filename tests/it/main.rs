@@ -16,6 +16,7 @@ mod help;
 mod hostile;
 mod hostile_messages;
 mod index_client;
+mod layer_fetch;
 mod layers_story;
 mod lock;
 mod network_pypi;

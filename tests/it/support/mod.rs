@@ -8,6 +8,7 @@
 
 pub mod index_server;
 pub mod indexed;
+pub mod lambda_server;
 pub mod project;
 pub mod pty;
 pub mod snapshot;

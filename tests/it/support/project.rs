@@ -58,6 +58,7 @@ impl TestProject {
     pub fn grail(&self) -> Command {
         let mut cmd = Command::cargo_bin("grail").unwrap();
         without(&mut cmd, GRAIL_ENV);
+        isolate_from_aws(&mut cmd);
         cmd.env("PYTHONPATH", self.fake_chalice.path())
             .env("NO_COLOR", "1")
             .arg("--project-dir")
@@ -103,6 +104,32 @@ pub const GRAIL_ENV: &[&str] = &[
     "GRAIL_CACHE_DIR",
     "VIRTUAL_ENV",
 ];
+
+/// AWS settings of the machine running the tests: removed, so no test can
+/// reach real AWS with them (a test that fetches layers sets its own).
+pub const AWS_ENV: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
+
+/// No credentials from the machine (environment or `~/.aws`), and never the
+/// instance metadata service (waiting on it off EC2 costs seconds).
+pub fn isolate_from_aws(cmd: &mut Command) {
+    without(cmd, AWS_ENV);
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+}
 
 /// Proxy variables: cleared for tests that talk to a loopback index (kept
 /// for the network tests, which may need them).
