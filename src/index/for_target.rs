@@ -259,4 +259,103 @@ mod tests {
         let other = "numpy-2.0.0-cp312-cp312-win_amd64.whl";
         assert_eq!(kept(&[(other, false), (LINUX, false)]), [LINUX]);
     }
+
+    /// Best wheel, sdist, all yanked, refused wheels (when nothing fits).
+    type Summary = (Option<String>, Option<String>, bool, Vec<String>);
+
+    /// What the resolver's ranking makes of a project's files, per release:
+    /// the best wheel, the sdist, whether all files are yanked, and (when
+    /// nothing fits) the refused wheels. A model of `group_by_version`.
+    fn ranking(
+        files: &[(&str, bool)],
+        tags: &Tags,
+    ) -> std::collections::BTreeMap<Version, Summary> {
+        use crate::target::tags::TagPriority;
+        type Best = (
+            Option<(TagPriority, String)>,
+            Option<String>,
+            bool,
+            Vec<String>,
+        );
+        let mut by: std::collections::BTreeMap<Version, Best> = Default::default();
+        for &(f, yanked) in files {
+            let (version, wheel) = if f.to_ascii_lowercase().ends_with(".whl") {
+                match WheelFilename::from_str(f) {
+                    Ok(w) if w.normalized_name() == "numpy" => (w.version.clone(), Some(w)),
+                    _ => continue,
+                }
+            } else if sdist_stem(f).is_some() {
+                match sdist_version("numpy", f) {
+                    Some(v) => (v, None),
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            let best = by.entry(version).or_insert((None, None, true, Vec::new()));
+            best.2 &= yanked;
+            match wheel.map(|w| (w.priority(tags), w)) {
+                Some((Some(p), _)) if best.0.as_ref().is_none_or(|(bp, _)| p > *bp) => {
+                    best.0 = Some((p, f.to_string()))
+                }
+                Some((Some(_), _)) => {}
+                Some((None, _)) => best.3.push(f.to_string()),
+                None => best.1 = Some(f.to_string()),
+            }
+        }
+        by.into_iter()
+            .map(|(v, (w, s, y, r))| {
+                let refused = if w.is_none() && s.is_none() {
+                    r
+                } else {
+                    Vec::new()
+                };
+                (v, (w.map(|(_, f)| f), s, y, refused))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ranking_what_is_kept_equals_ranking_everything() {
+        let triples = [
+            "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64",
+            "cp312-cp312-manylinux_2_28_x86_64",
+            "cp312-cp312-manylinux_2_39_x86_64",
+            "cp311-cp311-manylinux_2_17_x86_64",
+            "cp312-cp312-win_amd64",
+            "cp312-cp312-musllinux_1_1_x86_64",
+            "py3-none-any",
+            "cp312-abi3-manylinux_2_17_aarch64",
+        ];
+        let versions = ["1.0", "1.0.0", "1.1", "2.0rc1", "2.0", "2.0.post1"];
+        let mut seed: u64 = 0x9e3779b97f4a7c15;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let tags = tags();
+        for _ in 0..400 {
+            let mut names = Vec::new();
+            for _ in 0..next(14) {
+                let v = versions[next(versions.len() as u64) as usize];
+                let name = match next(10) {
+                    0 => format!("numpy-{v}.tar.gz"),
+                    1 => format!("numpy-{v}-{}-{}.whl", next(3), triples[next(8) as usize]),
+                    _ => format!("numpy-{v}-{}.whl", triples[next(8) as usize]),
+                };
+                names.push((name, next(4) == 0));
+            }
+            let files: Vec<(&str, bool)> = names.iter().map(|(n, y)| (n.as_str(), *y)).collect();
+            let keep = usable("numpy", &files, &tags);
+            let kept: Vec<(&str, bool)> = files
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(f, _)| *f)
+                .collect();
+            assert_eq!(ranking(&kept, &tags), ranking(&files, &tags), "{files:?}");
+        }
+    }
 }
