@@ -24,7 +24,7 @@
 //! wheels share a few hundred version strings and tag triples, each parsed
 //! once; only wheels the target can load are parsed in full.
 //!
-//! ```ignore
+//! ```text
 //! let keep = usable("numpy", &[("numpy-2.2.6-cp312-cp312-win_amd64.whl", false)], &tags);
 //! assert_eq!(keep, [true]); // the only file of its release: it explains the refusal
 //! ```

@@ -10,7 +10,7 @@
 //! checksummed [`Record`] tagged with [`FORMAT`], so a listing from another
 //! grail version, or a damaged one, reads as a miss.
 //!
-//! ```ignore
+//! ```text
 //! let bytes = encode(&validators, &files)?;           // after a fetch
 //! let listing = decode(&bytes, url).expect("intact"); // on a warm run
 //! let files: Vec<DistFile> = listing.files.iter().filter_map(|f| f.to_dist(&origin)).collect();
