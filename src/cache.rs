@@ -7,7 +7,8 @@
 //! ```text
 //! <dir>/v1/blobs/sha256/<first two hex>/<sha256 hex>   distribution files
 //! <dir>/v1/urls/<sha256 of url>                        url → sha256 hex (files the index gave no hash for)
-//! <dir>/v1/pages/<sha256 of url>.json                  index page body + ETag/Last-Modified
+//! <dir>/v1/listings/<sha256 of url>.bin              a parsed index page: its files + HTTP validators
+//! <dir>/v1/pages/<sha256 of url>.json                  (older grails) index page body; read once, converted
 //! <dir>/v1/metadata/<key>.json                         METADATA bytes + unzipped size of the wheel
 //! <dir>/v1/tmp/                                         temporary files, renamed into place
 //! ```
@@ -17,6 +18,12 @@
 //! interrupted run never leaves a partial file behind. A blob's name is the
 //! sha256 of content that was verified while it was written, so reading a blob
 //! needs no re-verification.
+//!
+//! Listings are binary [`Record`]s: a magic, the format
+//! version of the payload, its length and its CRC-32, then the payload. A
+//! record that is truncated, corrupt or of another format version reads as
+//! absent (a cache miss), so deleting or damaging any file here costs at most
+//! a refetch.
 //!
 //! ```
 //! use std::io::Write;
@@ -83,8 +90,75 @@ fn without_path(e: io::Error) -> io::Error {
     }
 }
 
-/// A cached index page (or find-links page) and the validators needed to
-/// revalidate it.
+/// The first bytes of every binary record in the cache.
+const RECORD_MAGIC: &[u8; 8] = b"grail\0rc";
+/// Magic, format, length, CRC-32.
+const RECORD_HEADER: usize = 8 + 4 + 8 + 4;
+
+/// A payload in a checksummed, versioned envelope, as binary cache files
+/// hold it: `RECORD_MAGIC`, the payload's format (u32 LE), its length (u64
+/// LE) and CRC-32 (u32 LE), then the payload.
+///
+/// The checksum catches damage (a torn write, a bad disk); it is no defence
+/// against someone who can write the cache, who could as well replace a
+/// blob's METADATA. What a payload holds is checked where it is used
+/// (downloads against their sha256).
+///
+/// ```
+/// use grail::cache::Record;
+/// let sealed = Record::seal(3, b"payload");
+/// assert_eq!(sealed.payload(), b"payload");
+/// let bytes = sealed.into_bytes();
+/// assert!(Record::open(bytes.clone(), 3).is_some());
+/// assert!(Record::open(bytes.clone(), 4).is_none());
+/// assert!(Record::open(bytes[..bytes.len() - 1].to_vec(), 3).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The whole envelope, header included.
+    bytes: Vec<u8>,
+}
+
+impl Record {
+    /// `payload` sealed as payload format `format`.
+    pub fn seal(format: u32, payload: &[u8]) -> Record {
+        let mut bytes = Vec::with_capacity(RECORD_HEADER + payload.len());
+        bytes.extend_from_slice(RECORD_MAGIC);
+        bytes.extend_from_slice(&format.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+        bytes.extend_from_slice(payload);
+        Record { bytes }
+    }
+
+    /// The record in `bytes`, or `None` when they are not one of payload
+    /// format `format`, are truncated or extended, or fail the checksum.
+    /// Never panics, whatever the bytes.
+    pub fn open(bytes: Vec<u8>, format: u32) -> Option<Record> {
+        let (header, payload) = bytes.split_at_checked(RECORD_HEADER)?;
+        let (magic, rest) = header.split_at(RECORD_MAGIC.len());
+        let (version, rest) = rest.split_at(4);
+        let (length, crc) = rest.split_at(8);
+        let intact = magic == RECORD_MAGIC
+            && version == format.to_le_bytes()
+            && length == (payload.len() as u64).to_le_bytes()
+            && crc == crc32fast::hash(payload).to_le_bytes();
+        intact.then_some(Record { bytes })
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &[u8] {
+        self.bytes.get(RECORD_HEADER..).unwrap_or_default()
+    }
+
+    /// The whole envelope, as stored.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+}
+
+/// An index page (or find-links page) as older grails cached it: the raw
+/// body and the validators needed to revalidate it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachedPage {
     /// The page URL, without credentials.
@@ -150,7 +224,14 @@ impl Cache {
     /// Open (creating if needed) the cache rooted at `dir`.
     pub fn new(dir: impl AsRef<Path>) -> Result<Cache, CacheError> {
         let root = dir.as_ref().join(LAYOUT);
-        for sub in ["blobs/sha256", "urls", "pages", "metadata", "checks", "tmp"] {
+        for sub in [
+            "blobs/sha256",
+            "urls",
+            "listings",
+            "metadata",
+            "checks",
+            "tmp",
+        ] {
             let path = root.join(sub);
             fs::create_dir_all(&path)
                 .map_err(|e| CacheError::new("cannot create directory", &path, e))?;
@@ -212,20 +293,40 @@ impl Cache {
         self.write_atomic(&self.url_path(url), sha256_hex.as_bytes())
     }
 
-    /// The cached page for `url` (credentials already stripped), if any.
-    pub fn page(&self, url: &str) -> Option<CachedPage> {
+    /// The page for `url` (credentials already stripped) as an older grail
+    /// cached it (raw body in JSON), if any. Newer grails store listings
+    /// ([`Cache::listing`]) and read these only to convert them.
+    pub fn legacy_page(&self, url: &str) -> Option<CachedPage> {
         let bytes = fs::read(self.page_path(url)).ok()?;
         let page: CachedPage = serde_json::from_slice(&bytes).ok()?;
         (page.url == url).then_some(page)
     }
 
-    /// Store a page (replacing any older copy atomically).
-    pub fn set_page(&self, page: &CachedPage) -> Result<(), CacheError> {
+    /// Forget the legacy page for `url` (best effort: it is only garbage).
+    pub fn remove_legacy_page(&self, url: &str) {
+        let _ = fs::remove_file(self.page_path(url));
+    }
+
+    /// Store a page in the legacy form (tests of the conversion use it).
+    pub fn set_legacy_page(&self, page: &CachedPage) -> Result<(), CacheError> {
         let path = self.page_path(&page.url);
+        fs::create_dir_all(self.root.join("pages"))
+            .map_err(|e| CacheError::new("cannot create directory", &path, e))?;
         let json = serde_json::to_vec(page).map_err(|e| {
             CacheError::new("cannot serialise page for", &path, io::Error::other(e))
         })?;
         self.write_atomic(&path, &json)
+    }
+
+    /// The listing stored for `url` in payload format `format`, if present
+    /// and intact (see [`Record::open`]).
+    pub fn listing(&self, url: &str, format: u32) -> Option<Record> {
+        Record::open(fs::read(self.listing_path(url)).ok()?, format)
+    }
+
+    /// Store the listing for `url` (replacing any older one atomically).
+    pub fn set_listing(&self, url: &str, record: &Record) -> Result<(), CacheError> {
+        self.write_atomic(&self.listing_path(url), &record.bytes)
     }
 
     /// Cached metadata under `key` (see [`Cache::metadata_key`]).
@@ -292,6 +393,12 @@ impl Cache {
 
     fn url_path(&self, url: &str) -> PathBuf {
         self.root.join("urls").join(sha256_hex(url.as_bytes()))
+    }
+
+    fn listing_path(&self, url: &str) -> PathBuf {
+        self.root
+            .join("listings")
+            .join(format!("{}.bin", sha256_hex(url.as_bytes())))
     }
 
     fn page_path(&self, url: &str) -> PathBuf {
@@ -520,9 +627,19 @@ mod tests {
             final_url: None,
             not_found: false,
         };
-        assert!(cache.page(&page.url).is_none());
-        cache.set_page(&page).unwrap();
-        assert_eq!(cache.page(&page.url), Some(page));
+        assert!(cache.legacy_page(&page.url).is_none());
+        cache.set_legacy_page(&page).unwrap();
+        assert_eq!(cache.legacy_page(&page.url), Some(page.clone()));
+        cache.remove_legacy_page(&page.url);
+        assert!(cache.legacy_page(&page.url).is_none());
+
+        assert!(cache.listing(&page.url, 1).is_none());
+        cache
+            .set_listing(&page.url, &Record::seal(1, b"files"))
+            .unwrap();
+        let record = cache.listing(&page.url, 1).unwrap();
+        assert_eq!(record.payload(), b"files");
+        assert!(cache.listing(&page.url, 2).is_none());
 
         let key = Cache::metadata_key(None, "https://example.org/a-1.whl");
         assert!(key.starts_with("url-"));
@@ -537,6 +654,35 @@ mod tests {
         cache.set_url_sha256("https://e/x", &sha).unwrap();
         assert_eq!(cache.url_sha256("https://e/x"), Some(sha));
         assert_eq!(cache.url_sha256("https://e/y"), None);
+    }
+
+    #[test]
+    fn damaged_records_read_as_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path()).unwrap();
+        let url = "https://example.org/simple/a/";
+        cache
+            .set_listing(url, &Record::seal(1, b"0123456789"))
+            .unwrap();
+        let path = cache.listing_path(url);
+        let good = fs::read(&path).unwrap();
+        assert!(Record::open(good.clone(), 1).is_some());
+        // Every truncation, every single-bit change, and trailing bytes.
+        for cut in 0..good.len() {
+            assert_eq!(Record::open(good[..cut].to_vec(), 1), None, "cut at {cut}");
+        }
+        for i in 0..good.len() {
+            for bit in 0..8 {
+                let mut bad = good.clone();
+                bad[i] ^= 1 << bit;
+                assert_eq!(Record::open(bad, 1), None, "byte {i} bit {bit}");
+            }
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert_eq!(Record::open(longer, 1), None);
+        fs::write(&path, b"not a record").unwrap();
+        assert!(cache.listing(url, 1).is_none());
     }
 
     #[test]

@@ -493,14 +493,7 @@ fn placeholder(name: &str, version: &Version) -> Result<CoreMetadata, SourceErro
 
 /// The version in an sdist file name. Ex) `foo_bar-1.0.tar.gz` → `1.0`
 pub fn sdist_version(name: &str, filename: &str) -> Option<Version> {
-    let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
-        .iter()
-        .find_map(|ext| filename.strip_suffix(ext))?;
-    let (n, v) = stem.rsplit_once('-')?;
-    if normalize(n) != name {
-        return None;
-    }
-    crate::guard::version(v).ok()
+    crate::index::sdist_version(name, filename)
 }
 
 impl PackageSource for IndexSource<'_> {
@@ -509,7 +502,10 @@ impl PackageSource for IndexSource<'_> {
         if let Some(d) = self.direct.get(&name).cloned() {
             return self.direct_candidates(&name, &d);
         }
-        let files = self.client.project(&name).map_err(SourceError::new)?;
+        let files = self
+            .client
+            .project_for(&name, self.tags)
+            .map_err(SourceError::new)?;
         let (candidates, artifacts) = self.rank(&name, files);
         if let Ok(mut v) = self.versions.lock() {
             // Asked again by a later resolution (another round, the "what
@@ -547,7 +543,7 @@ impl PackageSource for IndexSource<'_> {
             for chunk in todo.chunks(todo.len().div_ceil(8).max(1)) {
                 s.spawn(move || {
                     for n in chunk {
-                        let _ = self.client.project(n);
+                        let _ = self.client.project_for(n, self.tags);
                     }
                 });
             }

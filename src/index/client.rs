@@ -13,15 +13,19 @@ use reqwest::header;
 use reqwest::StatusCode;
 use url::Url;
 
-use crate::cache::{Cache, CachedMetadata, CachedPage, FinishedBlob};
+use crate::cache::{Cache, CachedMetadata, CachedPage, FinishedBlob, Record};
 use crate::names::normalize;
 use crate::progress::{Event, Progress};
+use crate::target::tags::Tags;
+use crate::target::LambdaTarget;
 
 use super::credentials::{remember_credentials, strip_credentials, Credential};
 use super::dist::{DistFile, DistOrigin, RemoteMetadata};
 use super::error::{http_error, IndexError};
 use super::failures::{Failures, GaveUp};
+use super::for_target;
 use super::hashes::{check_cached, verify_hashes};
+use super::listing::{self, Validators};
 use super::remote_zip::read_local_wheel;
 use super::settings::ClientSettings;
 use super::simple::{filename_project, list_directory, page_base, parse_html, parse_page};
@@ -34,6 +38,9 @@ enum FindLinks {
     Page(Url),
 }
 
+/// A normalised project name and, when filtered, the target.
+type ProjectKey = (String, Option<LambdaTarget>);
+
 /// The index client; share one per run (it is `Sync`).
 pub struct IndexClient {
     pub(super) settings: ClientSettings,
@@ -42,7 +49,8 @@ pub struct IndexClient {
     credentials: Vec<Credential>,
     pub(super) cache: Cache,
     pub(super) http: Client,
-    projects: Mutex<HashMap<String, Vec<DistFile>>>,
+    /// Listed files by project and, for `project_for`, target.
+    projects: Mutex<HashMap<ProjectKey, Vec<DistFile>>>,
     pages: Mutex<HashMap<String, Vec<DistFile>>>,
     failures: Failures,
     progress: Progress,
@@ -139,12 +147,26 @@ impl IndexClient {
     /// know (404) contributes nothing; an empty result means "not found".
     /// Results are memoised for the life of the client.
     pub fn project(&self, name: &str) -> Result<Vec<DistFile>, IndexError> {
+        self.listed(name, None)
+    }
+
+    /// Like [`IndexClient::project`], without the files that cannot matter
+    /// for `tags`' target: wheels it cannot load in releases that have one
+    /// it can (see the rule in `for_target`). Ranking the result for that
+    /// target gives what ranking every file gives, at a fraction of the
+    /// cost for projects with thousands of wheels.
+    pub fn project_for(&self, name: &str, tags: &Tags) -> Result<Vec<DistFile>, IndexError> {
+        self.listed(name, Some(tags))
+    }
+
+    fn listed(&self, name: &str, tags: Option<&Tags>) -> Result<Vec<DistFile>, IndexError> {
         crate::names::check_length(name)?;
         let norm = normalize(name);
-        if let Some(files) = lock(&self.projects).get(&norm) {
+        let key = (norm.clone(), tags.map(|t| *t.target()));
+        if let Some(files) = lock(&self.projects).get(&key) {
             return Ok(files.clone());
         }
-        let mut files = Vec::new();
+        let mut pages = Vec::new();
         if !self.settings.no_index {
             for index in &self.indexes {
                 let page_url =
@@ -154,25 +176,28 @@ impl IndexClient {
                             input: format!("{index}{norm}/"),
                             message: e.to_string(),
                         })?;
-                let Some(page) = self.page(&page_url, ACCEPT_SIMPLE)? else {
-                    continue;
-                };
-                files.extend(parse_page(&page, &DistOrigin::Index(index.clone()))?);
+                let origin = DistOrigin::Index(index.clone());
+                let parse = |page: &CachedPage| parse_page(page, &origin);
+                if let Some(payload) = self.listing(&page_url, ACCEPT_SIMPLE, &parse)? {
+                    pages.push((payload, origin, page_url));
+                }
             }
         }
+        let mut linked = Vec::new();
         for (location, label) in &self.find_links {
             let listed = match location {
                 FindLinks::Path(path) => list_directory(path, label)?,
                 FindLinks::Page(url) => self.find_links_page(url, label)?,
             };
-            files.extend(
+            linked.extend(
                 listed
                     .into_iter()
                     .filter(|f| filename_project(&f.filename).as_deref() == Some(norm.as_str())),
             );
         }
+        let files = select(&norm, &pages, linked, tags)?;
         self.progress.event(&Event::Listed { name: &norm });
-        lock(&self.projects).insert(norm, files.clone());
+        lock(&self.projects).insert(key, files.clone());
         Ok(files)
     }
 
@@ -323,59 +348,97 @@ impl IndexClient {
 
     // ----- pages -----------------------------------------------------------
 
-    /// A page, from the cache when fresh or still valid (304), else fetched.
-    /// `Ok(None)` when the server says 404.
-    fn page(&self, url: &Url, accept: &str) -> Result<Option<CachedPage>, IndexError> {
+    /// The listing payload of a page (see [`listing`](super::listing)):
+    /// from the cache when fresh (`max-age`) or still valid (304), else
+    /// fetched and parsed with `parse`. `Ok(None)` when the server says 404.
+    fn listing(
+        &self,
+        url: &Url,
+        accept: &str,
+        parse: ParsePage,
+    ) -> Result<Option<Record>, IndexError> {
         let key = url.as_str();
-        let cached = self.cache.page(key);
+        let cached = self.cached_listing(key, parse);
         if self.settings.offline {
             return match cached {
-                Some(page) if page.not_found => Ok(None),
-                Some(page) => Ok(Some(page)),
+                Some((v, _)) if v.not_found => Ok(None),
+                Some((_, payload)) => Ok(Some(payload)),
                 None => Err(IndexError::NotCached {
                     what: format!("the index page {url}"),
                 }),
             };
         }
         let cached = cached.filter(|_| !self.settings.refresh);
-        if let Some(page) = &cached {
-            if page
-                .max_age
-                .is_some_and(|age| now().saturating_sub(page.fetched_at) < age)
-            {
+        if let Some((v, payload)) = &cached {
+            if v.fresh(now()) {
                 tracing::debug!(%url, "index page: fresh in the cache");
-                return Ok((!page.not_found).then(|| page.clone()));
+                return Ok((!v.not_found).then(|| payload.clone()));
             }
         }
-        let page = self.retrying_with(
+        let (validators, payload) = self.retrying_with(
             url,
-            |response| page_from_response(url, cached.as_ref(), response),
+            |response| listing_from_response(url, cached.as_ref(), response, parse),
             |request| {
                 let mut request = request.header(header::ACCEPT, accept);
-                if let Some(page) = &cached {
-                    if let Some(etag) = &page.etag {
+                if let Some((v, _)) = &cached {
+                    if let Some(etag) = &v.etag {
                         request = request.header(header::IF_NONE_MATCH, etag);
                     }
-                    if let Some(modified) = &page.last_modified {
+                    if let Some(modified) = &v.last_modified {
                         request = request.header(header::IF_MODIFIED_SINCE, modified);
                     }
                 }
                 request
             },
         )?;
-        self.cache.set_page(&page)?;
-        Ok((!page.not_found).then_some(page))
+        self.cache.set_listing(key, &payload)?;
+        Ok((!validators.not_found).then_some(payload))
+    }
+
+    /// The cached listing of `key` and its validators; a raw page an older
+    /// grail cached is parsed (once) into a listing.
+    fn cached_listing(&self, key: &str, parse: ParsePage) -> Option<(Validators, Record)> {
+        if let Some(payload) = self.cache.listing(key, listing::FORMAT) {
+            if let Some(found) = listing::decode(&payload, key) {
+                return Some((found.validators(), payload));
+            }
+        }
+        let page = self.cache.legacy_page(key)?;
+        let validators = Validators {
+            url: page.url.clone(),
+            etag: page.etag.clone(),
+            last_modified: page.last_modified.clone(),
+            fetched_at: page.fetched_at,
+            max_age: page.max_age,
+            not_found: page.not_found,
+        };
+        let files = if page.not_found {
+            Vec::new()
+        } else {
+            parse(&page).ok()?
+        };
+        let payload = listing::encode(&validators, &files);
+        if self.cache.set_listing(key, &payload).is_ok() {
+            self.cache.remove_legacy_page(key);
+        }
+        Some((validators, payload))
     }
 
     fn find_links_page(&self, url: &Url, label: &str) -> Result<Vec<DistFile>, IndexError> {
         if let Some(files) = lock(&self.pages).get(url.as_str()) {
             return Ok(files.clone());
         }
-        let page = self
-            .page(url, "text/html")?
+        let origin = DistOrigin::FindLinks(label.to_string());
+        let parse = |page: &CachedPage| parse_html(&page.body, &page_base(page)?, &origin);
+        let payload = self
+            .listing(url, "text/html", &parse)?
             .ok_or_else(|| http_error(url, StatusCode::NOT_FOUND))?;
-        let base = page_base(&page)?;
-        let files = parse_html(&page.body, &base, &DistOrigin::FindLinks(label.to_string()))?;
+        let found = listing::decode(&payload, url.as_str()).ok_or_else(|| unreadable(url))?;
+        let files: Vec<DistFile> = found
+            .files
+            .iter()
+            .filter_map(|f| f.to_dist(&origin))
+            .collect();
         lock(&self.pages).insert(url.as_str().to_string(), files.clone());
         Ok(files)
     }
@@ -520,23 +583,20 @@ impl IndexClient {
     }
 }
 
-/// An index page from a response: the cached page refreshed on 304, a
-/// not-found marker on 404/410, else the body with its validators.
-fn page_from_response(
+/// Parses a fetched page into its files.
+type ParsePage<'a> = &'a dyn Fn(&CachedPage) -> Result<Vec<DistFile>, IndexError>;
+
+/// A page's listing from a response: the cached one under refreshed
+/// validators on 304, a not-found marker on 404/410, else the body parsed
+/// with `parse`, with its validators.
+fn listing_from_response(
     url: &Url,
-    cached: Option<&CachedPage>,
+    cached: Option<&(Validators, Record)>,
     response: Response,
-) -> Result<CachedPage, Attempt> {
+    parse: ParsePage,
+) -> Result<(Validators, Record), Attempt> {
     let key = url.as_str();
     let status = response.status();
-    if status == StatusCode::NOT_MODIFIED {
-        if let Some(mut page) = cached.cloned() {
-            tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
-            page.fetched_at = now();
-            page.max_age = max_age(response.headers()).or(page.max_age);
-            return Ok(page);
-        }
-    }
     let header = |name: header::HeaderName| {
         response
             .headers()
@@ -544,28 +604,116 @@ fn page_from_response(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let mut page = CachedPage {
+    let arrived = now().saturating_sub(age(response.headers()));
+    if status == StatusCode::NOT_MODIFIED {
+        if let Some((old, payload)) = cached {
+            if let Some(found) = listing::decode(payload, key) {
+                tracing::debug!(%url, "index page: revalidated (304 Not Modified)");
+                let validators = Validators {
+                    etag: header(header::ETAG).or_else(|| old.etag.clone()),
+                    last_modified: header(header::LAST_MODIFIED)
+                        .or_else(|| old.last_modified.clone()),
+                    fetched_at: arrived,
+                    max_age: max_age(response.headers()).or(old.max_age),
+                    ..old.clone()
+                };
+                let payload = found.reencode(&validators);
+                return Ok((validators, payload));
+            }
+        }
+    }
+    let mut validators = Validators {
         url: key.to_string(),
-        content_type: header(header::CONTENT_TYPE),
         etag: header(header::ETAG),
         last_modified: header(header::LAST_MODIFIED),
-        fetched_at: now(),
+        fetched_at: arrived,
         max_age: max_age(response.headers()),
-        body: String::new(),
-        final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
         not_found: false,
     };
     tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
     if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
-        page.not_found = true;
-        return Ok(page);
+        validators.not_found = true;
+        return Ok((validators.clone(), listing::encode(&validators, &[])));
     }
     if !status.is_success() {
         return Err(Attempt::Fatal(http_error(url, status)));
     }
+    let page = CachedPage {
+        url: key.to_string(),
+        content_type: header(header::CONTENT_TYPE),
+        etag: None,
+        last_modified: None,
+        fetched_at: arrived,
+        max_age: None,
+        body: String::new(),
+        final_url: Some(response.url().as_str().to_string()).filter(|u| u != key),
+        not_found: false,
+    };
     let body = capped_body(response, MAX_PAGE_BYTES, url, "an index page")?;
-    page.body = String::from_utf8_lossy(&body).into_owned();
-    Ok(page)
+    let page = CachedPage {
+        body: String::from_utf8_lossy(&body).into_owned(),
+        ..page
+    };
+    let files = parse(&page)?;
+    let payload = listing::encode(&validators, &files);
+    Ok((validators, payload))
+}
+
+/// The files of a project from its index listings (each decoded from the
+/// payload, built only when kept) and its find-links files, in that order;
+/// with `tags`, only those that can matter for the target.
+fn select(
+    norm: &str,
+    pages: &[(Record, DistOrigin, Url)],
+    linked: Vec<DistFile>,
+    tags: Option<&Tags>,
+) -> Result<Vec<DistFile>, IndexError> {
+    let mut listings = Vec::with_capacity(pages.len());
+    for (payload, origin, url) in pages {
+        let found = listing::decode(payload, url.as_str()).ok_or_else(|| unreadable(url))?;
+        listings.push((found, origin));
+    }
+    let keep = {
+        let names: Vec<(&str, bool)> = listings
+            .iter()
+            .flat_map(|(l, _)| l.files.iter().map(|f| (f.filename, f.yanked)))
+            .chain(linked.iter().map(|f| (f.filename.as_str(), f.is_yanked())))
+            .collect();
+        match tags {
+            Some(tags) => for_target::usable(norm, &names, tags),
+            None => vec![true; names.len()],
+        }
+    };
+    let mut keep = keep.into_iter();
+    let mut files = Vec::new();
+    for (found, origin) in &listings {
+        for f in &found.files {
+            if keep.next() == Some(true) {
+                files.extend(f.to_dist(origin));
+            }
+        }
+    }
+    files.extend(linked.into_iter().filter(|_| keep.next() == Some(true)));
+    Ok(files)
+}
+
+/// A listing that passed its checksum but does not decode: only a forged
+/// cache file gets here.
+fn unreadable(url: &Url) -> IndexError {
+    IndexError::BadPage {
+        url: url.to_string(),
+        message: "the cached listing is unreadable; run again with --refresh".to_string(),
+    }
+}
+
+/// The response's `Age` in seconds (0 when absent): how long a shared cache
+/// on the way (PyPI's CDN) already held it, which its `max-age` counts too.
+fn age(headers: &header::HeaderMap) -> u64 {
+    headers
+        .get(header::AGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// The most grail reads of an index page. The largest honest pages (every

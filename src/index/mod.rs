@@ -50,7 +50,9 @@ mod credentials;
 mod dist;
 mod error;
 mod failures;
+mod for_target;
 mod hashes;
+mod listing;
 mod metadata;
 mod options;
 mod remote_zip;
@@ -64,6 +66,7 @@ pub use options::{
     effective_index_options, EnvVarError, IndexArgs, IndexOptions, DEFAULT_INDEX_URL,
 };
 pub use settings::ClientSettings;
+pub use simple::sdist_version;
 
 use credentials::{percent_decode, strip_credentials};
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use pep508_rs::pep440_rs::Version;
 use serde::Deserialize;
 use url::Url;
 
@@ -402,6 +403,20 @@ pub(super) fn sdist_stem(filename: &str) -> Option<&str> {
         .iter()
         .find(|ext| lower.ends_with(*ext))
         .map(|ext| &filename[..filename.len() - ext.len()])
+}
+
+/// The version in the sdist file name `filename` of project `name`
+/// (normalised), or `None` when it is not one of that project's sdists.
+/// Ex) `foo_bar-1.0.tar.gz` → `1.0`
+pub fn sdist_version(name: &str, filename: &str) -> Option<Version> {
+    let stem = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz"]
+        .iter()
+        .find_map(|ext| filename.strip_suffix(ext))?;
+    let (n, v) = stem.rsplit_once('-')?;
+    if normalize(n) != name {
+        return None;
+    }
+    crate::guard::version(v).ok()
 }
 
 /// The normalised project name a distribution file name belongs to.

@@ -601,3 +601,213 @@ fn concurrent_runs_share_one_cache() {
     }
     assert_eq!(cache_files(cache.path()), (files.len(), 0));
 }
+
+// ----- HTTP caching headers and the binary listings -------------------------
+
+fn caching_server(
+    etag: bool,
+    last_modified: Option<&str>,
+    headers: &[(&str, &str)],
+) -> IndexServer {
+    IndexServer::start(IndexServerOptions {
+        etag,
+        last_modified: last_modified.map(str::to_string),
+        page_headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        ..IndexServerOptions::default()
+    })
+}
+
+fn page_requests(server: &IndexServer) -> Vec<RequestRecord> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/simple/"))
+        .collect()
+}
+
+#[test]
+fn max_age_pages_are_reused_without_asking_until_refresh() {
+    let server = caching_server(true, None, &[("Cache-Control", "public, max-age=600")]);
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(page_requests(&server).len(), 1);
+    // A new client (a new run) within max-age: no request at all.
+    let again = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(again, first);
+    assert_eq!(page_requests(&server).len(), 1, "{:?}", server.requests());
+    // --refresh asks again, unconditionally.
+    let mut refresh = settings(&server.url());
+    refresh.refresh = true;
+    server.clear_requests();
+    client_with(refresh, cache.path()).project("six").unwrap();
+    let log = page_requests(&server);
+    assert_eq!(log.len(), 1);
+    assert!(!log[0].conditional && log[0].status == 200, "{log:?}");
+}
+
+#[test]
+fn age_counts_against_max_age() {
+    // The CDN held the page for its whole lifetime: stale on arrival.
+    let stale = caching_server(
+        true,
+        None,
+        &[("Cache-Control", "max-age=600"), ("Age", "600")],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    client(&stale, cache.path()).project("six").unwrap();
+    client(&stale, cache.path()).project("six").unwrap();
+    let log = page_requests(&stale);
+    assert_eq!(log.len(), 2);
+    assert!(log[1].conditional && log[1].status == 304, "{log:?}");
+
+    // Nine minutes and a half of ten used: still fresh for the next run.
+    let fresh = caching_server(
+        true,
+        None,
+        &[("Cache-Control", "max-age=600"), ("Age", "570")],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    client(&fresh, cache.path()).project("six").unwrap();
+    client(&fresh, cache.path()).project("six").unwrap();
+    assert_eq!(page_requests(&fresh).len(), 1);
+}
+
+#[test]
+fn no_cache_pages_are_always_revalidated() {
+    let server = caching_server(true, None, &[("Cache-Control", "max-age=600, no-cache")]);
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(client(&server, cache.path()).project("six").unwrap(), first);
+    let log = page_requests(&server);
+    assert_eq!(log.len(), 2);
+    assert!(log[1].conditional && log[1].status == 304, "{log:?}");
+}
+
+#[test]
+fn last_modified_alone_revalidates_with_if_modified_since() {
+    let stamp = "Wed, 21 Oct 2015 07:28:00 GMT";
+    let server = caching_server(false, Some(stamp), &[]);
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path()).project("six").unwrap();
+    let second = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(first, second);
+    let log = page_requests(&server);
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].if_modified_since, None);
+    assert!(!log[1].conditional);
+    assert_eq!(log[1].if_modified_since.as_deref(), Some(stamp));
+    assert_eq!(log[1].status, 304);
+}
+
+#[test]
+fn damaged_listings_are_cache_misses() {
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path()).project("six").unwrap();
+    let listings = cache.path().join("v1/listings");
+    let files: Vec<_> = std::fs::read_dir(&listings)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    let mut bytes = std::fs::read(&files[0]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&files[0], &bytes).unwrap();
+
+    // Offline, a damaged listing is as good as none.
+    let mut offline = settings(&server.url());
+    offline.offline = true;
+    let err = client_with(offline, cache.path())
+        .project("six")
+        .unwrap_err();
+    assert!(matches!(err, IndexError::NotCached { .. }), "{err}");
+    // Online, it is fetched again from scratch (no validators to send).
+    server.clear_requests();
+    assert_eq!(client(&server, cache.path()).project("six").unwrap(), first);
+    let log = page_requests(&server);
+    assert_eq!(log.len(), 1);
+    assert!(!log[0].conditional && log[0].status == 200, "{log:?}");
+    // Garbage of any length never panics.
+    for len in [0, 1, 23, 24, 25, 100] {
+        std::fs::write(&files[0], vec![0xff; len]).unwrap();
+        assert!(client(&server, cache.path()).project("six").is_ok());
+    }
+}
+
+#[test]
+fn pages_cached_by_older_grails_are_converted() {
+    let index = "https://index.example.invalid/simple/";
+    let sha = fixture_sha256("six", "six-1.17.0-py2.py3-none-any.whl");
+    let body = format!(
+        r#"{{"meta":{{"api-version":"1.1"}},"files":[
+            {{"filename":"six-1.17.0-py2.py3-none-any.whl","url":"../../files/six-1.17.0-py2.py3-none-any.whl",
+              "hashes":{{"sha256":"{sha}"}},"requires-python":">=2.7"}},
+            {{"filename":"six-1.17.0.tar.gz","url":"../../files/six-1.17.0.tar.gz","hashes":{{}},"yanked":"old"}}]}}"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path()).unwrap();
+    cache
+        .set_legacy_page(&grail::cache::CachedPage {
+            url: format!("{index}six/"),
+            content_type: Some("application/vnd.pypi.simple.v1+json".into()),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            fetched_at: 1,
+            max_age: None,
+            body,
+            final_url: None,
+            not_found: false,
+        })
+        .unwrap();
+    let mut offline = settings(index);
+    offline.offline = true;
+    let files = client_with(offline.clone(), dir.path())
+        .project("six")
+        .unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        files[0].url.as_str(),
+        "https://index.example.invalid/files/six-1.17.0-py2.py3-none-any.whl"
+    );
+    assert_eq!(files[0].sha256(), Some(sha.as_str()));
+    assert_eq!(files[0].requires_python.as_deref(), Some(">=2.7"));
+    assert_eq!(files[1].yanked.as_deref(), Some("old"));
+    // Converted once: the raw page is gone, the listing serves the next run.
+    assert!(cache.legacy_page(&format!("{index}six/")).is_none());
+    assert_eq!(
+        client_with(offline, dir.path()).project("six").unwrap(),
+        files
+    );
+}
+
+#[test]
+fn project_for_keeps_only_what_the_target_can_use() {
+    use grail::target::tags::Tags;
+    use grail::target::{Arch, LambdaTarget, PythonVersion};
+    let server = server(Mode::Json);
+    let cache = tempfile::tempdir().unwrap();
+    let client = client(&server, cache.path());
+    let tags = Tags::for_target(&LambdaTarget::new(PythonVersion::new(3, 12), Arch::X86_64));
+    let all = client.project("msgpack").unwrap();
+    let kept = client.project_for("msgpack", &tags).unwrap();
+    assert!(all.len() > 2, "{all:?}");
+    let names: Vec<&str> = kept.iter().map(|f| f.filename.as_str()).collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.ends_with(".whl") || n.contains("cp312-cp312-manylinux")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.contains("cp312-cp312-manylinux")));
+    assert!(kept.iter().all(|f| all.contains(f)));
+    // Another target gets its own answer from the same client.
+    let arm = Tags::for_target(&LambdaTarget::new(PythonVersion::new(3, 12), Arch::Arm64));
+    let arm_kept = client.project_for("msgpack", &arm).unwrap();
+    assert!(arm_kept
+        .iter()
+        .all(|f| !f.filename.ends_with(".whl") || f.filename.contains("aarch64")));
+}

@@ -63,6 +63,14 @@ pub struct IndexServerOptions {
     pub absolute_urls: bool,
     /// Delay every response (timeout tests).
     pub delay: Option<Duration>,
+    /// Send an `ETag` with project pages and answer a matching
+    /// `If-None-Match` with 304 (the default).
+    pub etag: bool,
+    /// Send this `Last-Modified` with project pages and answer an equal
+    /// `If-Modified-Since` with 304.
+    pub last_modified: Option<String>,
+    /// More headers on project pages and their 304s. Ex) `Cache-Control: max-age=600`
+    pub page_headers: Vec<(String, String)>,
 }
 
 impl Default for IndexServerOptions {
@@ -77,6 +85,9 @@ impl Default for IndexServerOptions {
             basic_auth: None,
             absolute_urls: false,
             delay: None,
+            etag: true,
+            last_modified: None,
+            page_headers: Vec::new(),
         }
     }
 }
@@ -97,6 +108,8 @@ pub struct RequestRecord {
     pub range: Option<String>,
     /// Whether the request carried `If-None-Match`.
     pub conditional: bool,
+    /// The request's `If-Modified-Since`, if any.
+    pub if_modified_since: Option<String>,
     /// The status code the server answered with.
     pub status: u16,
 }
@@ -341,6 +354,7 @@ fn handle(state: &State, request: &Request) -> Reply {
     let path = request.path.clone();
     let range = request.header("Range");
     let if_none_match = request.header("If-None-Match");
+    let if_modified_since = request.header("If-Modified-Since");
     let authorization = request.header("Authorization");
 
     let reply = if state
@@ -353,7 +367,8 @@ fn handle(state: &State, request: &Request) -> Reply {
         Reply::new(401, "authentication required")
             .with("WWW-Authenticate", "Basic realm=\"fixture\"")
     } else {
-        route(state, &path, range.as_deref(), if_none_match.as_deref())
+        let validators = (if_none_match.as_deref(), if_modified_since.as_deref());
+        route(state, &path, range.as_deref(), validators)
     };
     if let Some(delay) = state.options.delay {
         std::thread::sleep(delay);
@@ -363,6 +378,7 @@ fn handle(state: &State, request: &Request) -> Reply {
         path,
         range,
         conditional: if_none_match.is_some(),
+        if_modified_since,
         status: reply.status,
     });
     reply
@@ -376,7 +392,13 @@ fn authorized(state: &State, authorization: Option<&str>) -> bool {
     authorization.and_then(|a| a.strip_prefix("Basic ")) == Some(expected.as_str())
 }
 
-fn route(state: &State, path: &str, range: Option<&str>, if_none_match: Option<&str>) -> Reply {
+/// `validators`: the request's `If-None-Match` and `If-Modified-Since`.
+fn route(
+    state: &State,
+    path: &str,
+    range: Option<&str>,
+    validators: (Option<&str>, Option<&str>),
+) -> Reply {
     let path = path.split('?').next().unwrap_or("");
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
@@ -387,16 +409,7 @@ fn route(state: &State, path: &str, range: Option<&str>, if_none_match: Option<&
                 return Reply::new(301, "").with("Location", &format!("/simple/{norm}/"));
             }
             match project_page(state, project) {
-                Some((content_type, body)) => {
-                    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
-                    if if_none_match == Some(etag.as_str()) {
-                        Reply::new(304, "").with("ETag", &etag)
-                    } else {
-                        Reply::new(200, body)
-                            .with("Content-Type", content_type)
-                            .with("ETag", &etag)
-                    }
-                }
+                Some((content_type, body)) => page_reply(state, content_type, body, validators),
                 None => Reply::new(404, "no such project"),
             }
         }
@@ -404,6 +417,39 @@ fn route(state: &State, path: &str, range: Option<&str>, if_none_match: Option<&
         ["files", project, file] => serve_file(state, project, file, range),
         _ => Reply::new(404, "not found"),
     }
+}
+
+/// A project page, or 304 when the request's validators match it.
+fn page_reply(
+    state: &State,
+    content_type: &str,
+    body: Vec<u8>,
+    (if_none_match, if_modified_since): (Option<&str>, Option<&str>),
+) -> Reply {
+    let options = &state.options;
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..16]);
+    let etag = options.etag.then_some(etag);
+    let unchanged = match (&etag, if_none_match) {
+        (Some(etag), Some(sent)) => sent == etag,
+        _ => {
+            options.last_modified.is_some() && if_modified_since == options.last_modified.as_deref()
+        }
+    };
+    let mut reply = if unchanged {
+        Reply::new(304, "")
+    } else {
+        Reply::new(200, body).with("Content-Type", content_type)
+    };
+    if let Some(etag) = &etag {
+        reply = reply.with("ETag", etag);
+    }
+    if let Some(modified) = &options.last_modified {
+        reply = reply.with("Last-Modified", modified);
+    }
+    for (name, value) in &options.page_headers {
+        reply = reply.with(name, value);
+    }
+    reply
 }
 
 fn project_list(state: &State) -> Reply {
