@@ -302,6 +302,9 @@ fn analyze_into(
 
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, ui)?;
+    for w in crate::layers::unversioned_constraint_warnings(&common_layers, &requirements) {
+        ctx.warn(ui, w);
+    }
     report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
     report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
