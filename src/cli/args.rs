@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grail::options::{
-    BuildOptions, PackageOptions, ScanOptions, SuggestOptions, VerifyOptions, WhyOptions,
+    BuildOptions, PackageOptions, ScanOptions, ShowOptions, SuggestOptions, VerifyOptions,
+    WhyOptions,
 };
 use grail::target::PythonVersion;
 
@@ -111,6 +112,24 @@ pub enum LayerCommand {
 grail layer scan layer.zip --arn arn:aws:lambda:us-east-1:123456789012:layer:deps:3 -o deps.json\n  \
 grail package out/ --layer-manifest arn:aws:lambda:us-east-1:123456789012:layer:deps:3=deps.json")]
     Scan(ScanArgs),
+    /// Print what grail knows about a layer version and where it comes from.
+    #[command(after_help = "Example:\n  \
+grail layer show arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29\n  \
+grail layer show ARN --layer-manifest deps.json --json")]
+    Show(ShowArgs),
+}
+
+/// `grail layer show` options.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The layer version ARN. Ex) arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29
+    pub arn: String,
+    /// A layer manifest for this layer (from `grail layer scan`): shown instead of built-in contents.
+    #[arg(long = "layer-manifest", value_name = "FILE")]
+    pub layer_manifest: Option<PathBuf>,
+    /// Print JSON (schema grail-layer-show/1).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `grail layer scan` options.
@@ -375,6 +394,17 @@ impl WhyArgs {
         WhyOptions {
             package: self.package.clone(),
             build: self.build.options(),
+        }
+    }
+}
+
+impl ShowArgs {
+    /// `grail layer show`'s settings.
+    pub fn options(&self) -> ShowOptions {
+        ShowOptions {
+            arn: self.arn.clone(),
+            manifest: self.layer_manifest.clone(),
+            json: self.json,
         }
     }
 }

@@ -200,6 +200,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(false, cli.debug);
             grail::commands::layer_scan::run(&args.options())?;
         }
+        Command::Layer(LayerCommand::Show(args)) => {
+            init_tracing(false, cli.debug);
+            grail::commands::layer_show::run(&args.options())?;
+        }
         Command::Completions(args) => completions(args.shell.into()),
     }
     Ok(())

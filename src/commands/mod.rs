@@ -6,8 +6,10 @@
 //! - [`suggest_layers`]: `grail suggest-layers`, which public layer would help;
 //! - [`verify`]: `grail verify [OUT]`, import the artifact as Lambda will;
 //! - [`layer_scan`]: `grail layer scan LAYER.zip`, a layer manifest.
+//! - [`layer_show`]: `grail layer show ARN`, what grail knows about a layer.
 
 pub mod layer_scan;
+pub mod layer_show;
 pub mod outcome;
 pub mod package;
 pub mod suggest_layers;

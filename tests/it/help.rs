@@ -12,6 +12,7 @@ const COMMANDS: &[&[&str]] = &[
     &["verify"],
     &["layer"],
     &["layer", "scan"],
+    &["layer", "show"],
     &["completions"],
 ];
 

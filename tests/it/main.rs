@@ -16,6 +16,7 @@ mod help;
 mod hostile;
 mod hostile_messages;
 mod index_client;
+mod layer_show;
 mod layers_story;
 mod network_pypi;
 mod oracle_chalice;

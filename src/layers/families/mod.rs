@@ -29,7 +29,7 @@ use crate::target::{Arch, PythonVersion};
 
 /// How well grail knows the packages a layer provides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Contents {
     /// Every package and version, reconstructed from how the layer is built.
     Exact,
