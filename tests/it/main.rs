@@ -20,6 +20,7 @@ mod layer_show;
 mod layers_story;
 mod network_pypi;
 mod oracle_chalice;
+mod public_layers;
 mod rebuild;
 mod report_outcomes;
 mod resolve_index;
