@@ -248,6 +248,23 @@ impl LayerSet {
             .collect()
     }
 
+    /// How sure grail is of what layer `entry` provides, when it is less
+    /// than a manifest's word: for `grail why`. Ex) `approximate: …`
+    pub fn provider_note(&self, entry: &str) -> Option<&'static str> {
+        let layer = self.layers.iter().find(|l| l.entry == entry)?;
+        match &layer.source {
+            ManifestSource::Family {
+                contents: Contents::Approximate,
+                ..
+            } => Some("approximate: the layer's contents are derived, not scanned"),
+            ManifestSource::Family {
+                contents: Contents::NamesOnly,
+                ..
+            } => Some("the layer's version of it is unknown until the layer is scanned"),
+            _ => None,
+        }
+    }
+
     /// The budget lines, in attach order.
     pub fn usages(&self) -> Vec<LayerUsage> {
         self.layers.iter().map(AttachedLayer::usage).collect()

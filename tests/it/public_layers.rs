@@ -126,3 +126,29 @@ fn recognised_pandas_release_without_contents_ships_everything() {
         "{w:?}"
     );
 }
+
+#[test]
+fn why_says_approximate_and_unknown_version() {
+    let why = |requirements: &str, layer: &str, package: &str| {
+        let s = IndexedProject::new(
+            requirements,
+            json!({ "layers": [layer] }),
+            Server::Shared(server()),
+        );
+        let o = s.grail("why", package, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let text = why("pydantic\n", POWERTOOLS, "pydantic");
+    assert!(
+        text.contains(&format!("provided by layer {POWERTOOLS} (approximate"))
+            && text.contains("pydantic 2.14.4"),
+        "{text}"
+    );
+    let text = why("requests\n", KLAYERS, "requests");
+    assert!(
+        text.contains("requests (any version): not shipped")
+            && text.contains("version of it is unknown"),
+        "{text}"
+    );
+}
