@@ -378,7 +378,7 @@ fn missing_manifest_warning(catalogue: &Catalogue, arn: &LayerArn) -> String {
     let identified = identify(arn);
     let why = match (identified, catalogue.family_of(arn)) {
         (Some(id), _) if id.account != AccountCheck::Ok => {
-            format!("is named like a {} layer, but {}", id.title, id.note)
+            format!("is named like a layer of {}, but {}", id.title, id.note)
         }
         (Some(id), _) if id.release.is_some() => format!(
             "is {} {}, but grail does not know that release's contents ({})",
@@ -402,7 +402,7 @@ fn missing_manifest_warning(catalogue: &Catalogue, arn: &LayerArn) -> String {
                 arn.version, arn.region
             )
         }
-        (Some(id), None) => format!("is a {} layer, but {}", id.title, id.note),
+        (Some(id), None) => format!("is a layer of {}, but {}", id.title, id.note),
         (None, None) => "has no manifest".to_string(),
     };
     format!(
