@@ -41,6 +41,7 @@ use crate::error::{Classify, ExitKind};
 
 mod arn;
 mod catalogue;
+mod families;
 pub mod fetch;
 mod manifest;
 mod public;
@@ -48,7 +49,8 @@ mod scan;
 mod set;
 
 pub use arn::{LayerArn, LayerArnError, LayerArnErrorKind, LayerHints};
-pub use catalogue::{Catalogue, CatalogueEntry};
+pub use catalogue::{Catalogue, CatalogueEntry, Recognised, ReleaseInfo};
+pub use families::{identify, unversioned_constraint_warnings, AccountCheck, Contents, Identified};
 pub use manifest::{
     runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
 };

@@ -196,6 +196,17 @@ pub struct FetchOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
+/// `grail layer show` settings.
+#[derive(Clone, Debug, Default)]
+pub struct ShowOptions {
+    /// The layer version ARN, as given.
+    pub arn: String,
+    /// A layer manifest for it (a scan or a fetch), when given.
+    pub manifest: Option<PathBuf>,
+    /// Print JSON (`grail-layer-show/1`) instead of text.
+    pub json: bool,
+}
+
 /// `grail layer scan` settings.
 #[derive(Clone, Debug, Default)]
 pub struct ScanOptions {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grail::options::{
-    BuildOptions, FetchOptions, PackageOptions, ScanOptions, SuggestOptions, VerifyOptions,
-    WhyOptions,
+    BuildOptions, FetchOptions, PackageOptions, ScanOptions, ShowOptions, SuggestOptions,
+    VerifyOptions, WhyOptions,
 };
 use grail::target::PythonVersion;
 
@@ -127,6 +127,11 @@ grail layer fetch arn:aws:lambda:us-east-1:123456789012:layer:deps:3 -o deps.jso
 grail layer fetch ARN1 ARN2 -o manifests/ --profile prod\n  \
 AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:5000 grail layer fetch ARN")]
     Fetch(FetchArgs),
+    /// Print what grail knows about a layer version and where it comes from.
+    #[command(after_help = "Example:\n  \
+grail layer show arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29\n  \
+grail layer show ARN --layer-manifest deps.json --json")]
+    Show(ShowArgs),
 }
 
 /// `grail layer fetch` options.
@@ -147,6 +152,19 @@ pub struct FetchArgs {
     /// Cache directory (default `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+}
+
+/// `grail layer show` options.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The layer version ARN. Ex) arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29
+    pub arn: String,
+    /// A layer manifest for this layer (from `grail layer scan`): shown instead of built-in contents.
+    #[arg(long = "layer-manifest", value_name = "FILE")]
+    pub layer_manifest: Option<PathBuf>,
+    /// Print JSON (schema grail-layer-show/1).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `grail layer scan` options.
@@ -500,6 +518,17 @@ impl FetchArgs {
             profile: self.profile.clone(),
             keep_archive: self.keep_archive.clone(),
             cache_dir: self.cache_dir.clone(),
+        }
+    }
+}
+
+impl ShowArgs {
+    /// `grail layer show`'s settings.
+    pub fn options(&self) -> ShowOptions {
+        ShowOptions {
+            arn: self.arn.clone(),
+            manifest: self.layer_manifest.clone(),
+            json: self.json,
         }
     }
 }

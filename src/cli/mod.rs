@@ -262,6 +262,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             init_tracing(false, cli.debug, Progress::default());
             grail::commands::layer_fetch::run(&args.options())?;
         }
+        Command::Layer(LayerCommand::Show(args)) => {
+            init_tracing(false, cli.debug, Progress::default());
+            grail::commands::layer_show::run(&args.options())?;
+        }
         Command::Completions(args) => completions(args.shell.into()),
     }
     Ok(())

@@ -322,6 +322,7 @@ fn analyze_into(
     let vendor_wheels = open_vendor_wheels(&mut ctx, &tags, ui)?;
     let (layers, common_layers, exclude_packages) = load_layers(&mut ctx, b, ui)?;
     let requirements = load_requirements(&mut ctx, b, ui)?;
+    warn_layer_constraints(&mut ctx, ui, &common_layers, &requirements);
     report.requirements = outcome::requirement_entries(&requirements, &ctx.project.dir);
     report.warnings = ctx.warnings.clone();
     let env = |k: &str| std::env::var(k).ok();
@@ -583,6 +584,19 @@ fn install_or_resolve(
     match lock {
         Some((lock, path)) => crate::lock::install::plan_from_lock(lock, path, input, client),
         None => crate::dependencies::plan(input, client),
+    }
+}
+
+/// Version-constrained requirements on packages a layer provides at an
+/// unknown version (Klayers): warned about, not silently excluded.
+fn warn_layer_constraints(
+    ctx: &mut BuildContext,
+    ui: &Ui,
+    common_layers: &LayerSet,
+    requirements: &crate::requirements::RequirementsFile,
+) {
+    for w in crate::layers::unversioned_constraint_warnings(common_layers, requirements) {
+        ctx.warn(ui, w);
     }
 }
 

@@ -62,7 +62,7 @@ fn explain(a: &Analysis, name: &str) -> String {
             w.source.as_str(),
         )
     } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
-        explain_excluded(name, e)
+        explain_excluded(name, e, &a.layers)
     } else if let Some(w) = a
         .vendor_wheels
         .iter()
@@ -95,10 +95,13 @@ fn explain(a: &Analysis, name: &str) -> String {
 }
 
 /// Why a package is kept out, and what that saves.
-fn explain_excluded(name: &str, e: &ExcludedEntry) -> String {
+fn explain_excluded(name: &str, e: &ExcludedEntry, layers: &crate::layers::LayerSet) -> String {
     let by = || e.provided_by.clone().unwrap_or_default();
     let what = match e.reason {
-        ExcludeReason::Layer => format!("provided by layer {}", by()),
+        ExcludeReason::Layer => match layers.provider_note(&by()) {
+            Some(note) => format!("provided by layer {} ({note})", by()),
+            None => format!("provided by layer {}", by()),
+        },
         ExcludeReason::Runtime => "provided by the Lambda runtime (runtime_provided)".to_string(),
         ExcludeReason::ExcludePackages => {
             "named in exclude_packages (.chalice/config.json)".to_string()

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use pep508_rs::pep440_rs::Version;
 
-use super::{runtime_manifest, Catalogue, LayerArn, LayerError, LayerManifest};
+use super::{
+    identify, runtime_manifest, AccountCheck, Catalogue, Contents, LayerArn, LayerError,
+    LayerManifest,
+};
 use crate::budget::{LayerUsage, SizeItem};
 use crate::target::LambdaTarget;
 
@@ -43,6 +46,15 @@ pub enum ManifestSource {
     User(PathBuf),
     /// The embedded catalogue, with the upstream release. Ex) `3.17.0`
     Catalogue(String),
+    /// Another built-in family (Powertools, Klayers: see [`super::identify`]).
+    Family {
+        /// Ex) `powertools-python-v3`
+        family: String,
+        /// Ex) `3.2.0`; `None` when the family does not map versions to releases.
+        release: Option<String>,
+        /// How well the contents are known (approximate, names only).
+        contents: Contents,
+    },
     /// None: contents and size unknown.
     Missing,
 }
@@ -236,6 +248,23 @@ impl LayerSet {
             .collect()
     }
 
+    /// How sure grail is of what layer `entry` provides, when it is less
+    /// than a manifest's word: for `grail why`. Ex) `approximate: …`
+    pub fn provider_note(&self, entry: &str) -> Option<&'static str> {
+        let layer = self.layers.iter().find(|l| l.entry == entry)?;
+        match &layer.source {
+            ManifestSource::Family {
+                contents: Contents::Approximate,
+                ..
+            } => Some("approximate: the layer's contents are derived, not scanned"),
+            ManifestSource::Family {
+                contents: Contents::NamesOnly,
+                ..
+            } => Some("the layer's version of it is unknown until the layer is scanned"),
+            _ => None,
+        }
+    }
+
     /// The budget lines, in attach order.
     pub fn usages(&self) -> Vec<LayerUsage> {
         self.layers.iter().map(AttachedLayer::usage).collect()
@@ -262,6 +291,8 @@ fn attach(
         (Some(m), ManifestSource::User(path.clone()))
     } else if let Some(hit) = input.catalogue.lookup(&arn) {
         (Some(hit.manifest), ManifestSource::Catalogue(hit.release))
+    } else if let Some((m, source)) = family_manifest(&arn, warnings) {
+        (Some(m), source)
     } else {
         warnings.push(missing_manifest_warning(input.catalogue, &arn));
         (None, ManifestSource::Missing)
@@ -280,6 +311,32 @@ fn attach(
         source,
         usable,
     })
+}
+
+/// The manifest of a built-in family other than the pandas catalogue, when
+/// its contents are at least partly known; an approximate one is a warning.
+fn family_manifest(
+    arn: &LayerArn,
+    warnings: &mut Vec<String>,
+) -> Option<(LayerManifest, ManifestSource)> {
+    let id = identify(arn)?;
+    let m = id.usable_manifest()?.clone();
+    if id.contents == Contents::Approximate {
+        warnings.push(format!(
+            "layer {arn} is {} {}: the packages grail counts as provided are approximate ({}); \
+             for exact contents scan the layer (`grail layer scan LAYER.zip --arn {arn}`) and pass \
+             the manifest with --layer-manifest",
+            id.title,
+            id.release.as_deref().unwrap_or("(unknown release)"),
+            id.note
+        ));
+    }
+    let source = ManifestSource::Family {
+        family: id.family,
+        release: id.release,
+        contents: id.contents,
+    };
+    Some((m, source))
 }
 
 fn merge(into: &mut BTreeMap<String, Provided>, m: &LayerManifest, by: &str) {
@@ -318,8 +375,18 @@ its size, so nothing is kept out of the zip for it and the budget counts it as u
 
 /// The "no manifest" warning, telling the user how to supply one.
 fn missing_manifest_warning(catalogue: &Catalogue, arn: &LayerArn) -> String {
-    let why = match catalogue.family_of(arn) {
-        Some(family) => {
+    let identified = identify(arn);
+    let why = match (identified, catalogue.family_of(arn)) {
+        (Some(id), _) if id.account != AccountCheck::Ok => {
+            format!("is named like a layer of {}, but {}", id.title, id.note)
+        }
+        (Some(id), _) if id.release.is_some() => format!(
+            "is {} {}, but grail does not know that release's contents ({})",
+            id.title,
+            id.release.as_deref().unwrap_or_default(),
+            id.note
+        ),
+        (_, Some(family)) => {
             let known = catalogue.known_versions(arn);
             let known = if known.is_empty() {
                 "none for this name and region".to_string()
@@ -335,7 +402,8 @@ fn missing_manifest_warning(catalogue: &Catalogue, arn: &LayerArn) -> String {
                 arn.version, arn.region
             )
         }
-        None => "has no manifest".to_string(),
+        (Some(id), None) => format!("is a layer of {}, but {}", id.title, id.note),
+        (None, None) => "has no manifest".to_string(),
     };
     format!(
         "layer {arn} {why}: grail cannot tell which packages it provides (they are bundled) nor its size (the budget counts it as unknown). \
@@ -447,7 +515,62 @@ mod tests {
         let old = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:20";
         let set = build(&[old], &[], false, py312()).unwrap();
         assert!(
-            set.warnings[0].contains("known: 27 (3.16.1), 29 (3.17.0)"),
+            set.warnings[0].contains("known: 24 (3.16.0), 27 (3.16.1), 29 (3.17.0)"),
+            "{}",
+            set.warnings[0]
+        );
+    }
+
+    #[test]
+    fn powertools_layer_provides_an_approximate_set() {
+        let pt = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3";
+        let set = build(&[pt], &[], false, py312()).unwrap();
+        assert_eq!(
+            set.layers[0].source,
+            ManifestSource::Family {
+                family: "powertools-python-v3".into(),
+                release: Some("3.2.0".into()),
+                contents: Contents::Approximate
+            }
+        );
+        let p = &set.provided["aws-lambda-powertools"];
+        assert_eq!(p.version.as_ref().unwrap().to_string(), "3.2.0");
+        assert_eq!(p.provided_by, pt);
+        assert!(set.provided.contains_key("pydantic"));
+        assert_eq!(set.warnings.len(), 1);
+        assert!(
+            set.warnings[0].contains("approximate"),
+            "{}",
+            set.warnings[0]
+        );
+        assert_eq!(set.usages()[0].unzipped_bytes, None);
+        // The arm64 layer is known by release only: a missing-manifest warning naming it.
+        let arm = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:3";
+        let arm_target = LambdaTarget::new(PythonVersion::new(3, 12), Arch::Arm64);
+        let set = build(&[arm], &[], false, arm_target).unwrap();
+        assert!(set.provided.is_empty());
+        assert!(
+            set.warnings[0].contains(
+                "is Powertools for AWS Lambda (Python) v3 3.2.0, but grail does not know"
+            ),
+            "{}",
+            set.warnings[0]
+        );
+    }
+
+    #[test]
+    fn klayers_layer_provides_its_package_at_any_version() {
+        let k = "arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-requests:21";
+        let set = build(&[k], &[], false, py312()).unwrap();
+        assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+        let p = &set.provided["requests"];
+        assert_eq!((p.version.as_ref(), p.provided_by.as_str()), (None, k));
+        // Built for another Python: not provided.
+        let k311 = "arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p311-requests:18";
+        let set = build(&[k311], &[], false, py312()).unwrap();
+        assert!(set.provided.is_empty());
+        assert!(
+            set.warnings[0].contains("python3.11"),
             "{}",
             set.warnings[0]
         );

@@ -14,6 +14,7 @@ const COMMANDS: &[&[&str]] = &[
     &["layer"],
     &["layer", "scan"],
     &["layer", "fetch"],
+    &["layer", "show"],
     &["completions"],
 ];
 

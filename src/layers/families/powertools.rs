@@ -1,0 +1,103 @@
+//! Powertools for AWS Lambda (Python) v3 layers:
+//! `AWSLambdaPowertoolsPythonV3-python3XX-{x86_64|arm64}`.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+use super::data::{families, Powertools};
+use super::{check_account, AccountCheck, Contents, Identified};
+use crate::layers::LayerArn;
+use crate::target::{Arch, PythonVersion};
+
+const DATA_FILE: &str = "data/powertools-python-v3.toml";
+
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^AWSLambdaPowertoolsPythonV3-python3(\d{1,2})-(x86_64|arm64)$")
+        .expect("static regex")
+});
+
+/// The account publishing Powertools in this partition and region.
+fn publisher<'a>(p: &'a Powertools, arn: &LayerArn) -> Option<&'a str> {
+    let by_region = p.accounts.get(&arn.partition)?;
+    by_region
+        .get(&arn.region)
+        .or_else(|| by_region.get("*"))
+        .map(String::as_str)
+}
+
+/// A Powertools v3 layer, whatever its account.
+pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
+    let p = &families().powertools;
+    if !arn.name.starts_with(&p.name_prefix) {
+        return None;
+    }
+    let c = NAME.captures(&arn.name)?;
+    let minor: u8 = c[1].parse().ok()?;
+    let python = PythonVersion::new(3, minor);
+    let arch = if &c[2] == "arm64" {
+        Arch::Arm64
+    } else {
+        Arch::X86_64
+    };
+    let mut id = Identified {
+        family: p.id.clone(),
+        title: p.title.clone(),
+        release: None,
+        python: Some(python),
+        arch: Some(arch),
+        account: check_account(arn, publisher(p, arn)),
+        manifest: None,
+        contents: Contents::Unknown,
+        broken: None,
+        data_file: DATA_FILE,
+        note: String::new(),
+    };
+    if id.account != AccountCheck::Ok {
+        id.note = "not published by the Powertools account for this region: \
+                   grail does not vouch for its contents"
+            .to_string();
+        return Some(id);
+    }
+    let Some(release) = p.numbers.get(&arn.version.to_string()) else {
+        let last = p.numbers.keys().filter_map(|k| k.parse::<u64>().ok()).max();
+        id.note = format!(
+            "layer version {} is not in the data (known: 1 to {}); release unknown",
+            arn.version,
+            last.unwrap_or(0)
+        );
+        return Some(id);
+    };
+    id.release = Some(release.clone());
+    if !p.pythons.contains(&python.to_string()) {
+        id.note = format!("Powertools v3 publishes no layer for python{python}");
+        return Some(id);
+    }
+    id.manifest = p
+        .manifests
+        .get(release)
+        .and_then(|m| m.get(&python.to_string()))
+        .and_then(|m| m.get(arch.to_string().as_str()))
+        .cloned()
+        .map(|mut m| {
+            m.arn = Some(arn.clone());
+            m
+        });
+    id.contents = if id.manifest.is_some() {
+        Contents::Approximate
+    } else {
+        Contents::Unknown
+    };
+    id.note = if id.manifest.is_some() {
+        format!(
+            "release from the project's layer table; contents derived by resolving {}=={release} \
+             for python{python} ({arch}) and dropping the runtime's packages: approximate until scanned",
+            p.requirement
+        )
+    } else {
+        format!(
+            "release from the project's layer table; contents not derived for python{python} \
+             ({arch}): unknown until scanned"
+        )
+    };
+    Some(id)
+}

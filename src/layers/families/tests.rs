@@ -1,0 +1,167 @@
+//! Recognition against the real ARN formats of each family.
+
+use super::*;
+
+fn id(arn: &str) -> Option<Identified> {
+    identify(&arn.parse().unwrap())
+}
+
+fn version_of(m: &LayerManifest, name: &str) -> Option<String> {
+    m.packages
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.version.as_ref().map(|v| v.to_string()))
+}
+
+#[test]
+fn pandas_release_with_contents() {
+    let i =
+        id("arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312-Arm64:29").unwrap();
+    assert_eq!(i.family, "aws-sdk-pandas");
+    assert_eq!(i.release.as_deref(), Some("3.17.0"));
+    assert_eq!(i.arch, Some(Arch::Arm64));
+    assert_eq!(i.account, AccountCheck::Ok);
+    assert_eq!(i.contents, Contents::Exact);
+    assert_eq!(
+        version_of(i.usable_manifest().unwrap(), "pandas").as_deref(),
+        Some("3.0.3")
+    );
+}
+
+#[test]
+fn pandas_recognised_release_without_contents() {
+    let i =
+        id("arn:aws-cn:lambda:cn-north-1:406640652441:layer:AWSSDKPandas-Python310:26").unwrap();
+    assert_eq!(i.release.as_deref(), Some("3.16.0"));
+    assert_eq!(i.contents, Contents::Unknown);
+    assert!(i.manifest.is_none());
+    assert!(i.note.contains("3.16.0"), "{}", i.note);
+}
+
+#[test]
+fn pandas_unknown_number_and_wrong_account() {
+    let i = id("arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:99").unwrap();
+    assert_eq!((i.release, i.contents), (None, Contents::Unknown));
+    assert!(
+        i.note.contains("24 (3.16.0), 27 (3.16.1), 29 (3.17.0)"),
+        "{}",
+        i.note
+    );
+    let i = id("arn:aws:lambda:ap-east-1:336392948345:layer:AWSSDKPandas-Python312:26").unwrap();
+    assert_eq!(
+        i.account,
+        AccountCheck::Mismatch {
+            expected: "839552336658".into()
+        }
+    );
+    assert!(i.usable_manifest().is_none());
+}
+
+#[test]
+fn powertools_numbers_map_to_releases() {
+    for (n, release) in [(1, "3.0.0"), (2, "3.1.0"), (3, "3.2.0")] {
+        let arn = format!(
+            "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:{n}"
+        );
+        let i = id(&arn).unwrap();
+        assert_eq!(i.release.as_deref(), Some(release));
+        assert_eq!(i.contents, Contents::Approximate);
+        let m = i.usable_manifest().unwrap();
+        assert_eq!(m.arn.as_ref().unwrap().to_string(), arn);
+        assert_eq!(
+            version_of(m, "aws-lambda-powertools").as_deref(),
+            Some(release)
+        );
+        assert!(version_of(m, "pydantic").is_some());
+        // The runtime's packages are not in the layer.
+        assert!(version_of(m, "boto3").is_none() && version_of(m, "botocore").is_none());
+        assert_eq!(m.known_size(), None);
+    }
+}
+
+#[test]
+fn powertools_arm64_govcloud_and_unknown_number() {
+    let i = id(
+        "arn:aws-us-gov:lambda:us-gov-west-1:165093116878:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:3",
+    )
+    .unwrap();
+    assert_eq!(i.account, AccountCheck::Ok);
+    assert_eq!(i.release.as_deref(), Some("3.2.0"));
+    assert_eq!((i.arch, i.contents), (Some(Arch::Arm64), Contents::Unknown));
+    let i = id(
+        "arn:aws-us-gov:lambda:us-gov-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
+    )
+    .unwrap();
+    assert_eq!(
+        i.account,
+        AccountCheck::Mismatch {
+            expected: "165087284144".into()
+        }
+    );
+    let i = id(
+        "arn:aws-cn:lambda:cn-north-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
+    )
+    .unwrap();
+    assert_eq!(i.account, AccountCheck::UnknownRegion);
+    let i = id(
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:40",
+    )
+    .unwrap();
+    assert_eq!(
+        (i.family.as_str(), i.release, i.contents),
+        ("powertools-python-v3", None, Contents::Unknown)
+    );
+    assert!(i.note.contains("not in the data"), "{}", i.note);
+    // Powertools v2 and look-alike names are not this family.
+    assert!(
+        id("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:79").is_none()
+    );
+}
+
+#[test]
+fn klayers_names() {
+    let i =
+        id("arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-arm64-requests:21").unwrap();
+    assert_eq!(i.family, "klayers");
+    assert_eq!(i.python, Some(PythonVersion::new(3, 12)));
+    assert_eq!(i.arch, Some(Arch::Arm64));
+    assert_eq!(i.contents, Contents::NamesOnly);
+    let m = i.usable_manifest().unwrap();
+    assert_eq!(m.packages.len(), 1);
+    assert_eq!(
+        (m.packages[0].name.as_str(), &m.packages[0].version),
+        ("requests", &None)
+    );
+    let i = id("arn:aws:lambda:ap-south-1:770693421928:layer:Klayers-p311-Pillow:9").unwrap();
+    assert_eq!(i.arch, Some(Arch::X86_64));
+    assert_eq!(i.manifest.unwrap().packages[0].name, "pillow");
+    let i = id("arn:aws:lambda:eu-west-2:770693421928:layer:Klayers-python38-Pillow:14").unwrap();
+    assert_eq!(i.python, Some(PythonVersion::new(3, 8)));
+    let i = id("arn:aws:lambda:us-east-1:123456789012:layer:Klayers-p312-requests:21").unwrap();
+    assert_eq!(
+        i.account,
+        AccountCheck::Mismatch {
+            expected: "770693421928".into()
+        }
+    );
+    assert!(i.usable_manifest().is_none());
+    assert!(id("arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-:1").is_none());
+    assert!(id("arn:aws:lambda:us-east-1:123456789012:layer:my-deps:1").is_none());
+}
+
+/// The committed JSON matches its sources (the pandas catalogue's test runs
+/// the same check, which covers both outputs).
+#[test]
+fn families_file_loads() {
+    let f = data::families();
+    assert_eq!(f.powertools.numbers.len(), 3);
+    for by_python in f.powertools.manifests.values() {
+        for by_arch in by_python.values() {
+            for m in by_arch.values() {
+                let mut check = m.clone();
+                check.validate().unwrap();
+                assert_eq!(&check, m, "family manifests are normalised");
+            }
+        }
+    }
+}
