@@ -39,6 +39,7 @@ mod arn;
 mod catalogue;
 mod manifest;
 mod public;
+mod runtime;
 mod scan;
 mod set;
 
@@ -48,6 +49,7 @@ pub use manifest::{
     runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
 };
 pub use public::{known_public_layers, PublicLayer};
+pub use runtime::{Floor, LambdaRuntime, RuntimePackage};
 pub use scan::{scan_layer_zip, ScannedLayer};
 pub use set::{
     AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,
