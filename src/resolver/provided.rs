@@ -104,39 +104,27 @@ pub(crate) fn settle(
                 walk = walk_once(request, source, &main, &effective);
             }
             Err(e) => {
-                for m in &walk.missing {
-                    warnings.push(format!(
-                        "layer {} is broken for {}: its {} needs {}, which no attached layer \
-                         and not {} provide, and grail could not add it to the zip: {}",
-                        m.arn,
-                        request.runtime_label(),
-                        m.parent,
-                        m.requirement,
-                        request.runtime.label(),
-                        one_line(&e.to_string())
-                    ));
-                }
+                let why = format!(
+                    "grail could not add it to the zip: {}",
+                    one_line(&e.to_string())
+                );
+                warnings.extend(walk.missing.iter().map(|m| broken(request, m, &why)));
                 walk.missing.clear();
                 break;
             }
         }
     }
+    // Still missing after MAX_ROUNDS re-resolutions: say so rather than drop it.
+    let why = "grail did not add it to the zip (add it to requirements.txt)";
+    warnings.extend(walk.missing.iter().map(|m| broken(request, m, why)));
     for m in &added {
         let version = main
             .nodes
             .get(&m.name)
             .and_then(|n| n.version.as_ref())
             .map_or(String::new(), |v| format!(" {v}"));
-        warnings.push(format!(
-            "layer {} is broken for {}: its {} needs {}, which no attached layer and not {} \
-             provide; grail ships {}{version} in the zip",
-            m.arn,
-            request.runtime_label(),
-            m.parent,
-            m.requirement,
-            request.runtime.label(),
-            m.name
-        ));
+        let why = format!("grail ships {}{version} in the zip", m.name);
+        warnings.push(broken(request, m, &why));
         relabel(&mut main, request, m);
     }
     if request.what_if {
@@ -150,6 +138,20 @@ pub(crate) fn settle(
         excluded: walk.excluded,
         warnings,
     }
+}
+
+/// The warning for a layer package's dependency that nothing provides,
+/// ending with what grail did about it.
+fn broken(request: &ResolveRequest, m: &Missing, what_grail_did: &str) -> String {
+    format!(
+        "layer {} is broken for {}: its {} needs {}, which no attached layer and not {} \
+         provide; {what_grail_did}",
+        m.arn,
+        request.runtime_label(),
+        m.parent,
+        m.requirement,
+        request.runtime.label(),
+    )
 }
 
 impl ResolveRequest {
