@@ -45,6 +45,7 @@ mod families;
 pub mod fetch;
 mod manifest;
 mod public;
+mod runtime;
 mod scan;
 mod set;
 
@@ -55,6 +56,7 @@ pub use manifest::{
     runtime_manifest, LayerManifest, LayerPackage, Provenance, MANIFEST_SCHEMA, RUNTIME_PACKAGES,
 };
 pub use public::{known_public_layers, PublicLayer};
+pub use runtime::{Floor, LambdaRuntime, RuntimePackage};
 pub use scan::{scan_layer_zip, ScannedLayer};
 pub use set::{
     AttachedLayer, LayerSet, LayerSetInput, ManifestSource, Provided, MAX_LAYERS, RUNTIME_PROVIDER,

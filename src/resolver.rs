@@ -21,7 +21,11 @@
 //! ([`FixedPackage`]): `vendor/` copies, layer contents, the runtime's own
 //! packages and the names in `exclude_packages`. A pinned layer version that
 //! satisfies every specifier reaching it is used as-is: it is not shipped and
-//! its own dependencies are not expanded (the layer contains them).
+//! the resolution does not expand it. Its own dependencies are then followed
+//! through the layer's version (`provided`): each must be in a layer, in the
+//! runtime's own packages ([`ResolveRequest::runtime`], after the layers on
+//! `sys.path`) or in the zip; what none has is added to the zip, with a
+//! warning that the layer is broken for this runtime.
 //!
 //! Call sequence (the CLI wires this):
 //!
@@ -83,6 +87,7 @@
 //!   version of pkg": the [`PackageSource`] is expected to offer the URL's
 //!   single candidate under that name.
 
+mod provided;
 mod provider;
 mod ranges;
 mod report;
@@ -98,6 +103,7 @@ use pep508_rs::{MarkerEnvironment, Requirement, VerbatimUrl};
 use pubgrub::PubGrubError;
 
 use crate::error::{Classify, ExitKind};
+use crate::layers::LambdaRuntime;
 use crate::metadata::CoreMetadata;
 use crate::target::LambdaTarget;
 
@@ -132,6 +138,18 @@ pub trait PackageSource {
     /// implementation may wait for a slow probe here.
     fn builds_sdists(&self) -> bool {
         false
+    }
+
+    /// The metadata of a version something outside the zip already has
+    /// installed (a layer's pandas 3.0.3), to follow its own dependencies;
+    /// `None` when the source cannot read it without side effects (no such
+    /// release, or only an sdist that would have to be built).
+    fn provided_metadata(&self, name: &str, version: &Version) -> Option<CoreMetadata> {
+        let candidates = self.candidates(name).ok()?;
+        candidates
+            .iter()
+            .find(|c| &c.version == version && c.has_compatible_wheel && !c.last_resort)?;
+        self.metadata(name, version).ok()
     }
 }
 
@@ -299,14 +317,18 @@ pub struct ResolveRequest {
     /// Ship the user's version of a layer package that conflicts, with a
     /// warning, instead of failing (`--allow-shadow`).
     pub allow_shadow: bool,
-    /// Run a second resolution without layer/runtime/excluded pins to find
-    /// what only the excluded packages need (`only-needed-by-excluded`).
+    /// Run a second resolution without the runtime and `exclude_packages`
+    /// pins to find what only those packages need (`only-needed-by-excluded`),
+    /// and read the size of what the runtime keeps out for layer packages.
     /// Costs extra metadata fetches; on by default.
     pub what_if: bool,
     /// Sdist-only releases (normalised name, version) whose build failed in
     /// an earlier round: last resorts again, taken only when no release in
     /// range has a wheel. Ex) `("atomicwrites", 1.4.1)`
     pub unbuildable: Vec<(String, Version)>,
+    /// The runtime's own packages (boto3 and friends), after the zip and
+    /// the layers on `sys.path`: what a layer package may rely on.
+    pub runtime: LambdaRuntime,
 }
 
 impl ResolveRequest {
@@ -328,6 +350,7 @@ impl ResolveRequest {
             allow_shadow: false,
             what_if: true,
             unbuildable: Vec::new(),
+            runtime: LambdaRuntime::for_python(target.python),
         }
     }
 }
@@ -367,6 +390,10 @@ pub enum ExcludeReason {
     ExcludePackages,
     /// Only excluded packages need it. Ex) `only-needed-by-excluded`
     OnlyNeededByExcluded,
+    /// Only layer packages need it, no layer has it, and the Lambda runtime
+    /// itself does (`/var/runtime`, after the layers on `sys.path`).
+    /// Ex) `runtime-for-layer`
+    RuntimeForLayer,
 }
 
 impl ExcludeReason {
@@ -377,6 +404,7 @@ impl ExcludeReason {
             ExcludeReason::Runtime => "runtime",
             ExcludeReason::ExcludePackages => "exclude_packages",
             ExcludeReason::OnlyNeededByExcluded => "only-needed-by-excluded",
+            ExcludeReason::RuntimeForLayer => "runtime-for-layer",
         }
     }
 }
@@ -389,7 +417,7 @@ impl fmt::Display for ExcludeReason {
 
 /// A string that is not one of the report's exclusion reasons.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown exclusion reason {input:?}: expected layer, runtime, exclude_packages or only-needed-by-excluded")]
+#[error("unknown exclusion reason {input:?}: expected layer, runtime, exclude_packages, only-needed-by-excluded or runtime-for-layer")]
 pub struct ExcludeReasonError {
     /// The offending input.
     pub input: String,
@@ -403,6 +431,7 @@ impl FromStr for ExcludeReason {
             "runtime" => Ok(ExcludeReason::Runtime),
             "exclude_packages" => Ok(ExcludeReason::ExcludePackages),
             "only-needed-by-excluded" => Ok(ExcludeReason::OnlyNeededByExcluded),
+            "runtime-for-layer" => Ok(ExcludeReason::RuntimeForLayer),
             _ => Err(ExcludeReasonError {
                 input: s.to_string(),
             }),
@@ -416,7 +445,8 @@ pub struct Excluded {
     /// Normalised name.
     pub name: String,
     /// The layer's pinned version, else the version a resolution without
-    /// exclusions picked (the one whose wheel size is the bytes saved).
+    /// exclusions picked (the one whose wheel size is the bytes saved); for
+    /// [`ExcludeReason::RuntimeForLayer`], the runtime's known floor.
     pub version: Option<Version>,
     /// Why it is not shipped.
     pub reason: ExcludeReason,
@@ -483,13 +513,23 @@ pub fn resolve(
     source: &dyn PackageSource,
 ) -> Result<Resolution, ResolveError> {
     let main = solve(request, source, true)?;
+    // Every dependency of a layer package must be met by a layer, the
+    // runtime or the zip: follow the provided versions' own metadata.
+    let settled = provided::settle(request, source, main);
+    let main = &settled.main;
     let mut resolution = Resolution {
         warnings: main.warnings.clone(),
         ..Resolution::default()
     };
+    resolution.warnings.extend(settled.warnings.iter().cloned());
+    let parents_of = |name: &str, own: &std::collections::BTreeSet<String>| -> Vec<String> {
+        let mut all = own.clone();
+        all.extend(settled.parents.get(name).into_iter().flatten().cloned());
+        all.into_iter().collect()
+    };
 
     for (name, node) in &main.nodes {
-        let required_by: Vec<String> = node.required_by.iter().cloned().collect();
+        let required_by = parents_of(name, &node.required_by);
         match &node.fixed {
             Some(FixedKind::Vendor) => resolution.packages.push(ResolvedPackage {
                 name: name.clone(),
@@ -514,10 +554,15 @@ pub fn resolve(
             }),
         }
     }
+    for e in settled.excluded.values() {
+        let mut e = e.clone();
+        e.required_by = parents_of(&e.name, &Default::default());
+        resolution.excluded.push(e);
+    }
 
     let any_excluded = !resolution.excluded.is_empty();
     if request.what_if && any_excluded {
-        what_if(request, source, &main, &mut resolution);
+        what_if(request, source, main, &mut resolution);
     }
     resolution.packages.sort_by(|a, b| a.name.cmp(&b.name));
     resolution.excluded.sort_by(|a, b| a.name.cmp(&b.name));
@@ -582,18 +627,35 @@ fn what_if(
             e.version = full.nodes.get(&e.name).and_then(|n| n.version.clone());
         }
     }
-    resolution
-        .excluded
-        .extend(only_in_unpinned(request, main, &full));
+    for extra in only_in_unpinned(request, main, &full) {
+        // Found by the walk through layer packages too: keep that reason
+        // (the more specific one), add who else needs it.
+        match resolution
+            .excluded
+            .iter_mut()
+            .find(|e| e.name == extra.name)
+        {
+            Some(known) => {
+                known.required_by.extend(extra.required_by);
+                known.required_by.sort();
+                known.required_by.dedup();
+            }
+            None => resolution.excluded.push(extra),
+        }
+    }
 }
 
-/// `request` with every pin but the vendor ones dropped, solved.
+/// `request` with the runtime and `exclude_packages` pins dropped, solved.
+/// Vendor and layer pins stay: what a layer package needs is followed
+/// through the layer's own versions ([`provided`]), not the index's.
 fn solve_unpinned(
     request: &ResolveRequest,
     source: &dyn PackageSource,
 ) -> Result<provider::Solved, ResolveError> {
     let mut unpinned = request.clone();
-    unpinned.fixed.retain(|f| f.kind == FixedKind::Vendor);
+    unpinned
+        .fixed
+        .retain(|f| matches!(f.kind, FixedKind::Vendor | FixedKind::Layer { .. }));
     unpinned.allow_shadow = false;
     let attempt = solve(&unpinned, source, false);
     if attempt.is_ok() {
@@ -604,7 +666,7 @@ fn solve_unpinned(
     let keep: Vec<FixedPackage> = request
         .fixed
         .iter()
-        .filter(|f| f.kind != FixedKind::Vendor)
+        .filter(|f| matches!(f.kind, FixedKind::Runtime | FixedKind::Excluded))
         .filter(|f| {
             source
                 .candidates(&f.name)
@@ -658,7 +720,7 @@ fn only_in_unpinned(
     extra.into_values()
 }
 
-fn reason_of(kind: &FixedKind) -> ExcludeReason {
+pub(crate) fn reason_of(kind: &FixedKind) -> ExcludeReason {
     match kind {
         FixedKind::Layer { .. } => ExcludeReason::Layer,
         FixedKind::Runtime => ExcludeReason::Runtime,

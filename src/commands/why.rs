@@ -10,9 +10,11 @@ use std::path::Path;
 
 use crate::budget::group_digits;
 use crate::commands::package::{analyze, Analysis};
+use crate::layers::LambdaRuntime;
 use crate::options::WhyOptions;
 use crate::report::ExcludedEntry;
 use crate::resolver::ExcludeReason;
+use crate::target::LambdaTarget;
 use crate::ui::Ui;
 
 /// `grail why PACKAGE`: which requirement chain pulled it in, its version,
@@ -62,7 +64,7 @@ fn explain(a: &Analysis, name: &str) -> String {
             w.source.as_str(),
         )
     } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
-        explain_excluded(name, e, &a.layers)
+        explain_excluded(name, e, &a.layers, target)
     } else if let Some(w) = a
         .vendor_wheels
         .iter()
@@ -95,7 +97,12 @@ fn explain(a: &Analysis, name: &str) -> String {
 }
 
 /// Why a package is kept out, and what that saves.
-fn explain_excluded(name: &str, e: &ExcludedEntry, layers: &crate::layers::LayerSet) -> String {
+fn explain_excluded(
+    name: &str,
+    e: &ExcludedEntry,
+    layers: &crate::layers::LayerSet,
+    target: LambdaTarget,
+) -> String {
     let by = || e.provided_by.clone().unwrap_or_default();
     let what = match e.reason {
         ExcludeReason::Layer => match layers.provider_note(&by()) {
@@ -109,12 +116,33 @@ fn explain_excluded(name: &str, e: &ExcludedEntry, layers: &crate::layers::Layer
         ExcludeReason::OnlyNeededByExcluded => {
             format!("only needed by packages that are not shipped ({})", by())
         }
+        ExcludeReason::RuntimeForLayer => return runtime_for_layer(name, e, target),
     };
     format!(
         "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
         e.version
             .clone()
             .unwrap_or_else(|| "(any version)".to_string()),
+        group_digits(e.saved_bytes),
+        if e.saved_bytes == 0 {
+            " (size unknown)"
+        } else {
+            ""
+        },
+    )
+}
+
+/// A package only layer packages need, which Lambda imports from the
+/// runtime (after the zip and the layers): its known floor, or "version
+/// unknown".
+fn runtime_for_layer(name: &str, e: &ExcludedEntry, target: LambdaTarget) -> String {
+    let runtime = LambdaRuntime::for_python(target.python);
+    let version = runtime
+        .get(name)
+        .map_or("version unknown".to_string(), |p| p.version_text());
+    format!(
+        "{name}: not shipped: provided by {}, {version}; only layer packages need it and no attached layer has it\n  saves: {} bytes unzipped{}\n",
+        runtime.label(),
         group_digits(e.saved_bytes),
         if e.saved_bytes == 0 {
             " (size unknown)"

@@ -695,7 +695,8 @@ fn add_excluded(
             .entry(e.name.clone())
             .or_insert_with(|| e.required_by.clone());
         let provided_by = e.provided_by.clone().or_else(|| match e.reason {
-            crate::resolver::ExcludeReason::Runtime => Some(RUNTIME_PROVIDER.to_string()),
+            crate::resolver::ExcludeReason::Runtime
+            | crate::resolver::ExcludeReason::RuntimeForLayer => Some(RUNTIME_PROVIDER.to_string()),
             crate::resolver::ExcludeReason::OnlyNeededByExcluded => e.required_by.first().cloned(),
             _ => None,
         });

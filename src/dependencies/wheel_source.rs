@@ -550,6 +550,26 @@ impl PackageSource for IndexSource<'_> {
         });
     }
 
+    fn provided_metadata(&self, name: &str, version: &Version) -> Option<CoreMetadata> {
+        let name = normalize(name);
+        let known = self
+            .versions
+            .lock()
+            .map(|v| v.contains_key(&name))
+            .unwrap_or(false);
+        if !known {
+            self.candidates(&name).ok()?;
+        }
+        // Only a wheel's metadata: an sdist would be built (or reported
+        // missing) for a package that is not even shipped.
+        match self.artifact(&name, version)? {
+            Artifact::Wheel(_) | Artifact::LocalWheel(_) | Artifact::Built { .. } => {
+                self.load_metadata(&name, version).ok().map(|(m, _)| m)
+            }
+            Artifact::Sdist(_) => None,
+        }
+    }
+
     fn prefetch_metadata(&self, items: &[(String, Version)]) {
         let todo: Vec<(String, Version)> = items
             .iter()

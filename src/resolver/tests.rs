@@ -544,33 +544,68 @@ fn layer(req: &mut ResolveRequest) {
 }
 
 #[test]
-fn layer_pin_satisfied_is_not_shipped_nor_expanded() {
+fn layer_pin_is_not_shipped_and_followed_through_the_layers_version() {
     let m = pandas_index();
     let mut req = req312(&["alpaca-py"]);
     layer(&mut req);
     req.what_if = false;
     let res = resolve(&req, &m).unwrap();
-    assert_eq!(pins(&res), ["alpaca-py==0.30.0", "msgpack==1.1.0"]);
+    // pandas 3.0.3 (the layer's) needs python-dateutil (the python3.12
+    // runtime has it) and tzdata (nobody has it: shipped, with a warning).
+    assert_eq!(
+        pins(&res),
+        ["alpaca-py==0.30.0", "msgpack==1.1.0", "tzdata==2025.1"]
+    );
+    assert_eq!(package(&res, "tzdata").required_by, ["pandas"]);
+    let broken = res
+        .warnings
+        .iter()
+        .find(|w| w.contains("is broken for python3.12"))
+        .unwrap_or_else(|| panic!("{:?}", res.warnings));
+    assert!(
+        broken.contains(ARN)
+            && broken.contains("its pandas 3.0.3 needs tzdata")
+            && broken.contains("the python3.12 runtime (/var/runtime)")
+            && broken.contains("grail ships tzdata 2025.1 in the zip"),
+        "{broken}"
+    );
     let pandas = excluded(&res, "pandas");
     assert_eq!(pandas.reason, ExcludeReason::Layer);
     assert_eq!(pandas.version, Some(v("3.0.3")));
     assert_eq!(pandas.provided_by.as_deref(), Some(ARN));
     assert_eq!(pandas.required_by, ["alpaca-py"]);
-    assert!(
-        !m.fetched("pandas"),
-        "a layer package's metadata is not needed"
+    let numpy = excluded(&res, "numpy");
+    assert_eq!(
+        (numpy.reason, numpy.required_by.clone()),
+        (ExcludeReason::Layer, vec!["pandas".to_string()])
     );
-    assert!(!m.fetched("python-dateutil"));
-    assert_eq!(res.excluded.len(), 1, "{:?}", res.excluded);
+    let dateutil = excluded(&res, "python-dateutil");
+    assert_eq!(dateutil.reason, ExcludeReason::RuntimeForLayer);
+    assert_eq!(dateutil.version, None, "no published floor");
+    assert_eq!(dateutil.required_by, ["pandas"]);
+    assert!(m.fetched("pandas"), "the layer's version is read");
+    assert!(
+        m.fetched("numpy"),
+        "the layer's numpy 2.2.6 is followed too"
+    );
+    assert!(
+        !m.fetched("python-dateutil"),
+        "the runtime's own packages are not expanded: {:?}",
+        m.metadata_calls.borrow()
+    );
+    assert_eq!(res.excluded.len(), 3, "{:?}", res.excluded);
 }
 
 #[test]
-fn what_if_lists_layer_and_only_needed_by_excluded() {
+fn what_if_keeps_layer_pins_and_lists_the_runtime() {
     let m = pandas_index();
     let mut req = req312(&["alpaca-py"]);
     layer(&mut req);
     let res = resolve(&req, &m).unwrap();
-    assert_eq!(pins(&res), ["alpaca-py==0.30.0", "msgpack==1.1.0"]);
+    assert_eq!(
+        pins(&res),
+        ["alpaca-py==0.30.0", "msgpack==1.1.0", "tzdata==2025.1"]
+    );
     let names: Vec<(&str, &str)> = res
         .excluded
         .iter()
@@ -581,33 +616,111 @@ fn what_if_lists_layer_and_only_needed_by_excluded() {
         [
             ("numpy", "layer"),
             ("pandas", "layer"),
-            ("python-dateutil", "only-needed-by-excluded"),
-            ("six", "only-needed-by-excluded"),
-            ("tzdata", "only-needed-by-excluded"),
+            ("python-dateutil", "runtime-for-layer"),
         ]
     );
     let numpy = excluded(&res, "numpy");
     assert_eq!(numpy.version, Some(v("2.2.6")));
     assert_eq!(numpy.provided_by.as_deref(), Some(ARN));
     assert_eq!(numpy.required_by, ["pandas"]);
-    assert_eq!(excluded(&res, "six").required_by, ["python-dateutil"]);
-    assert_eq!(excluded(&res, "six").version, Some(v("1.17.0")));
+    // The release that would ship is read, for the bytes saved.
+    assert!(m.fetched("python-dateutil"));
 }
 
 #[test]
 fn dependency_shared_by_layer_package_and_app_stays() {
     let m = pandas_index();
-    let mut req = req312(&["alpaca-py", "six"]);
+    let mut req = req312(&["alpaca-py", "python-dateutil"]);
     layer(&mut req);
     let res = resolve(&req, &m).unwrap();
+    assert!(pins(&res).contains(&"python-dateutil==2.9.0".to_string()));
+    // The zip's copy comes first on sys.path: the layer's pandas uses it.
     assert_eq!(
-        pins(&res),
-        ["alpaca-py==0.30.0", "msgpack==1.1.0", "six==1.17.0"]
+        package(&res, "python-dateutil").required_by,
+        ["<requirements.txt>", "pandas"]
     );
-    assert!(res.excluded.iter().all(|e| e.name != "six"));
+    assert!(res.excluded.iter().all(|e| e.name != "python-dateutil"));
+}
+
+#[test]
+fn a_layer_package_reached_only_through_the_layer_is_walked() {
+    let mut m = pandas_index();
+    m.add("python-dateutil", "2.8.2", &["six>=1.5"]);
+    let mut req = req312(&["alpaca-py"]);
+    layer(&mut req);
+    for (name, version) in [("python-dateutil", "2.8.2"), ("tzdata", "2025.1")] {
+        req.fixed.push(FixedPackage {
+            name: name.into(),
+            version: Some(v(version)),
+            kind: FixedKind::Layer { arn: ARN.into() },
+        });
+    }
+    let res = resolve(&req, &m).unwrap();
+    assert_eq!(pins(&res), ["alpaca-py==0.30.0", "msgpack==1.1.0"]);
+    assert!(res.warnings.is_empty(), "{:?}", res.warnings);
+    // The layer's python-dateutil 2.8.2 is read (not the index's 2.9.0),
+    // and its six comes from the runtime.
+    assert!(
+        m.fetched("python-dateutil")
+            && !m
+                .metadata_calls
+                .borrow()
+                .contains(&"python-dateutil==2.9.0".to_string())
+    );
+    let dateutil = excluded(&res, "python-dateutil");
+    assert_eq!(
+        (dateutil.reason, dateutil.version.clone()),
+        (ExcludeReason::Layer, Some(v("2.8.2")))
+    );
+    let six = excluded(&res, "six");
+    assert_eq!(six.reason, ExcludeReason::RuntimeForLayer);
+    assert_eq!(six.required_by, ["python-dateutil"]);
+}
+
+#[test]
+fn a_runtime_floor_above_what_a_layer_package_allows_is_a_warning() {
+    let mut m = pandas_index();
+    m.add("awswrangler", "3.17.0", &["pandas", "botocore<1.30"]);
+    m.add("botocore", "1.29.0", &[]);
+    let mut req = req312(&["awswrangler"]);
+    layer(&mut req);
+    req.fixed.push(FixedPackage {
+        name: "awswrangler".into(),
+        version: Some(v("3.17.0")),
+        kind: FixedKind::Layer { arn: ARN.into() },
+    });
+    req.what_if = false;
+    let res = resolve(&req, &m).unwrap();
+    assert_eq!(
+        excluded(&res, "botocore").reason,
+        ExcludeReason::RuntimeForLayer
+    );
+    assert_eq!(excluded(&res, "botocore").version, Some(v("1.38.36")));
+    let w = res
+        .warnings
+        .iter()
+        .find(|w| w.contains("botocore<1.30"))
+        .unwrap_or_else(|| panic!("{:?}", res.warnings));
+    assert!(
+        w.contains("has botocore 1.38.36 or newer (as of 2025-08-22)"),
+        "{w}"
+    );
+}
+
+#[test]
+fn runtime_provided_keeps_its_reason_under_a_layer() {
+    let m = pandas_index();
+    let mut req = req312(&["alpaca-py"]);
+    layer(&mut req);
+    req.fixed.push(FixedPackage {
+        name: "python-dateutil".into(),
+        version: None,
+        kind: FixedKind::Runtime,
+    });
+    let res = resolve(&req, &m).unwrap();
     assert_eq!(
         excluded(&res, "python-dateutil").reason,
-        ExcludeReason::OnlyNeededByExcluded
+        ExcludeReason::Runtime
     );
 }
 
@@ -669,7 +782,11 @@ fn extras_of_a_layer_package_are_resolved() {
     layer(&mut req);
     req.what_if = false;
     let res = resolve(&req, &m).unwrap();
-    assert_eq!(pins(&res), ["et-xmlfile==2.0.0", "openpyxl==3.1.5"]);
+    // tzdata: the layer's pandas needs it and nobody provides it.
+    assert_eq!(
+        pins(&res),
+        ["et-xmlfile==2.0.0", "openpyxl==3.1.5", "tzdata==2025.1"]
+    );
     assert_eq!(package(&res, "openpyxl").required_by, ["pandas"]);
     assert_eq!(excluded(&res, "pandas").reason, ExcludeReason::Layer);
 }
@@ -798,6 +915,7 @@ fn exclude_reason_round_trips() {
         ExcludeReason::Runtime,
         ExcludeReason::ExcludePackages,
         ExcludeReason::OnlyNeededByExcluded,
+        ExcludeReason::RuntimeForLayer,
     ] {
         assert_eq!(r.to_string().parse::<ExcludeReason>().unwrap(), r);
     }

@@ -83,6 +83,12 @@ pub fn reliances(excluded: &[ExcludedEntry]) -> Vec<Reliance> {
                     String::new(),
                 ),
                 ExcludeReason::Runtime => (Provider::Runtime, String::new()),
+                // `provided_by` is "runtime" here: the layer packages that
+                // need it are not recorded in the entry.
+                ExcludeReason::RuntimeForLayer => (
+                    Provider::Runtime,
+                    "needed by layer packages, which the layer provides without it".to_string(),
+                ),
                 ExcludeReason::OnlyNeededByExcluded if is_runtime_package(&e.name) => (
                     Provider::Runtime,
                     format!("{needed_by}, which the layer provides without it"),

@@ -494,7 +494,7 @@ fn pandas_layer_example_says_what_relies_on_the_layer_and_the_runtime() {
     assert!(
         text.contains(
             "relies on the runtime's own packages (/var/runtime, not verified): urllib3 \
-             (needed by requests, which the layer provides without it)"
+             (needed by layer packages, which the layer provides without it)"
         ),
         "{text}"
     );

@@ -203,12 +203,13 @@ fn why_explains_shipped_layer_and_orphaned_packages() {
     // Names are normalised; the shortest chain goes through python-dateutil.
     insta::assert_snapshot!("why_six_in_the_layer", w.why("Six", &layer).join("\n"));
 
-    // urllib3 is not in the layer, but only requests (in the layer) needs it.
+    // urllib3 is not in the layer, but only requests (in the layer) needs
+    // it, and Lambda imports it from the runtime (after the zip and /opt).
     let urllib3 = wheel_unzipped_bytes(&index_file("urllib3", "urllib3-2.5.0-py3-none-any.whl"));
     assert_eq!(
         w.why("urllib3", &layer),
         lines(&[
-            "urllib3 2.5.0: not shipped: only needed by packages that are not shipped (requests)",
+            "urllib3: not shipped: provided by the python3.12 runtime (/var/runtime), version unknown; only layer packages need it and no attached layer has it",
             &format!("  saves: {} bytes unzipped", grouped(urllib3)),
             "  required by:",
             "    requirements.txt → alpaca-py → requests → urllib3",
@@ -236,6 +237,71 @@ fn why_explains_shipped_layer_and_orphaned_packages() {
     assert_eq!(
         pandas[pandas.len() - 1],
         "    requirements.txt → alpaca-py → pandas"
+    );
+}
+
+/// The manifest without tzdata, written into the project.
+fn manifest_without_tzdata(w: &World) -> String {
+    let mut m: Value =
+        serde_json::from_str(&fs::read_to_string(layer_manifest()).unwrap()).unwrap();
+    m["packages"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["name"] != "tzdata");
+    let path = w.p.out("layer.json");
+    fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+    format!("{PANDAS_312}={}", path.display())
+}
+
+#[test]
+fn why_walks_the_layers_own_versions() {
+    // find-links offers python-dateutil 3.0.0, which needs tzdata; the
+    // layer has python-dateutil 2.9.0.post0, which does not. On Lambda the
+    // layer's copy is imported, so no chain goes through python-dateutil.
+    let w = World::new(
+        "--find-links ./wheels\nalpaca-py==0.43.2\n",
+        json!({"layers": [PANDAS_312]}),
+    );
+    let wheels = w.p.out("wheels");
+    fs::create_dir_all(&wheels).unwrap();
+    build_wheel(
+        &wheels,
+        "python-dateutil",
+        "3.0.0",
+        "py3-none-any",
+        &[("dateutil/__init__.py", b"")],
+        &["six>=1.5", "tzdata"],
+    );
+    let flag = manifest_without_tzdata(&w);
+    let layer = ["--layer-manifest", flag.as_str()];
+    let tzdata = w.why("tzdata", &layer);
+    assert!(
+        tzdata[0].starts_with("tzdata 2025.2: shipped in deployment.zip ("),
+        "{tzdata:#?}"
+    );
+    let chains: Vec<&String> = tzdata.iter().filter(|l| l.contains(" → ")).collect();
+    assert_eq!(
+        chains,
+        ["    requirements.txt → alpaca-py → pandas → tzdata"],
+        "{tzdata:#?}"
+    );
+    // The layer's pandas needs tzdata, the layer lacks it and the runtime
+    // has none: the layer is broken for python3.12 and grail ships tzdata.
+    let out = w.package(&layer);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let warning = format!(
+        "layer {PANDAS_312} is broken for python3.12: its pandas 2.3.3 needs tzdata>=2022.7"
+    );
+    assert!(stderr_of(&out).contains(&warning), "{}", stderr_of(&out));
+    assert_eq!(
+        w.entry("packages", "tzdata")["required_by"],
+        json!(["pandas"])
+    );
+    assert!(w.zip_names().iter().any(|n| n.starts_with("tzdata/")));
+    // six: the layer's python-dateutil needs it, the layer has it.
+    assert_eq!(
+        w.why("six", &layer).last().unwrap(),
+        "    requirements.txt → alpaca-py → pandas → python-dateutil → six"
     );
 }
 
