@@ -39,6 +39,12 @@ impl SdistBuilder for ReportingBuilder<'_> {
         });
         built
     }
+
+    // Forwarded: without it every wrapped builder would claim it can run,
+    // and sdist-only releases would be chosen with no interpreter to build.
+    fn available(&self) -> bool {
+        self.inner.available()
+    }
 }
 
 /// [`ZipPlan::write`], reported as one zip being written.
@@ -83,6 +89,15 @@ mod tests {
         fn build(&self, _: &DistFile, _: &Path) -> Result<PathBuf, String> {
             Err("no".into())
         }
+
+        fn available(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn the_wrapper_says_whether_the_inner_builder_can_run() {
+        assert!(!ReportingBuilder::new(&Failing, Progress::default()).available());
     }
 
     #[test]

@@ -512,14 +512,14 @@ fn package_fetches_when_credentials_are_configured_and_hints_when_not() {
     assert!(w.aws.count("GET /2018-10-31/layers/") >= 1);
 }
 
-/// Done when: the pandas-layer example plus a second layer, both fetched,
+/// Done when: the pandas-layer example plus a Powertools layer, both fetched,
 /// packages with both layers' packages excluded and an exact budget. The
 /// built-in catalogue's size for the pandas layer is an estimate, so (with
 /// `--fetch-layers`) grail fetches it too; here a stand-in archive made of
 /// the fixture index's pandas, numpy, python-dateutil, pytz, tzdata and six
 /// wheels is served under the real ARN (the stand-in for AWS).
 #[test]
-fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
+fn pandas_layer_example_plus_a_powertools_layer_have_an_exact_budget() {
     let w = World::new();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("integration/examples/pandas-layer");
     w.p.write(
@@ -545,9 +545,15 @@ fn pandas_layer_example_plus_a_second_layer_has_an_exact_budget() {
         "typing-extensions",
         "typing-inspection",
     ]);
-    let second = w
-        .aws
-        .publish("models", second_zip.clone(), Behaviour::Normal);
+    // The second layer is Powertools for AWS Lambda (Python) v3 under its
+    // real ARN: its stand-in archive holds the fixture index's pydantic set
+    // (part of `aws-lambda-powertools[all]`). A fetched manifest beats the
+    // built-in approximate contents of the Powertools family.
+    let second =
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3"
+            .to_string();
+    w.aws
+        .register(&second, second_zip.clone(), Behaviour::Normal);
     let config: Value =
         serde_json::from_str(&fs::read_to_string(example.join(".chalice/config.json")).unwrap())
             .unwrap();
