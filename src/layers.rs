@@ -124,3 +124,27 @@ impl Classify for LayerError {
         ExitKind::Usage
     }
 }
+
+/// Runs `scripts/SCRIPT --check`: the committed JSON under `data/` must be
+/// what the script makes from its TOML source. Skipped (with a line) where
+/// there is no python3 with `tomllib`.
+#[cfg(test)]
+pub(crate) fn assert_generated_in_sync(script: &str) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::process::Command::new("python3")
+        .arg(format!("{root}/scripts/{script}"))
+        .arg("--check")
+        .output();
+    match out {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if stderr.contains("No module named 'tomllib'") {
+                eprintln!("skipped: python3 has no tomllib");
+            } else {
+                panic!("scripts/{script} --check failed: {stderr}");
+            }
+        }
+        Err(e) => eprintln!("skipped: no python3 ({e})"),
+    }
+}

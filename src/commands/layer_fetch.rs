@@ -7,7 +7,7 @@
 //! layer in the directory `-o` names. Every manifest is also cached, so
 //! `grail package` finds it without asking AWS again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Context, ExitKind, Kind, Result};
 use crate::layers::fetch::{fetch_layer, Chain, FetchRequest, Fetched};
@@ -88,24 +88,9 @@ fn write_output(fetched: &[Fetched], output: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// Write through a temporary file in the same directory.
+/// [`super::layer_scan::write_manifest`], then say so.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".grail-manifest-")
-            .tempfile_in(&dir)?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write()
-        .kind(ExitKind::Usage)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    super::layer_scan::write_manifest(path, text)?;
     eprintln!("Wrote {}.", path.display());
     Ok(())
 }

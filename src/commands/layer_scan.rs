@@ -1,7 +1,7 @@
 //! `grail layer scan LAYER.zip [--arn ARN] [-o FILE]`: write a
 //! grail-layer-manifest/1 describing what a layer zip provides.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Context, ExitKind, Kind, Result};
 use crate::options::ScanOptions;
@@ -23,22 +23,7 @@ pub fn run(args: &ScanOptions) -> Result<()> {
     match &args.output {
         None => print!("{json}"),
         Some(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            let write = || -> std::io::Result<()> {
-                std::fs::create_dir_all(&dir)?;
-                let mut tmp = tempfile::Builder::new()
-                    .prefix(".grail-manifest-")
-                    .tempfile_in(&dir)?;
-                std::io::Write::write_all(&mut tmp, json.as_bytes())?;
-                tmp.persist(path).map_err(|e| e.error)?;
-                Ok(())
-            };
-            write()
-                .kind(ExitKind::Usage)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_manifest(path, &json)?;
             eprintln!(
                 "Wrote {} ({} packages, {} bytes unzipped).",
                 path.display(),
@@ -48,4 +33,25 @@ pub fn run(args: &ScanOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Write a manifest through a temporary file in the same directory, so a
+/// reader never sees half of it (`layer scan -o` and `layer fetch -o`).
+pub(crate) fn write_manifest(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".grail-manifest-")
+            .tempfile_in(&dir)?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write()
+        .kind(ExitKind::Usage)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

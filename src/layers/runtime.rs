@@ -161,22 +161,6 @@ mod tests {
     /// The committed JSON matches its source (needs python3 >= 3.11).
     #[test]
     fn generated_file_is_in_sync() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        let out = std::process::Command::new("python3")
-            .arg(format!("{root}/scripts/gen-lambda-runtimes"))
-            .arg("--check")
-            .output();
-        match out {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                if stderr.contains("No module named 'tomllib'") {
-                    eprintln!("skipped: python3 has no tomllib");
-                } else {
-                    panic!("scripts/gen-lambda-runtimes --check failed: {stderr}");
-                }
-            }
-            Err(e) => eprintln!("skipped: no python3 ({e})"),
-        }
+        crate::layers::assert_generated_in_sync("gen-lambda-runtimes");
     }
 }
