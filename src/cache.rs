@@ -230,6 +230,7 @@ impl Cache {
             "listings",
             "metadata",
             "checks",
+            "hints",
             "tmp",
         ] {
             let path = root.join(sub);
@@ -329,6 +330,18 @@ impl Cache {
         self.write_atomic(&self.listing_path(url), &record.bytes)
     }
 
+    /// The resolution hint stored under `key`, if present and intact in
+    /// payload format `format` (see [`crate::dependencies`]' warm hints:
+    /// which pages a previous resolution of the same inputs needed).
+    pub fn hint(&self, key: &str, format: u32) -> Option<Record> {
+        Record::open(fs::read(self.hint_path(key)).ok()?, format)
+    }
+
+    /// Store the resolution hint for `key` (replacing any older one).
+    pub fn set_hint(&self, key: &str, record: &Record) -> Result<(), CacheError> {
+        self.write_atomic(&self.hint_path(key), &record.bytes)
+    }
+
     /// Cached metadata under `key` (see [`Cache::metadata_key`]).
     pub fn metadata(&self, key: &str) -> Option<CachedMetadata> {
         let bytes = fs::read(self.root.join("metadata").join(format!("{key}.json"))).ok()?;
@@ -399,6 +412,12 @@ impl Cache {
         self.root
             .join("listings")
             .join(format!("{}.bin", sha256_hex(url.as_bytes())))
+    }
+
+    fn hint_path(&self, key: &str) -> PathBuf {
+        self.root
+            .join("hints")
+            .join(format!("{}.bin", sha256_hex(key.as_bytes())))
     }
 
     fn page_path(&self, url: &str) -> PathBuf {

@@ -17,6 +17,7 @@
 //! says so ([`NotBuilt`]).
 
 pub mod sdist;
+pub mod warm_hint;
 pub mod wheel_source;
 
 use std::collections::BTreeMap;
@@ -398,6 +399,22 @@ pub fn direct_wheels(requirements: &RequirementsFile) -> Vec<(String, DirectWhee
     out
 }
 
+/// The pages resolution needed: every package resolved or kept out that
+/// the client listed (not what a hint only prefetched).
+fn needed_pages(resolution: &crate::resolver::Resolution, client: &IndexClient) -> Vec<String> {
+    let listed = client.listed_names();
+    let mut names: Vec<String> = resolution
+        .packages
+        .iter()
+        .map(|p| p.name.clone())
+        .chain(resolution.excluded.iter().map(|e| e.name.clone()))
+        .filter(|n| listed.binary_search(n).is_ok())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// A resolved index package and the file chosen for it, to download and open.
 struct Job {
     /// Normalised name.
@@ -414,7 +431,24 @@ struct Job {
 pub fn plan(input: &DependencyInput<'_>, client: &IndexClient) -> Result<DependencyPlan> {
     let started = Instant::now();
     let source = source_for(input, client);
+    let hint_key = warm_hint::key(input.requirements, &input.target);
+    let hinted = warm_hint::load(client.cache(), &hint_key);
+    if let Some((first, rest)) = hinted.split_first() {
+        // All pages the last resolution needed, in parallel, before the
+        // resolver asks for them level by level. One first, alone: until a
+        // connection is up (and known to speak HTTP/2), every parallel
+        // request would open its own, each with its own DNS lookup.
+        use crate::resolver::PackageSource;
+        source.prefetch_candidates(std::slice::from_ref(first));
+        source.prefetch_candidates(rest);
+    }
     let (resolution, not_built) = resolve_rounds(input, &source)?;
+    warm_hint::store(
+        client.cache(),
+        &hint_key,
+        &hinted,
+        &needed_pages(&resolution, client),
+    );
     let packages = resolution.packages.len();
     client
         .progress()

@@ -116,6 +116,11 @@ pub struct Missing {
 /// Metadata of one version and its wheel's unzipped size, when known.
 type MetadataEntry = (CoreMetadata, Option<u64>);
 
+/// Index pages fetched at once when prefetching: requests are network
+/// bound (HTTP/2 multiplexes them over one connection), so more than the
+/// cores, but not so many that a large resolution opens a thread per name.
+const PREFETCH_THREADS: usize = 16;
+
 /// The index, filtered and ranked for one target.
 pub struct IndexSource<'a> {
     client: &'a IndexClient,
@@ -539,12 +544,15 @@ impl PackageSource for IndexSource<'_> {
             .filter(|n| !self.direct.contains_key(n))
             .collect();
         // Warm the client's page memo in parallel; errors resurface later.
+        // Workers take the next name from a shared queue, so one large page
+        // (pydantic-core's is 7 MB) does not hold back the names behind it.
+        let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|s| {
-            for chunk in todo.chunks(todo.len().div_ceil(8).max(1)) {
-                s.spawn(move || {
-                    for n in chunk {
-                        let _ = self.client.project_for(n, self.tags);
-                    }
+            for _ in 0..todo.len().min(PREFETCH_THREADS) {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(n) = todo.get(i) else { break };
+                    let _ = self.client.project_for(n, self.tags);
                 });
             }
         });

@@ -159,6 +159,19 @@ impl IndexClient {
         self.listed(name, Some(tags))
     }
 
+    /// The (normalised) names of every project this client has listed so
+    /// far, sorted: what a resolution needed (see
+    /// [`crate::dependencies::warm_hint`]).
+    pub fn listed_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = lock(&self.projects)
+            .keys()
+            .map(|(n, _)| n.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     fn listed(&self, name: &str, tags: Option<&Tags>) -> Result<Vec<DistFile>, IndexError> {
         crate::names::check_length(name)?;
         let norm = normalize(name);
@@ -375,7 +388,7 @@ impl IndexClient {
                 return Ok((!v.not_found).then(|| payload.clone()));
             }
         }
-        let (validators, payload) = self.retrying_with(
+        let (validators, payload, changed) = self.retrying_with(
             url,
             |response| listing_from_response(url, cached.as_ref(), response, parse),
             |request| {
@@ -391,7 +404,9 @@ impl IndexClient {
                 request
             },
         )?;
-        self.cache.set_listing(key, &payload)?;
+        if changed {
+            self.cache.set_listing(key, &payload)?;
+        }
         Ok((!validators.not_found).then_some(payload))
     }
 
@@ -411,6 +426,7 @@ impl IndexClient {
             fetched_at: page.fetched_at,
             max_age: page.max_age,
             not_found: page.not_found,
+            body_sha256: None,
         };
         let files = if page.not_found {
             Vec::new()
@@ -588,13 +604,14 @@ type ParsePage<'a> = &'a dyn Fn(&CachedPage) -> Result<Vec<DistFile>, IndexError
 
 /// A page's listing from a response: the cached one under refreshed
 /// validators on 304, a not-found marker on 404/410, else the body parsed
-/// with `parse`, with its validators.
+/// with `parse` (unless it is the body the cached listing was parsed
+/// from), with its validators; `true` when the cache needs the new record.
 fn listing_from_response(
     url: &Url,
     cached: Option<&(Validators, Record)>,
     response: Response,
     parse: ParsePage,
-) -> Result<(Validators, Record), Attempt> {
+) -> Result<(Validators, Record, bool), Attempt> {
     let key = url.as_str();
     let status = response.status();
     let header = |name: header::HeaderName| {
@@ -618,7 +635,7 @@ fn listing_from_response(
                     ..old.clone()
                 };
                 let payload = found.reencode(&validators);
-                return Ok((validators, payload));
+                return Ok((validators, payload, true));
             }
         }
     }
@@ -629,11 +646,12 @@ fn listing_from_response(
         fetched_at: arrived,
         max_age: max_age(response.headers()),
         not_found: false,
+        body_sha256: None,
     };
     tracing::debug!(%url, status = status.as_u16(), "index page: fetched");
     if status == StatusCode::NOT_FOUND || status == StatusCode::GONE {
         validators.not_found = true;
-        return Ok((validators.clone(), listing::encode(&validators, &[])));
+        return Ok((validators.clone(), listing::encode(&validators, &[]), true));
     }
     if !status.is_success() {
         return Err(Attempt::Fatal(http_error(url, status)));
@@ -650,13 +668,60 @@ fn listing_from_response(
         not_found: false,
     };
     let body = capped_body(response, MAX_PAGE_BYTES, url, "an index page")?;
+    validators.body_sha256 = Some(body_digest(&page, &body));
+    if let Some(same) = unchanged_body(url, cached, &validators) {
+        return Ok(same);
+    }
     let page = CachedPage {
         body: String::from_utf8_lossy(&body).into_owned(),
         ..page
     };
     let files = parse(&page)?;
     let payload = listing::encode(&validators, &files);
-    Ok((validators, payload))
+    Ok((validators, payload, true))
+}
+
+/// The sha256 of what a listing is parsed from: the body, its content type
+/// and the URL its links resolve against, and the grail that parses it (a
+/// newer grail may parse the same body differently).
+fn body_digest(page: &CachedPage, body: &[u8]) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let parser = Some(concat!("grail ", env!("CARGO_PKG_VERSION")));
+    for part in [
+        parser,
+        page.content_type.as_deref(),
+        page.final_url.as_deref(),
+    ] {
+        h.update(part.unwrap_or("").as_bytes());
+        h.update([0]);
+    }
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// The cached listing when the page came back byte for byte as it was
+/// parsed: its files under the new validators (rewritten only when the
+/// validators say more than when it was fetched).
+fn unchanged_body(
+    url: &Url,
+    cached: Option<&(Validators, Record)>,
+    validators: &Validators,
+) -> Option<(Validators, Record, bool)> {
+    let (old, payload) = cached?;
+    if old.not_found || old.body_sha256.is_none() || old.body_sha256 != validators.body_sha256 {
+        return None;
+    }
+    let found = listing::decode(payload, url.as_str())?;
+    tracing::debug!(%url, "index page: unchanged since it was parsed");
+    let same = old.etag == validators.etag
+        && old.last_modified == validators.last_modified
+        && old.max_age.is_none()
+        && validators.max_age.is_none();
+    if same {
+        return Some((old.clone(), payload.clone(), false));
+    }
+    Some((validators.clone(), found.reencode(validators), true))
 }
 
 /// The files of a project from its index listings (each decoded from the

@@ -26,7 +26,7 @@ use super::{DistFile, DistOrigin};
 use crate::cache::Record;
 
 /// The payload format; bump when [`Listing`] or [`ListedFile`] changes.
-pub(super) const FORMAT: u32 = 1;
+pub(super) const FORMAT: u32 = 2;
 
 /// What a listing records about the response it came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +44,10 @@ pub(super) struct Validators {
     pub(super) max_age: Option<u64>,
     /// The server answered 404/410: the project does not exist there.
     pub(super) not_found: bool,
+    /// The sha256 of the body the files were parsed from: a page that
+    /// comes back byte for byte the same (from an index that sends no
+    /// validators, every page on every run) is not parsed again.
+    pub(super) body_sha256: Option<String>,
 }
 
 impl Validators {
@@ -169,6 +173,8 @@ pub(super) struct Listing<'a> {
     max_age: Option<u64>,
     not_found: bool,
     #[serde(borrow)]
+    body_sha256: Option<&'a str>,
+    #[serde(borrow)]
     pub(super) files: Vec<ListedFile<'a>>,
 }
 
@@ -182,6 +188,7 @@ impl Listing<'_> {
             fetched_at: self.fetched_at,
             max_age: self.max_age,
             not_found: self.not_found,
+            body_sha256: self.body_sha256.map(str::to_string),
         }
     }
 
@@ -203,6 +210,7 @@ fn header(v: &Validators) -> Listing<'_> {
         fetched_at: v.fetched_at,
         max_age: v.max_age,
         not_found: v.not_found,
+        body_sha256: v.body_sha256.as_deref(),
         files: Vec::new(),
     }
 }
@@ -263,6 +271,7 @@ mod tests {
             fetched_at: 100,
             max_age: Some(600),
             not_found: false,
+            body_sha256: Some("ef".repeat(32)),
         }
     }
 

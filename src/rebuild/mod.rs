@@ -410,8 +410,10 @@ impl Output {
 fn write_state(path: &Path, state: &State) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&tmp, state)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // One write: serialising straight into the file costs a syscall per
+    // token (thousands, for a zip's entry list).
+    std::io::Write::write_all(&mut tmp, &serde_json::to_vec(state)?)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

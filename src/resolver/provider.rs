@@ -356,6 +356,20 @@ impl<'a> Provider<'a> {
         candidates: &[Candidate],
         range: &Ranges<Version>,
     ) {
+        // Only a newer sdist-only release in range can make a difference:
+        // without one, the build question (and the probe) is never asked.
+        // (A pre-release only when pre-releases are allowed: pip would not
+        // pick one either.)
+        let pre = self.pre_allowed(name) || chosen.version.any_prerelease();
+        let newer_sdist = candidates.iter().any(|c| {
+            c.sdist_only
+                && c.version > chosen.version
+                && range.contains(&c.version)
+                && (pre || !c.version.any_prerelease())
+        });
+        if !newer_sdist {
+            return;
+        }
         let newer = self.pick_tier(name, candidates, range, true).filter(|c| {
             c.version > chosen.version && c.sdist_only && !self.unbuildable(name, &c.version)
         });
@@ -378,23 +392,24 @@ impl<'a> Provider<'a> {
         range: &Ranges<Version>,
         tier: bool,
     ) -> Option<&'c Candidate> {
-        // Deferral last: it may ask the source whether it can build.
-        let mut usable = candidates.iter().filter(|c| {
+        // Deferral last: it may ask the source whether it can build, which
+        // waits for the interpreter probe. Final releases are looked at
+        // before pre-releases for the same reason: an sdist-only pre-release
+        // must not make the answer wait when a final release is picked.
+        let usable = |c: &&Candidate| {
             range.contains(&c.version)
                 && self.skip_reason(c, range).is_none()
                 && self.deferred(name, c) == tier
-        });
+        };
         if self.pre_allowed(name) {
-            return usable.next();
+            return candidates.iter().find(usable);
         }
-        let mut first_pre = None;
-        for c in usable {
-            if !c.version.any_prerelease() {
-                return Some(c);
-            }
-            first_pre.get_or_insert(c);
-        }
-        first_pre
+        let pre = |c: &&Candidate| c.version.any_prerelease();
+        candidates
+            .iter()
+            .filter(|c| !pre(c))
+            .find(usable)
+            .or_else(|| candidates.iter().filter(pre).find(usable))
     }
 
     fn edge(&self, r: &Requirement<VerbatimUrl>) -> Edge {

@@ -1095,6 +1095,24 @@ fn builds_sdists_is_asked_only_when_it_matters() {
     );
 }
 
+/// Old releases published only as sdists (most projects have some) and an
+/// sdist-only pre-release newer than the pick do not make resolution ask
+/// either: the newest final release with a wheel wins whatever the answer.
+#[test]
+fn older_sdist_only_releases_and_pre_releases_do_not_ask() {
+    let mut m = requests_index();
+    m.builds = true;
+    m.add("idna", "2.6", &[]).sdist_only();
+    m.add("idna", "3.11rc1", &[]).sdist_only();
+    let res = resolve(&req312(&["requests"]), &m).unwrap();
+    assert_eq!(m.builds_asked.get(), 0);
+    assert!(
+        pins(&res).contains(&"idna==3.10".to_string()),
+        "{:?}",
+        pins(&res)
+    );
+}
+
 /// A release whose metadata is invalid (chalice 1.15.0 says
 /// `Requires-Dist: pyyaml (<6.0.0wheel,>=5.3.1)`) is skipped with a warning
 /// and an older one is used, as pip 24.1 and later do; a pin to exactly that

@@ -811,3 +811,64 @@ fn project_for_keeps_only_what_the_target_can_use() {
         .iter()
         .all(|f| !f.filename.ends_with(".whl") || f.filename.contains("aarch64")));
 }
+
+/// An index that sends no validators at all (some mirrors and proxies
+/// strip them) serves every page in full on every run: a page that comes
+/// back byte for byte as it was parsed reuses the stored listing (not even
+/// rewritten); one that changed is parsed again.
+#[test]
+fn unchanged_pages_without_validators_are_not_parsed_again() {
+    let root = tempfile::tempdir().unwrap();
+    let six = root.path().join("six");
+    std::fs::create_dir_all(&six).unwrap();
+    for f in ["index.json", "six-1.17.0-py2.py3-none-any.whl"] {
+        std::fs::copy(fixtures_root().join("six").join(f), six.join(f)).unwrap();
+    }
+    let server = IndexServer::start(IndexServerOptions {
+        root: root.path().to_path_buf(),
+        etag: false,
+        ..IndexServerOptions::default()
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let first = client(&server, cache.path()).project("six").unwrap();
+    let listing = std::fs::read_dir(cache.path().join("v1/listings"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    let stamp = |t| {
+        std::fs::File::options()
+            .write(true)
+            .open(&listing)
+            .unwrap()
+            .set_modified(t)
+            .unwrap()
+    };
+    let modified = || std::fs::metadata(&listing).unwrap().modified().unwrap();
+    stamp(long_ago);
+
+    assert_eq!(client(&server, cache.path()).project("six").unwrap(), first);
+    assert_eq!(
+        modified(),
+        long_ago,
+        "an unchanged page rewrote its listing"
+    );
+    let log = page_requests(&server);
+    assert_eq!(log.len(), 2);
+    assert!(
+        log.iter().all(|r| !r.conditional && r.status == 200),
+        "{log:?}"
+    );
+
+    // A release appears: the page differs, so it is parsed and stored again.
+    std::fs::copy(
+        fixtures_root().join("six/six-1.17.0.tar.gz"),
+        six.join("six-1.17.0.tar.gz"),
+    )
+    .unwrap();
+    let now = client(&server, cache.path()).project("six").unwrap();
+    assert_eq!(now.len(), first.len() + 1, "{now:?}");
+    assert_ne!(modified(), long_ago);
+}

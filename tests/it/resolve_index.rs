@@ -897,3 +897,42 @@ fn bytes_saved_are_known_with_pep658_metadata() {
         .count(|r| r.path.contains("urllib3") && r.path.ends_with(".whl") && r.range.is_none());
     assert_eq!(whole, 0);
 }
+
+/// A warm run fetches every page the last resolution of the same
+/// requirements needed up front, in parallel (the warm hint), instead of
+/// level by level behind the resolver; the artifact is the same.
+#[test]
+fn warm_runs_fetch_the_pages_the_last_resolution_needed_up_front() {
+    let s = server(Mode::Json, false, true);
+    let cache = tempfile::tempdir().unwrap();
+    let p = project("requests\n");
+    let pages = |s: &IndexServer| -> Vec<String> {
+        s.requests()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/simple/"))
+            .map(|r| r.path)
+            .collect()
+    };
+    package_312_ok(&p, &s, cache.path());
+    let cold = pages(&s);
+    assert_eq!(cold.first().map(String::as_str), Some("/simple/requests/"));
+    let first = zip_bytes(&p);
+
+    s.clear_requests();
+    fs::remove_dir_all(p.out("out")).unwrap();
+    package_312_ok(&p, &s, cache.path());
+    let warm = pages(&s);
+    // The hint's names in order: certifi first, alone (it opens the
+    // connection), then the rest at once.
+    assert_eq!(
+        warm.first().map(String::as_str),
+        Some("/simple/certifi/"),
+        "{warm:?}"
+    );
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(warm), sorted(cold));
+    assert!(zip_bytes(&p) == first, "the warm build differs");
+}
