@@ -205,6 +205,8 @@ pub struct ShowOptions {
     pub manifest: Option<PathBuf>,
     /// Print JSON (`grail-layer-show/1`) instead of text.
     pub json: bool,
+    /// The cache holding `grail layer fetch`'s manifests (`None`: grail's default).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `grail layer scan` settings.

@@ -165,6 +165,9 @@ pub struct ShowArgs {
     /// Print JSON (schema grail-layer-show/1).
     #[arg(long)]
     pub json: bool,
+    /// Cache directory holding `grail layer fetch`'s manifests (default `$GRAIL_CACHE_DIR`, else `~/.cache/grail`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// `grail layer scan` options.
@@ -529,6 +532,7 @@ impl ShowArgs {
             arn: self.arn.clone(),
             manifest: self.layer_manifest.clone(),
             json: self.json,
+            cache_dir: self.cache_dir.clone(),
         }
     }
 }

@@ -1,36 +1,60 @@
-//! `grail layer show ARN [--layer-manifest FILE] [--json]`: what grail knows
-//! about one layer version and where that knowledge comes from.
+//! `grail layer show ARN [--layer-manifest FILE] [--json] [--cache-dir DIR]`:
+//! what grail knows about one layer version and where that knowledge comes
+//! from.
 //!
 //! Sources, strongest first: a manifest the user gives (a scan or a fetch),
+//! then a manifest `grail layer fetch` (or `package --fetch-layers`) cached
+//! for this very ARN (exact: scanned from the archive AWS Lambda serves),
 //! then the built-in data (the pandas catalogue, the Powertools and Klayers
 //! families). The family, release, target and account check always come
 //! from the built-in data, so a manifest does not hide a look-alike ARN.
+//! Nothing here contacts AWS: the cache is only read.
 
 use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::error::{ExitKind, Kind, Result};
+use crate::layers::fetch::{cached_fetch, Fetched};
 use crate::layers::{identify, Contents, Identified, LayerArn, LayerManifest};
 use crate::options::ShowOptions;
 
 /// The `schema` value of `grail layer show --json`.
 pub const SHOW_SCHEMA: &str = "grail-layer-show/1";
 
+/// A manifest that describes the layer better than the built-in data.
+#[derive(Clone, Copy, Debug)]
+pub enum Evidence<'a> {
+    /// `--layer-manifest FILE`.
+    Given {
+        /// The manifest.
+        manifest: &'a LayerManifest,
+        /// Its file.
+        path: &'a Path,
+    },
+    /// A fetch of this ARN found in the cache.
+    Fetched(&'a Fetched),
+}
+
 /// `grail layer show ARN`: prints text, or JSON with `--json`.
 pub fn run(args: &ShowOptions) -> Result<()> {
     let arn: LayerArn = args.arn.parse().kind(ExitKind::Usage)?;
-    let manifest = args
+    let given = args
         .manifest
         .as_deref()
         .map(LayerManifest::load)
         .transpose()?;
-    let view = describe(
-        &arn,
-        identify(&arn).as_ref(),
-        manifest.as_ref(),
-        args.manifest.as_deref(),
-    );
+    // A given manifest wins; only without one is the cache worth reading.
+    let fetched = match given {
+        Some(_) => None,
+        None => cached_fetch(&arn, args.cache_dir.as_deref()),
+    };
+    let evidence = match (&given, &args.manifest, &fetched) {
+        (Some(manifest), Some(path), _) => Some(Evidence::Given { manifest, path }),
+        (_, _, Some(f)) => Some(Evidence::Fetched(f)),
+        _ => None,
+    };
+    let view = describe(&arn, identify(&arn).as_ref(), evidence);
     if args.json {
         // A Value's alternate Display is pretty JSON and cannot fail.
         println!("{view:#}");
@@ -41,13 +65,8 @@ pub fn run(args: &ShowOptions) -> Result<()> {
 }
 
 /// The description of `arn` as the JSON value `--json` prints.
-pub fn describe(
-    arn: &LayerArn,
-    id: Option<&Identified>,
-    manifest: Option<&LayerManifest>,
-    manifest_path: Option<&Path>,
-) -> Value {
-    let (m, contents, source) = pick_source(id, manifest, manifest_path);
+pub fn describe(arn: &LayerArn, id: Option<&Identified>, evidence: Option<Evidence<'_>>) -> Value {
+    let (m, contents, source) = pick_source(id, evidence);
     let (size, bytes) = match m.and_then(LayerManifest::known_size) {
         Some(b) if m.is_some_and(|m| m.size_approximate) => ("approximate", Some(b)),
         Some(b) => ("exact", Some(b)),
@@ -92,21 +111,36 @@ pub fn describe(
 }
 
 /// The manifest to show, how well it knows the contents, and the source
-/// as JSON: the user's manifest, else the built-in data, else nothing.
+/// as JSON: the user's manifest, else a cached fetch, else the built-in
+/// data, else nothing.
 fn pick_source<'a>(
     id: Option<&'a Identified>,
-    manifest: Option<&'a LayerManifest>,
-    manifest_path: Option<&Path>,
+    evidence: Option<Evidence<'a>>,
 ) -> (Option<&'a LayerManifest>, Contents, Value) {
-    if let (Some(m), Some(path)) = (manifest, manifest_path) {
-        let note = match m.provenance {
-            crate::layers::Provenance::Scanned => "a layer manifest scanned from the layer zip",
-            crate::layers::Provenance::Derived => {
-                "a layer manifest derived from how the layer is built"
-            }
-        };
-        let source = json!({"kind": "manifest", "path": path.display().to_string(), "note": note});
-        return (Some(m), Contents::Exact, source);
+    match evidence {
+        Some(Evidence::Given { manifest, path }) => {
+            let note = match manifest.provenance {
+                crate::layers::Provenance::Scanned => "a layer manifest scanned from the layer zip",
+                crate::layers::Provenance::Derived => {
+                    "a layer manifest derived from how the layer is built"
+                }
+            };
+            let source =
+                json!({"kind": "manifest", "path": path.display().to_string(), "note": note});
+            return (Some(manifest), Contents::Exact, source);
+        }
+        Some(Evidence::Fetched(f)) => {
+            let source = json!({
+                "kind": "fetched",
+                "code_sha256": f.code_sha256,
+                "code_size": f.code_size,
+                "path": f.manifest_path.display().to_string(),
+                "note": "scanned from the archive AWS Lambda serves for this layer version \
+                         (`grail layer fetch`), read from the cache",
+            });
+            return (Some(&f.manifest), Contents::Exact, source);
+        }
+        None => {}
     }
     match id {
         Some(id) => {
@@ -124,7 +158,8 @@ fn pick_source<'a>(
             Contents::Unknown,
             json!({
                 "kind": "none",
-                "note": "not a layer family grail knows and no manifest given: scan the layer \
+                "note": "not a layer family grail knows, no manifest given and none fetched: \
+                         fetch it (`grail layer fetch ARN`), or scan the layer \
                          (`grail layer scan LAYER.zip --arn ARN`) and pass it with --layer-manifest",
             }),
         ),
@@ -214,6 +249,11 @@ fn source_text(src: &Value) -> String {
             src["data_file"].as_str().unwrap_or("")
         ),
         Some("manifest") => format!("{}: {note}", src["path"].as_str().unwrap_or("")),
+        Some("fetched") => format!(
+            "fetched (CodeSha256 {}): {note}; {}",
+            src["code_sha256"].as_str().unwrap_or(""),
+            src["path"].as_str().unwrap_or("")
+        ),
         _ => format!("none: {note}"),
     }
 }

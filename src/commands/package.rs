@@ -918,7 +918,7 @@ fn verify_after_package(
         &a.layers,
         (&zip, layer),
         crate::verify::Extras {
-            relies_on: crate::verify::reliance::reliances(&a.deps.excluded),
+            relies_on: crate::verify::reliance::reliances(&a.deps.excluded, &a.deps.required_by),
             environment: settings.environment,
         },
     )?;

@@ -64,7 +64,7 @@ fn explain(a: &Analysis, name: &str) -> String {
             w.source.as_str(),
         )
     } else if let Some(e) = a.deps.excluded.iter().find(|e| e.name == name) {
-        explain_excluded(name, e, &a.layers, target)
+        explain_excluded(name, e, a, target)
     } else if let Some(w) = a
         .vendor_wheels
         .iter()
@@ -97,12 +97,8 @@ fn explain(a: &Analysis, name: &str) -> String {
 }
 
 /// Why a package is kept out, and what that saves.
-fn explain_excluded(
-    name: &str,
-    e: &ExcludedEntry,
-    layers: &crate::layers::LayerSet,
-    target: LambdaTarget,
-) -> String {
+fn explain_excluded(name: &str, e: &ExcludedEntry, a: &Analysis, target: LambdaTarget) -> String {
+    let layers = &a.layers;
     let by = || e.provided_by.clone().unwrap_or_default();
     let what = match e.reason {
         ExcludeReason::Layer => match layers.provider_note(&by()) {
@@ -116,7 +112,10 @@ fn explain_excluded(
         ExcludeReason::OnlyNeededByExcluded => {
             format!("only needed by packages that are not shipped ({})", by())
         }
-        ExcludeReason::RuntimeForLayer => return runtime_for_layer(name, e, target),
+        ExcludeReason::RuntimeForLayer => {
+            let parents = crate::verify::reliance::layer_parents(&a.deps.required_by, name);
+            return runtime_for_layer(name, e, target, &parents);
+        }
     };
     format!(
         "{name} {}: not shipped: {what}\n  saves: {} bytes unzipped{}\n",
@@ -135,13 +134,13 @@ fn explain_excluded(
 /// A package only layer packages need, which Lambda imports from the
 /// runtime (after the zip and the layers): its known floor, or "version
 /// unknown".
-fn runtime_for_layer(name: &str, e: &ExcludedEntry, target: LambdaTarget) -> String {
+fn runtime_for_layer(name: &str, e: &ExcludedEntry, target: LambdaTarget, parents: &str) -> String {
     let runtime = LambdaRuntime::for_python(target.python);
     let version = runtime
         .get(name)
         .map_or("version unknown".to_string(), |p| p.version_text());
     format!(
-        "{name}: not shipped: provided by {}, {version}; only layer packages need it and no attached layer has it\n  saves: {} bytes unzipped{}\n",
+        "{name}: not shipped: provided by {}, {version}; only layer packages need it ({parents}) and no attached layer has it\n  saves: {} bytes unzipped{}\n",
         runtime.label(),
         group_digits(e.saved_bytes),
         if e.saved_bytes == 0 {

@@ -44,7 +44,7 @@ mod aws;
 mod download;
 mod store;
 
-pub use store::{cached_manifest, rebuild_inputs};
+pub use store::{cached_fetch, cached_manifest, rebuild_inputs};
 
 /// Which credential chain to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

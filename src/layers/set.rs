@@ -544,10 +544,15 @@ mod tests {
             set.warnings[0]
         );
         assert_eq!(set.usages()[0].unzipped_bytes, None);
-        // The arm64 layer is known by release only: a missing-manifest warning naming it.
+        // The arm64 layer's set is derived too.
         let arm = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:3";
         let arm_target = LambdaTarget::new(PythonVersion::new(3, 12), Arch::Arm64);
         let set = build(&[arm], &[], false, arm_target).unwrap();
+        assert_eq!(set.provided["aws-lambda-powertools"].provided_by, arm);
+        // python3.8 is known by release only: a missing-manifest warning naming it.
+        let py38 = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python38-arm64:3";
+        let py38_target = LambdaTarget::new(PythonVersion::new(3, 8), Arch::Arm64);
+        let set = build(&[py38], &[], false, py38_target).unwrap();
         assert!(set.provided.is_empty());
         assert!(
             set.warnings[0].contains(

@@ -25,12 +25,17 @@
 //!         saved_bytes: 0,
 //!     },
 //! ];
-//! let r = reliances(&excluded);
+//! let r = reliances(&excluded, &Default::default());
 //! assert_eq!(r[0].provider, Provider::Layer(layer.into()));
 //! // The layer strips urllib3: on Lambda it is the runtime's.
 //! assert_eq!(r[1].provider, Provider::Runtime);
 //! assert!(r[1].note.contains("needed by requests, which the layer provides without it"));
 //! ```
+//!
+//! For `runtime-for-layer` the entry's `provided_by` is `runtime`; the
+//! layer packages that need the package come from the plan's `required_by`.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -66,8 +71,13 @@ pub struct Reliance {
 }
 
 /// The reliances of a packaging plan's exclusions (`exclude_packages`
-/// aside: the user chose to drop those).
-pub fn reliances(excluded: &[ExcludedEntry]) -> Vec<Reliance> {
+/// aside: the user chose to drop those). `required_by` is the plan's (who
+/// needs each package): it names the layer packages a `runtime-for-layer`
+/// package is there for.
+pub fn reliances(
+    excluded: &[ExcludedEntry],
+    required_by: &BTreeMap<String, Vec<String>>,
+) -> Vec<Reliance> {
     excluded
         .iter()
         .filter_map(|e| {
@@ -84,10 +94,13 @@ pub fn reliances(excluded: &[ExcludedEntry]) -> Vec<Reliance> {
                 ),
                 ExcludeReason::Runtime => (Provider::Runtime, String::new()),
                 // `provided_by` is "runtime" here: the layer packages that
-                // need it are not recorded in the entry.
+                // need it are the plan's `required_by`.
                 ExcludeReason::RuntimeForLayer => (
                     Provider::Runtime,
-                    "needed by layer packages, which the layer provides without it".to_string(),
+                    format!(
+                        "needed by {}, which the layer provides without it",
+                        layer_parents(required_by, &e.name)
+                    ),
                 ),
                 ExcludeReason::OnlyNeededByExcluded if is_runtime_package(&e.name) => (
                     Provider::Runtime,
@@ -116,6 +129,14 @@ pub fn reliances(excluded: &[ExcludedEntry]) -> Vec<Reliance> {
             })
         })
         .collect()
+}
+
+/// The packages needing `name`, for a note. Ex) `pandas, python-dateutil`
+pub fn layer_parents(required_by: &BTreeMap<String, Vec<String>>, name: &str) -> String {
+    match required_by.get(name).filter(|p| !p.is_empty()) {
+        Some(parents) => parents.join(", "),
+        None => "layer packages".to_string(),
+    }
 }
 
 /// boto3, urllib3, …: what every Lambda Python runtime's `/var/runtime` has.
@@ -172,4 +193,42 @@ pub fn render(relies: &[Reliance]) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime_for_layer(name: &str) -> ExcludedEntry {
+        ExcludedEntry {
+            name: name.into(),
+            version: None,
+            reason: ExcludeReason::RuntimeForLayer,
+            provided_by: Some("runtime".into()),
+            saved_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn a_runtime_for_layer_package_names_the_layer_packages_needing_it() {
+        let required_by = BTreeMap::from([(
+            "urllib3".to_string(),
+            vec!["botocore".to_string(), "requests".to_string()],
+        )]);
+        let r = reliances(
+            &[runtime_for_layer("urllib3"), runtime_for_layer("six")],
+            &required_by,
+        );
+        assert_eq!(r[0].provider, Provider::Runtime);
+        assert_eq!(
+            r[0].note,
+            "needed by botocore, requests, which the layer provides without it"
+        );
+        // Nothing recorded: the generic words, never an empty list.
+        assert_eq!(
+            r[1].note,
+            "needed by layer packages, which the layer provides without it"
+        );
+        assert!(render(&r).contains("urllib3 (needed by botocore, requests, which"));
+    }
 }

@@ -645,3 +645,62 @@ fn config_fetch_layers_makes_a_failure_an_error_and_an_implicit_failure_is_a_war
         run_text(&o)
     );
 }
+
+/// `grail layer show` prefers a manifest `grail layer fetch` cached for the
+/// ARN over the built-in approximate contents: exact packages and size,
+/// the source naming the CodeSha256, read offline (nothing asked of AWS).
+#[test]
+fn layer_show_reads_the_fetched_manifest_offline() {
+    use sha2::{Digest, Sha256};
+    let w = World::new();
+    let arn =
+        "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:25";
+    let zip = tiny_layer("aws_lambda_powertools");
+    w.aws.register(arn, zip.clone(), Behaviour::Normal);
+    let show = |env: &[(&'static str, String)], json: bool| {
+        let mut args = vec!["layer", "show", arn];
+        if json {
+            args.push("--json");
+        }
+        let o = w.grail_env(&args, env);
+        assert_eq!(code(&o), Some(0), "{}", run_text(&o));
+        o
+    };
+    // Before the fetch: the built-in, approximate contents.
+    let v: Value = serde_json::from_slice(&show(&[], true).stdout).unwrap();
+    assert_eq!(
+        (&v["source"]["kind"], &v["contents"]),
+        (&json!("builtin"), &json!("approximate"))
+    );
+
+    let o = w.fetch(&[arn]);
+    assert_eq!(code(&o), Some(0), "{}", run_text(&o));
+    let asked = w.aws.requests().len();
+
+    // Without the stand-in's environment: the cache alone answers.
+    let v: Value = serde_json::from_slice(&show(&[], true).stdout).unwrap();
+    let sha = hex::encode(Sha256::digest(&zip));
+    assert_eq!(v["source"]["kind"], "fetched");
+    assert_eq!(v["source"]["code_sha256"], json!(sha));
+    assert_eq!(v["source"]["code_size"], json!(zip.len()));
+    assert_eq!(
+        (&v["contents"], &v["size"]),
+        (&json!("exact"), &json!("exact"))
+    );
+    assert_eq!(v["unzipped_bytes"], json!(unzipped(&zip)));
+    assert_eq!(
+        v["packages"],
+        json!([{"name": "aws-lambda-powertools", "version": "1.0"}])
+    );
+    // The family, release and account check still come from the built-in data.
+    assert_eq!(v["family"]["id"], "powertools-python-v3");
+    assert_eq!(v["release"], "3.22.0");
+    assert_eq!(v["account_check"]["status"], "ok");
+    let text = stdout_of(&show(&[], false));
+    assert!(
+        text.contains(&format!("source:   fetched (CodeSha256 {sha})")),
+        "{text}"
+    );
+    assert!(text.contains("contents: exact (1 package)"), "{text}");
+    assert_eq!(w.aws.requests().len(), asked, "layer show asked AWS");
+}

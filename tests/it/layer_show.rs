@@ -5,9 +5,13 @@ use assert_cmd::Command;
 
 use crate::support::{run_text, snapshot_settings, write};
 
+/// `grail layer show ARGS` with an empty cache: no fetched manifest from
+/// the machine's own cache can change the answer.
 fn show(args: &[&str]) -> std::process::Output {
+    let cache = tempfile::tempdir().unwrap();
     Command::cargo_bin("grail")
         .unwrap()
+        .env("GRAIL_CACHE_DIR", cache.path())
         .args(["layer", "show"])
         .args(args)
         .output()
@@ -17,6 +21,8 @@ fn show(args: &[&str]) -> std::process::Output {
 const PANDAS: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 const POWERTOOLS: &str =
     "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:3";
+const POWERTOOLS_37: &str =
+    "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:37";
 const KLAYERS: &str = "arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-arm64-requests:21";
 const UNKNOWN: &str = "arn:aws:lambda:eu-west-1:123456789012:layer:deps-python312:4";
 
@@ -30,6 +36,60 @@ fn pandas_layer() {
 fn powertools_layer() {
     let _s = snapshot_settings().bind_to_scope();
     insta::assert_snapshot!("layer_show_powertools", run_text(&show(&[POWERTOOLS])));
+}
+
+/// Real ARNs of later Powertools layer versions (numbers sourced in the
+/// data file): both architectures, python3.11 to 3.13, China's account.
+#[test]
+fn powertools_later_numbers_text_and_json() {
+    for (arn, release, python, arch) in [
+        (POWERTOOLS_37, "3.34.0", "3.13", "x86_64"),
+        (
+            "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:25",
+            "3.22.0",
+            "3.12",
+            "arm64",
+        ),
+        (
+            "arn:aws:lambda:ap-southeast-2:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:12",
+            "3.10.0",
+            "3.13",
+            "arm64",
+        ),
+        (
+            "arn:aws-cn:lambda:cn-north-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:23",
+            "3.20.0",
+            "3.11",
+            "x86_64",
+        ),
+    ] {
+        let out = show(&[arn, "--json"]);
+        assert!(out.status.success(), "{}", run_text(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["release"], release, "{arn}");
+        assert_eq!((&v["python"], &v["architecture"]), (&python.into(), &arch.into()));
+        assert_eq!(v["account_check"]["status"], "ok", "{arn}");
+        assert_eq!(v["contents"], "approximate", "{arn}");
+        assert_eq!(v["source"]["kind"], "builtin", "{arn}");
+        let powertools = v["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "aws-lambda-powertools")
+            .unwrap();
+        assert_eq!(powertools["version"], release, "{arn}");
+        let text = String::from_utf8_lossy(&show(&[arn]).stdout).into_owned();
+        assert!(text.contains(&format!("release:  {release}\n")), "{text}");
+        assert!(
+            text.contains(&format!("target:   python {python} / {arch}\n")),
+            "{text}"
+        );
+    }
+    let _s = snapshot_settings().bind_to_scope();
+    insta::assert_snapshot!(
+        "layer_show_powertools_3_34_0",
+        run_text(&show(&[POWERTOOLS_37]))
+    );
 }
 
 #[test]

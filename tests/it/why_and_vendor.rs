@@ -209,7 +209,7 @@ fn why_explains_shipped_layer_and_orphaned_packages() {
     assert_eq!(
         w.why("urllib3", &layer),
         lines(&[
-            "urllib3: not shipped: provided by the python3.12 runtime (/var/runtime), version unknown; only layer packages need it and no attached layer has it",
+            "urllib3: not shipped: provided by the python3.12 runtime (/var/runtime), version unknown; only layer packages need it (requests) and no attached layer has it",
             &format!("  saves: {} bytes unzipped", grouped(urllib3)),
             "  required by:",
             "    requirements.txt → alpaca-py → requests → urllib3",

@@ -59,11 +59,10 @@ pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
         return Some(id);
     }
     let Some(release) = p.numbers.get(&arn.version.to_string()) else {
-        let last = p.numbers.keys().filter_map(|k| k.parse::<u64>().ok()).max();
         id.note = format!(
-            "layer version {} is not in the data (known: 1 to {}); release unknown",
+            "layer version {} is not in the data (known: {}); release unknown",
             arn.version,
-            last.unwrap_or(0)
+            known_numbers(p)
         );
         return Some(id);
     };
@@ -100,4 +99,28 @@ pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
         )
     };
     Some(id)
+}
+
+/// The layer version numbers the data maps, as runs: the data has gaps
+/// (numbers no source tied to a release). Ex) `1 to 6, 12, 23`
+fn known_numbers(p: &Powertools) -> String {
+    let mut numbers: Vec<u64> = p.numbers.keys().filter_map(|k| k.parse().ok()).collect();
+    numbers.sort_unstable();
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for n in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => runs.push((n, n)),
+        }
+    }
+    runs.iter()
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a} to {b}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

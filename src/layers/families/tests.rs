@@ -79,6 +79,44 @@ fn powertools_numbers_map_to_releases() {
     }
 }
 
+/// Numbers past the first snapshot, each from a "layer docs update" commit
+/// (see the data file's header): real ARNs, both architectures.
+#[test]
+fn powertools_later_numbers_map_to_releases() {
+    for (arn, release) in [
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:4", "3.3.0"),
+        ("arn:aws:lambda:eu-central-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-arm64:6", "3.4.1"),
+        ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:12", "3.10.0"),
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:23", "3.20.0"),
+        ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:25", "3.22.0"),
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:32", "3.28.0"),
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:34", "3.30.0"),
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-x86_64:37", "3.34.0"),
+    ] {
+        let i = id(arn).unwrap();
+        assert_eq!(i.release.as_deref(), Some(release), "{arn}");
+        assert_eq!(i.contents, Contents::Approximate, "{arn}");
+        let m = i.usable_manifest().unwrap();
+        assert_eq!(m.architecture, i.arch, "{arn}");
+        assert_eq!(
+            version_of(m, "aws-lambda-powertools").as_deref(),
+            Some(release)
+        );
+    }
+    // Between the sourced numbers: the family, no release, the gaps named.
+    let i = id(
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27",
+    )
+    .unwrap();
+    assert_eq!((i.release, i.contents), (None, Contents::Unknown));
+    assert!(
+        i.note
+            .contains("(known: 1 to 6, 12, 23, 25, 32, 34, 37); release unknown"),
+        "{}",
+        i.note
+    );
+}
+
 #[test]
 fn powertools_arm64_govcloud_and_unknown_number() {
     let i = id(
@@ -87,7 +125,10 @@ fn powertools_arm64_govcloud_and_unknown_number() {
     .unwrap();
     assert_eq!(i.account, AccountCheck::Ok);
     assert_eq!(i.release.as_deref(), Some("3.2.0"));
-    assert_eq!((i.arch, i.contents), (Some(Arch::Arm64), Contents::Unknown));
+    assert_eq!(
+        (i.arch, i.contents),
+        (Some(Arch::Arm64), Contents::Approximate)
+    );
     let i = id(
         "arn:aws-us-gov:lambda:us-gov-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
     )
@@ -98,8 +139,19 @@ fn powertools_arm64_govcloud_and_unknown_number() {
             expected: "165087284144".into()
         }
     );
+    // China has its own account; no other China region is documented.
     let i = id(
         "arn:aws-cn:lambda:cn-north-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
+    )
+    .unwrap();
+    assert_eq!(
+        i.account,
+        AccountCheck::Mismatch {
+            expected: "498634801083".into()
+        }
+    );
+    let i = id(
+        "arn:aws-cn:lambda:cn-northwest-1:498634801083:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3",
     )
     .unwrap();
     assert_eq!(i.account, AccountCheck::UnknownRegion);
@@ -154,7 +206,7 @@ fn klayers_names() {
 #[test]
 fn families_file_loads() {
     let f = data::families();
-    assert_eq!(f.powertools.numbers.len(), 3);
+    assert_eq!(f.powertools.numbers.len(), 12);
     for by_python in f.powertools.manifests.values() {
         for by_arch in by_python.values() {
             for m in by_arch.values() {

@@ -159,9 +159,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FetchError> {
 /// The cached manifest file for `arn`, when it was fetched before: reading
 /// two small files, never contacting AWS (`--offline` uses it too).
 pub fn cached_manifest(arn: &LayerArn, cache_dir: Option<&Path>) -> Option<PathBuf> {
+    cached_fetch(arn, cache_dir).map(|f| f.manifest_path)
+}
+
+/// The whole cached fetch of `arn` (manifest, `CodeSha256`, `CodeSize`),
+/// when it was fetched before; like [`cached_manifest`], it never contacts
+/// AWS and never creates the cache directory (`grail layer show` reads it).
+pub fn cached_fetch(arn: &LayerArn, cache_dir: Option<&Path>) -> Option<Fetched> {
     let dir = layers_dir(cache_dir)?;
-    let store = Store { dir };
-    store.lookup(arn).map(|f| f.manifest_path)
+    Store { dir }.lookup(arn)
 }
 
 /// The AWS profile files the SDK reads (`AWS_CONFIG_FILE`,
@@ -243,7 +249,10 @@ mod tests {
             store.by_sha(&b, &sha, 10).unwrap().manifest.arn,
             Some(b.clone())
         );
-        assert_eq!(cached_manifest(&a, Some(cache.path())), Some(path));
+        assert_eq!(cached_manifest(&a, Some(cache.path())), Some(path.clone()));
+        let cached = cached_fetch(&a, Some(cache.path())).unwrap();
+        assert_eq!((cached.code_sha256, cached.code_size), (sha.clone(), 10));
+        assert!(cached_fetch(&b, Some(cache.path())).is_none());
         let inputs = rebuild_inputs(Some(cache.path()));
         assert!(inputs
             .iter()
