@@ -32,8 +32,12 @@ pub(super) struct Powertools {
     pub requirement: String,
     /// partition → region (or `*`) → account.
     pub accounts: BTreeMap<String, BTreeMap<String, String>>,
-    /// layer version number → release.
+    /// layer version number → release, as the project documents it.
     pub numbers: BTreeMap<String, String>,
+    /// layer version number → release, inferred between documented numbers
+    /// from PyPI's release order (see the data file).
+    #[serde(default)]
+    pub inferred_numbers: BTreeMap<String, String>,
     /// release → python → architecture → manifest (without `arn`).
     pub manifests: BTreeMap<String, BTreeMap<String, BTreeMap<String, LayerManifest>>>,
 }

@@ -58,7 +58,7 @@ pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
             .to_string();
         return Some(id);
     }
-    let Some(release) = p.numbers.get(&arn.version.to_string()) else {
+    let Some((release, origin)) = release_of(p, arn) else {
         id.note = format!(
             "layer version {} is not in the data (known: {}); release unknown",
             arn.version,
@@ -73,7 +73,7 @@ pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
     }
     id.manifest = p
         .manifests
-        .get(release)
+        .get(&release)
         .and_then(|m| m.get(&python.to_string()))
         .and_then(|m| m.get(arch.to_string().as_str()))
         .cloned()
@@ -86,25 +86,67 @@ pub(super) fn identify(arn: &LayerArn) -> Option<Identified> {
     } else {
         Contents::Unknown
     };
+    let source = origin.describe();
     id.note = if id.manifest.is_some() {
         format!(
-            "release from the project's layer table; contents derived by resolving {}=={release} \
-             for python{python} ({arch}) and dropping the runtime's packages: approximate until scanned",
+            "{source}; contents derived by resolving {}=={release} for python{python} ({arch}) \
+             and dropping the runtime's packages: approximate until scanned",
             p.requirement
         )
     } else {
-        format!(
-            "release from the project's layer table; contents not derived for python{python} \
-             ({arch}): unknown until scanned"
-        )
+        format!("{source}; contents not derived for python{python} ({arch}): unknown until scanned")
     };
     Some(id)
 }
 
-/// The layer version numbers the data maps, as runs: the data has gaps
-/// (numbers no source tied to a release). Ex) `1 to 6, 12, 23`
+/// Where a layer version number's release comes from (see the data file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// The project's own layer table or examples say so.
+    Documented,
+    /// Between two documented numbers, from PyPI's release order.
+    Inferred,
+}
+
+impl Origin {
+    fn describe(self) -> &'static str {
+        match self {
+            Origin::Documented => "release from the project's layer table",
+            Origin::Inferred => {
+                "release inferred from PyPI's release order between two layer versions the \
+                 project documents (one layer version per release)"
+            }
+        }
+    }
+}
+
+/// The release of layer version `arn.version`: a documented number, else one
+/// inferred between documented numbers. Inferred numbers hold in the
+/// commercial partition only: GovCloud's numbers stopped following the
+/// commercial ones after :6.
+fn release_of(p: &Powertools, arn: &LayerArn) -> Option<(String, Origin)> {
+    let n = arn.version.to_string();
+    if let Some(r) = p.numbers.get(&n) {
+        return Some((r.clone(), Origin::Documented));
+    }
+    if arn.partition != "aws" {
+        return None;
+    }
+    p.inferred_numbers
+        .get(&n)
+        .map(|r| (r.clone(), Origin::Inferred))
+}
+
+/// The layer version numbers the data maps (documented or inferred), as
+/// runs: the data has gaps (numbers no source tied to a release).
+/// Ex) `1 to 37`
 fn known_numbers(p: &Powertools) -> String {
-    let mut numbers: Vec<u64> = p.numbers.keys().filter_map(|k| k.parse().ok()).collect();
+    let mut numbers: Vec<u64> = p
+        .numbers
+        .keys()
+        .chain(p.inferred_numbers.keys())
+        .filter_map(|k| k.parse().ok())
+        .collect();
     numbers.sort_unstable();
     let mut runs: Vec<(u64, u64)> = Vec::new();
     for n in numbers {

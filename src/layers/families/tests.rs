@@ -103,18 +103,51 @@ fn powertools_later_numbers_map_to_releases() {
             Some(release)
         );
     }
-    // Between the sourced numbers: the family, no release, the gaps named.
+    // After the last documented number: the family, no release, the known
+    // numbers named.
     let i = id(
-        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27",
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:38",
     )
     .unwrap();
     assert_eq!((i.release, i.contents), (None, Contents::Unknown));
     assert!(
-        i.note
-            .contains("(known: 1 to 6, 12, 23, 25, 32, 34, 37); release unknown"),
+        i.note.contains("(known: 1 to 37); release unknown"),
         "{}",
         i.note
     );
+}
+
+/// Between two documented numbers, the release is inferred from PyPI's
+/// release order (3.32.0 and 3.33.0 were never published: :36 is 3.31.1,
+/// :37 the documented 3.34.0), said so, and only in the commercial
+/// partition: GovCloud's numbers diverged.
+#[test]
+fn powertools_numbers_between_documented_ones_are_inferred() {
+    for (arn, release) in [
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7", "3.5.0"),
+        ("arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python313-arm64:18", "3.15.1"),
+        ("arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27", "3.23.0"),
+        ("arn:aws:lambda:ap-south-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:36", "3.31.1"),
+    ] {
+        let i = id(arn).unwrap();
+        assert_eq!(i.release.as_deref(), Some(release), "{arn}");
+        assert!(i.note.starts_with("release inferred from PyPI's release order"), "{}", i.note);
+        assert_eq!(i.contents, Contents::Approximate, "{arn}");
+        let m = i.usable_manifest().unwrap();
+        assert_eq!(version_of(m, "aws-lambda-powertools").as_deref(), Some(release));
+    }
+    let documented = id(
+        "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:37",
+    )
+    .unwrap();
+    assert!(documented
+        .note
+        .starts_with("release from the project's layer table"));
+    let gov = id(
+        "arn:aws-us-gov:lambda:us-gov-west-1:165093116878:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27",
+    )
+    .unwrap();
+    assert_eq!(gov.release, None, "{}", gov.note);
 }
 
 #[test]
@@ -207,6 +240,7 @@ fn klayers_names() {
 fn families_file_loads() {
     let f = data::families();
     assert_eq!(f.powertools.numbers.len(), 12);
+    assert_eq!(f.powertools.inferred_numbers.len(), 25);
     for by_python in f.powertools.manifests.values() {
         for by_arch in by_python.values() {
             for m in by_arch.values() {
