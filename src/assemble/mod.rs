@@ -597,6 +597,24 @@ fn compress(entry: &Entry, data: &[u8]) -> Result<PreparedZipFile, AssembleError
     })
 }
 
+/// Size and modification time of a file, `missing` when it cannot be read:
+/// a cheap stamp for files that are not hashed (wheels in the cache, the
+/// interpreter, grail itself). Ex) `1234:1700000000000000000`
+pub fn file_stamp(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{}:{mtime}", m.len())
+        }
+        Err(_) => "missing".to_string(),
+    }
+}
+
 /// Size and lower-case hex sha256 of a file.
 pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     let mut f = File::open(path)?;

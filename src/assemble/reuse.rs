@@ -43,7 +43,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -129,26 +129,11 @@ pub(crate) fn wheel_stamps(entries: &[&Entry]) -> HashMap<Arc<PathBuf>, String> 
     for e in entries {
         if let EntrySource::WheelEntry { wheel, .. } = &e.source {
             if !stamps.contains_key(wheel) {
-                stamps.insert(wheel.clone(), stamp(wheel));
+                stamps.insert(wheel.clone(), super::file_stamp(wheel));
             }
         }
     }
     stamps
-}
-
-fn stamp(path: &Path) -> String {
-    match std::fs::metadata(path) {
-        Ok(m) => {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            format!("{}:{mtime}", m.len())
-        }
-        Err(_) => "missing".to_string(),
-    }
 }
 
 /// The key of an entry written from `data` (a file, bytes, or a

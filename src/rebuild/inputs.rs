@@ -67,21 +67,7 @@ fn mode_of(path: &Path) -> u32 {
         .unwrap_or(0)
 }
 
-/// Size and modification time of a file (for inputs that are not hashed).
-pub fn stamp(path: &Path) -> String {
-    match std::fs::metadata(path) {
-        Ok(m) => {
-            let mtime = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map(|d| d.as_nanos())
-                .unwrap_or(0);
-            format!("{}:{mtime}", m.len())
-        }
-        Err(_) => "missing".to_string(),
-    }
-}
+pub use crate::assemble::file_stamp as stamp;
 
 /// Environment variables grail, pip's settings, the interpreter search and
 /// the project's chalice read. Requirements files may expand any `${VAR}`:
