@@ -100,16 +100,22 @@ impl Catalogue {
         &CATALOGUE
     }
 
-    /// The manifest for `arn`, if this exact layer version (partition,
-    /// region, publishing account, name, version) is known.
-    pub fn lookup(&self, arn: &LayerArn) -> Option<CatalogueEntry> {
-        let layer = self.layers.iter().find(|l| {
+    /// The catalogue's row for this exact layer version (partition, region,
+    /// publishing account, name, version).
+    fn layer(&self, arn: &LayerArn) -> Option<&CatalogueLayer> {
+        self.layers.iter().find(|l| {
             l.partition == arn.partition
                 && l.region == arn.region
                 && l.account == arn.account
                 && l.name == arn.name
                 && l.version == arn.version
-        })?;
+        })
+    }
+
+    /// The manifest for `arn`, if this exact layer version (partition,
+    /// region, publishing account, name, version) is known.
+    pub fn lookup(&self, arn: &LayerArn) -> Option<CatalogueEntry> {
+        let layer = self.layer(arn)?;
         let mut manifest = self
             .releases
             .get(&layer.release)?
@@ -127,13 +133,7 @@ impl Catalogue {
     /// The release, Python and architecture of this exact layer version,
     /// including releases whose contents are unknown.
     pub fn recognise(&self, arn: &LayerArn) -> Option<Recognised> {
-        let layer = self.layers.iter().find(|l| {
-            l.partition == arn.partition
-                && l.region == arn.region
-                && l.account == arn.account
-                && l.name == arn.name
-                && l.version == arn.version
-        })?;
+        let layer = self.layer(arn)?;
         Some(Recognised {
             family: self.family_of(arn)?.to_string(),
             release: layer.release.clone(),
