@@ -667,19 +667,7 @@ fn open_wheel(
             ))
         }
     };
-    let archive = WheelArchive::open_named(&path, &filename).context(&filename)?;
-    // A cached blob is immutable: once its RECORD checked out, skip
-    // decompressing it again on later runs.
-    let blob = client.cache().blob_sha256(&path);
-    if !blob
-        .as_ref()
-        .is_some_and(|h| client.cache().check_passed("record", h))
-    {
-        archive.verify().context(&filename)?;
-        if let Some(h) = &blob {
-            let _ = client.cache().set_check_passed("record", h);
-        }
-    }
+    let archive = open_verified(client, &path, &filename)?;
     Ok(ShippedWheel {
         name: job.name,
         version: job.version,
@@ -688,6 +676,28 @@ fn open_wheel(
         required_by: job.required_by,
         artifact: job.artifact,
     })
+}
+
+/// Open the wheel at `path` (named `filename`) and check its RECORD. A
+/// cached blob is immutable: once its RECORD checked out, later runs skip
+/// decompressing it again.
+pub(crate) fn open_verified(
+    client: &IndexClient,
+    path: &Path,
+    filename: &str,
+) -> Result<WheelArchive> {
+    let archive = WheelArchive::open_named(path, filename).context(filename)?;
+    let blob = client.cache().blob_sha256(path);
+    if !blob
+        .as_ref()
+        .is_some_and(|h| client.cache().check_passed("record", h))
+    {
+        archive.verify().context(filename)?;
+        if let Some(h) = &blob {
+            let _ = client.cache().set_check_passed("record", h);
+        }
+    }
+    Ok(archive)
 }
 
 /// The packages kept out, with the bytes each saves: a scanned layer's own

@@ -18,7 +18,6 @@ use crate::index::{DistFile, DistOrigin, IndexClient};
 use crate::layers::RUNTIME_PROVIDER;
 use crate::report::ExcludedEntry;
 use crate::resolver::ExcludeReason;
-use crate::wheel::WheelArchive;
 
 /// The dependency plan `lock` gives `input`'s target.
 pub fn plan_from_lock(
@@ -195,17 +194,7 @@ fn open(
         }
     };
     let filename = artifact.filename();
-    let archive = WheelArchive::open_named(&wheel_path, &filename).context(&filename)?;
-    let blob = client.cache().blob_sha256(&wheel_path);
-    if !blob
-        .as_ref()
-        .is_some_and(|h| client.cache().check_passed("record", h))
-    {
-        archive.verify().context(&filename)?;
-        if let Some(h) = &blob {
-            let _ = client.cache().set_check_passed("record", h);
-        }
-    }
+    let archive = crate::dependencies::open_verified(client, &wheel_path, &filename)?;
     let version = archive.filename.version.clone();
     if let Some(locked) = &s.version {
         if *locked != version {
