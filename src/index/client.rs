@@ -712,15 +712,16 @@ fn unchanged_body(
     if old.not_found || old.body_sha256.is_none() || old.body_sha256 != validators.body_sha256 {
         return None;
     }
-    let found = listing::decode(payload, url.as_str())?;
     tracing::debug!(%url, "index page: unchanged since it was parsed");
     let same = old.etag == validators.etag
         && old.last_modified == validators.last_modified
         && old.max_age.is_none()
         && validators.max_age.is_none();
     if same {
+        // `cached` decoded when it was read: keep it as it is.
         return Some((old.clone(), payload.clone(), false));
     }
+    let found = listing::decode(payload, url.as_str())?;
     Some((validators.clone(), found.reencode(validators), true))
 }
 
