@@ -88,8 +88,9 @@ pub fn store(cache: &Cache, key: &str, previous: &[String], names: &[String]) {
     }
 }
 
-/// A normalised package name (PEP 503): lowercase ASCII letters, digits and
-/// single separators, 1–200 characters.
+/// Plausibly a package name: 1–200 lowercase ASCII letters, digits, `-`,
+/// `.` and `_`, starting with a letter or digit (hints hold normalised
+/// names; this only keeps anything else out of a URL).
 fn is_name(s: &str) -> bool {
     (1..=200).contains(&s.len())
         && s.bytes().all(|b| {
