@@ -10,7 +10,6 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
@@ -19,16 +18,7 @@ use crate::support::*;
 
 const PANDAS_312: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:29";
 
-fn index() -> &'static IndexServer {
-    static SERVER: OnceLock<IndexServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        IndexServer::start(IndexServerOptions {
-            root: fixtures_root(),
-            mode: Mode::Json,
-            ..IndexServerOptions::default()
-        })
-    })
-}
+use crate::support::shared_fixture_index as index;
 
 fn sample_layer() -> Vec<u8> {
     fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-fixtures/layers/sample-layer.zip"))

@@ -12,7 +12,6 @@ use std::io::Read;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
@@ -79,19 +78,7 @@ impl Deref for Story {
     }
 }
 
-/// One loopback index for every test of this file. (With several servers
-/// alive in one process, a request now and then goes unanswered until the
-/// client's 30 s timeout; one shared server avoids that.)
-fn server() -> &'static IndexServer {
-    static SERVER: OnceLock<IndexServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        IndexServer::start(IndexServerOptions {
-            root: fixtures_root(),
-            mode: Mode::Json,
-            ..IndexServerOptions::default()
-        })
-    })
-}
+use crate::support::shared_fixture_index as server;
 
 /// Every file in a cache directory whose name is the sha256 of `file`.
 fn cached_copies(cache: &Path, file: &Path) -> Vec<PathBuf> {

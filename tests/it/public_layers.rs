@@ -5,30 +5,17 @@
 
 use std::fs;
 use std::process::Output;
-use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::support::{
-    fixtures_root, stderr_of, IndexServer, IndexServerOptions, IndexedProject, Mode, Server,
-};
+use crate::support::{stderr_of, IndexedProject, Server};
 
 const POWERTOOLS: &str =
     "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:3";
 const KLAYERS: &str = "arn:aws:lambda:us-east-1:770693421928:layer:Klayers-p312-requests:21";
 const PANDAS_3160: &str = "arn:aws:lambda:us-east-1:336392948345:layer:AWSSDKPandas-Python312:24";
 
-/// One loopback index for every test of this file.
-fn server() -> &'static IndexServer {
-    static SERVER: OnceLock<IndexServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        IndexServer::start(IndexServerOptions {
-            root: fixtures_root(),
-            mode: Mode::Json,
-            ..IndexServerOptions::default()
-        })
-    })
-}
+use crate::support::shared_fixture_index as server;
 
 /// Package `requirements` with `layers` attached; returns the report and stderr.
 fn package(requirements: &str, layers: &[&str]) -> (Value, String) {

@@ -97,6 +97,20 @@ pub fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor-fixtures/index")
 }
 
+/// One loopback index serving the committed fixtures as JSON, shared by
+/// every test that needs nothing else (several servers alive in one process
+/// only cost threads; one is started on first use).
+pub fn shared_fixture_index() -> &'static IndexServer {
+    static SERVER: std::sync::OnceLock<IndexServer> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        IndexServer::start(IndexServerOptions {
+            root: fixtures_root(),
+            mode: Mode::Json,
+            ..IndexServerOptions::default()
+        })
+    })
+}
+
 /// One request as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {

@@ -13,7 +13,9 @@ pub mod project;
 pub mod pty;
 pub mod snapshot;
 
-pub use index_server::{fixtures_root, IndexServer, IndexServerOptions, Mode, RequestRecord};
+pub use index_server::{
+    fixtures_root, shared_fixture_index, IndexServer, IndexServerOptions, Mode, RequestRecord,
+};
 pub use indexed::{IndexedProject, Server};
 pub use project::*;
 pub use snapshot::{report_for_snapshot, run_text, snapshot_settings};
